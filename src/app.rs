@@ -1,0 +1,99 @@
+//! The command-line application: turns parsed arguments into a run and an
+//! exit code. Rendering is `crate::output`'s job.
+
+use crate::cli::{Cli, Command, Format, LintArgs};
+use crate::diagnostic::Level;
+use crate::{output, rules, Options};
+
+/// Parses argv (as cargo or the user passed it) and runs. Exit codes: 0
+/// clean, 1 deny-level findings, 2 usage/config/internal error.
+pub fn main(args: Vec<String>) -> i32 {
+    use clap::Parser;
+    match Cli::try_parse_from(crate::cli::normalize_args(args)) {
+        Ok(cli) => main_with(cli),
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() {
+                2
+            } else {
+                0
+            }
+        }
+    }
+}
+
+pub fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Some(Command::Rules) => {
+            print!("{}", output::rules_table());
+            0
+        }
+        Some(Command::Explain { name }) => match rules::find(&name) {
+            Some(rule) => {
+                print!("{}", rule.doc);
+                0
+            }
+            None => {
+                eprintln!("error: unknown rule `{name}` (see `cargo forklint rules`)");
+                2
+            }
+        },
+        Some(Command::Confirm(args)) => crate::harness::run_confirm(&args),
+        None => lint(&cli.lint),
+    }
+}
+
+fn lint(args: &LintArgs) -> i32 {
+    let opts = match options_from(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let report = match crate::run(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let format = args.format.unwrap_or(Format::Human);
+    let color = args.color.unwrap_or(crate::cli::ColorChoice::Auto);
+    if let Err(e) = output::emit(&report, format, args.message_format.as_deref(), color) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    report.exit_code()
+}
+
+/// Builds library options from arguments, checking rule names.
+pub fn options_from(args: &LintArgs) -> Result<Options, String> {
+    let mut levels = Vec::new();
+    for (names, level) in [
+        (&args.allow, Level::Allow),
+        (&args.warn, Level::Warn),
+        (&args.deny, Level::Deny),
+    ] {
+        for name in names {
+            if name != "warnings" && rules::find(name).is_none() {
+                return Err(format!("unknown rule `{name}` (see `cargo forklint rules`)"));
+            }
+            levels.push((name.clone(), level));
+        }
+    }
+    Ok(Options {
+        paths: args.paths.clone(),
+        packages: crate::discover::PackageSelection {
+            manifest_path: args.manifest_path.clone(),
+            packages: args.packages.clone(),
+            workspace: args.workspace,
+            exclude: args.exclude.clone(),
+        },
+        levels,
+        assume_threads: args.assume_threads,
+        unknown_calls_warn: false,
+        full: args.full,
+        jobs: args.jobs,
+    })
+}

@@ -1,0 +1,154 @@
+//! Command-line interface: parses argv into `Options` for the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "forklint",
+    bin_name = "cargo forklint",
+    version,
+    about = "Finds fork-safety hazards in Rust code: locks and threads across fork(), unsafe calls before exec",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule with its default level and summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain { name: String },
+    /// Build the fixture programs and run them to confirm each hazard.
+    Confirm(crate::harness::ConfirmArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct LintArgs {
+    /// Files or directories to lint. Without any, the cargo workspace around
+    /// the current directory.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// cargo-style JSON messages for editors (rust-analyzer's overrideCommand).
+    #[arg(long, value_name = "FMT")]
+    pub message_format: Option<String>,
+
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Option<ColorChoice>,
+
+    /// Path to Cargo.toml.
+    #[arg(long)]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Lint only these packages (name or package-id spec).
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Lint every workspace member.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// With --workspace, skip these packages.
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+
+    /// Set a rule (or `warnings`) to allow.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Set a rule to warn.
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Set a rule to deny, or `-D warnings` to make every warning an error.
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+
+    /// Treat the code as running in a multithreaded process even without
+    /// evidence of threads (for libraries whose callers may run threads).
+    #[arg(long)]
+    pub assume_threads: bool,
+
+    /// Parse and analyse every file instead of only those that can matter.
+    #[arg(long)]
+    pub full: bool,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+
+    // Flags cargo check takes, which rust-analyzer passes to an override
+    // command. Accepted and ignored: forklint reads sources, not builds.
+    #[arg(long, hide = true)]
+    pub all_targets: bool,
+    #[arg(long, hide = true)]
+    pub keep_going: bool,
+    #[arg(long, hide = true)]
+    pub lib: bool,
+    #[arg(long, hide = true)]
+    pub bins: bool,
+    #[arg(long, hide = true)]
+    pub tests: bool,
+    #[arg(long, hide = true)]
+    pub benches: bool,
+    #[arg(long, hide = true)]
+    pub examples: bool,
+    #[arg(long, short = 'F', hide = true, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    #[arg(long, hide = true)]
+    pub all_features: bool,
+    #[arg(long, hide = true)]
+    pub no_default_features: bool,
+    #[arg(long, hide = true)]
+    pub target: Vec<String>,
+    #[arg(long, hide = true)]
+    pub target_dir: Option<PathBuf>,
+    #[arg(long, hide = true)]
+    pub config: Vec<String>,
+    #[arg(long, hide = true)]
+    pub profile: Option<String>,
+    #[arg(long, hide = true)]
+    pub release: bool,
+    #[arg(long, hide = true)]
+    pub locked: bool,
+    #[arg(long, hide = true)]
+    pub offline: bool,
+    #[arg(long, hide = true)]
+    pub frozen: bool,
+    #[arg(short = 'q', long, hide = true)]
+    pub quiet: bool,
+}
+
+/// Strips the subcommand name cargo inserts: `cargo forklint X` runs
+/// `cargo-forklint forklint X`.
+pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
+    if args.get(1).map(String::as_str) == Some("forklint") {
+        args.remove(1);
+    }
+    args
+}

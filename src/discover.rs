@@ -1,0 +1,201 @@
+//! Finding the Rust files to lint: a cargo workspace's packages (through
+//! `cargo metadata`, which runs no build scripts) or plain paths.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::source::PackageInfo;
+
+/// A file to lint and the crate it belongs to.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub path: PathBuf,
+    pub package: Option<usize>,
+    /// Files with the same key are analysed together (one crate).
+    pub crate_key: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Discovered>,
+    pub packages: Vec<PackageInfo>,
+    /// Problems met on the way (unreadable directories, loops); the run goes on.
+    pub warnings: Vec<(PathBuf, String)>,
+}
+
+/// Which packages of a workspace to lint.
+#[derive(Debug, Default, Clone)]
+pub struct PackageSelection {
+    pub manifest_path: Option<PathBuf>,
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+}
+
+/// Walks `root` for `.rs` files, skipping `target/` and hidden directories.
+/// walkdir does not follow symlinks by default, so a symlink loop cannot
+/// trap it.
+pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Discovery) {
+    if root.is_file() {
+        out.files.push(Discovered {
+            path: root.to_path_buf(),
+            package,
+            crate_key: crate_key.to_string(),
+        });
+        return;
+    }
+    let iter = WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(e.file_type().is_dir() && (name == "target" || name.starts_with('.')))
+        });
+    for entry in iter {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
+                out.files.push(Discovered {
+                    path: e.path().to_path_buf(),
+                    package,
+                    crate_key: crate_key.to_string(),
+                })
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                out.warnings.push((path, format!("cannot walk: {err}")));
+            }
+        }
+    }
+}
+
+/// Files given on the command line. Each directory argument is one crate
+/// for cross-file analysis; loose files given together form one crate.
+pub fn from_paths(paths: &[PathBuf]) -> Discovery {
+    let mut out = Discovery::default();
+    for p in paths {
+        if !p.exists() {
+            out.warnings.push((p.clone(), "no such file or directory".into()));
+            continue;
+        }
+        let key = if p.is_dir() {
+            p.display().to_string()
+        } else {
+            "<files>".to_string()
+        };
+        walk(p, &key, None, &mut out);
+    }
+    out
+}
+
+/// The packages of the cargo workspace around the working directory (or
+/// `--manifest-path`), filtered by `-p`/`--exclude`.
+pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
+    let mut cmd = cargo_metadata::MetadataCommand::new();
+    cmd.no_deps();
+    if let Some(m) = &sel.manifest_path {
+        cmd.manifest_path(m);
+    }
+    let meta = cmd.exec().map_err(|e| format!("cargo metadata failed: {e}"))?;
+    let members: BTreeSet<_> = meta.workspace_members.iter().cloned().collect();
+    let default_members: BTreeSet<_> = meta.workspace_default_members.iter().cloned().collect();
+    let mut out = Discovery::default();
+    for name in &sel.packages {
+        if !meta
+            .packages
+            .iter()
+            .any(|p| spec_matches(name, &p.name, &p.id.repr))
+        {
+            return Err(format!("package `{name}` not found in the workspace"));
+        }
+    }
+    for pkg in &meta.packages {
+        if !members.contains(&pkg.id) {
+            continue;
+        }
+        let selected = if !sel.packages.is_empty() {
+            sel.packages
+                .iter()
+                .any(|s| spec_matches(s, &pkg.name, &pkg.id.repr))
+        } else if sel.workspace || default_members.is_empty() {
+            true
+        } else {
+            default_members.contains(&pkg.id)
+        };
+        if !selected
+            || sel
+                .exclude
+                .iter()
+                .any(|s| spec_matches(s, &pkg.name, &pkg.id.repr))
+        {
+            continue;
+        }
+        let manifest: PathBuf = pkg.manifest_path.clone().into();
+        let panic_abort = manifest_panic_abort(&manifest)
+            || manifest_panic_abort(meta.workspace_root.as_std_path().join("Cargo.toml").as_path());
+        out.packages.push(PackageInfo {
+            name: pkg.name.to_string(),
+            id: pkg.id.repr.clone(),
+            manifest_path: manifest.clone(),
+            panic_abort,
+        });
+        let index = out.packages.len() - 1;
+        let dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // Every .rs under the package directory, minus nested packages
+        // (they are linted as their own package).
+        let mut found = Discovery::default();
+        walk(&dir, &pkg.id.repr, Some(index), &mut found);
+        let nested: Vec<PathBuf> = meta
+            .packages
+            .iter()
+            .filter(|p| p.id != pkg.id)
+            .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()))
+            .filter(|d| d.starts_with(&dir) && d != &dir)
+            .collect();
+        out.files.extend(
+            found
+                .files
+                .into_iter()
+                .filter(|f| !nested.iter().any(|n| f.path.starts_with(n))),
+        );
+        out.warnings.extend(found.warnings);
+    }
+    Ok(out)
+}
+
+fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
+    spec == name
+        || spec == id
+        || spec.split(['@', ':']).next() == Some(name)
+        || id.contains(&format!("#{name}@"))
+        || id.ends_with(&format!("#{spec}"))
+}
+
+/// `panic = "abort"` in the dev or release profile of a manifest: a panic
+/// in a forked child then cannot unwind into the parent's frames.
+fn manifest_panic_abort(manifest: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return false;
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    let Some(profiles) = value.get("profile").and_then(|p| p.as_table()) else {
+        return false;
+    };
+    ["dev", "release"].iter().any(|p| {
+        profiles
+            .get(*p)
+            .and_then(|t| t.get("panic"))
+            .and_then(|v| v.as_str())
+            == Some("abort")
+    })
+}

@@ -1,0 +1,218 @@
+//! Knowledge as data: which paths fork, exec, exit, spawn threads, lock,
+//! allocate or are async-signal-safe. Loaded from the tables under `rules/`
+//! (compiled in), so reviewing it means reading a table.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// How async-signal-safe a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    Safe,
+    Allocates,
+    Locks,
+    Prints,
+    Env,
+    Unsafe,
+    Unknown,
+}
+
+impl Class {
+    fn parse(s: &str) -> Option<Class> {
+        Some(match s {
+            "safe" => Class::Safe,
+            "allocates" => Class::Allocates,
+            "locks" => Class::Locks,
+            "prints" => Class::Prints,
+            "env" => Class::Env,
+            "unsafe" => Class::Unsafe,
+            "unknown" => Class::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// Takes a lock that another thread may hold at the fork.
+    pub fn takes_lock(self) -> bool {
+        matches!(self, Class::Locks | Class::Prints | Class::Env)
+    }
+
+    pub fn is_unsafe(self) -> bool {
+        !matches!(self, Class::Safe | Class::Unknown)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Class::Safe => "is async-signal-safe",
+            Class::Allocates => "allocates",
+            Class::Locks => "takes a lock",
+            Class::Prints => "takes the stdout/stderr lock",
+            Class::Env => "takes std's environment lock",
+            Class::Unsafe => "is not async-signal-safe",
+            Class::Unknown => "is not known to be async-signal-safe",
+        }
+    }
+}
+
+/// What a call does to the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Fork(ForkResultShape),
+    Vfork,
+    Exec,
+    ExitNow,
+    ExitCleanup,
+    SpawnThread,
+    ScopeThreads,
+    Runtime,
+    Join,
+    SpawnProcess,
+    PreExec,
+}
+
+/// How the child is told apart from the parent in a fork's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ForkResultShape {
+    /// pid_t: 0 in the child.
+    Raw,
+    /// `Result<ForkResult>` (nix) or similar enums with a `Child` variant.
+    Enum,
+    /// Returns only in the child.
+    ChildOnly,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Fact {
+    pub class: Option<Class>,
+    pub role: Option<Role>,
+    pub why: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Knowledge {
+    pub functions: HashMap<String, Fact>,
+    pub methods: HashMap<String, Fact>,
+    pub macros: HashMap<String, Fact>,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    #[serde(default)]
+    functions: HashMap<String, Entry>,
+    #[serde(default)]
+    methods: HashMap<String, Entry>,
+    #[serde(default)]
+    macros: HashMap<String, Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    class: Option<String>,
+    role: Option<String>,
+    result: Option<String>,
+    why: String,
+}
+
+const TABLES: &[(&str, &str)] = &[
+    ("rules/process.toml", include_str!("../rules/process.toml")),
+    (
+        "rules/signal-safety.toml",
+        include_str!("../rules/signal-safety.toml"),
+    ),
+];
+
+fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
+    Some(match role {
+        "fork" => Role::Fork(match result? {
+            "raw" => ForkResultShape::Raw,
+            "child" => ForkResultShape::ChildOnly,
+            _ => ForkResultShape::Enum,
+        }),
+        "vfork" => Role::Vfork,
+        "exec" => Role::Exec,
+        "exit_now" => Role::ExitNow,
+        "exit_cleanup" => Role::ExitCleanup,
+        "spawn_thread" => Role::SpawnThread,
+        "scope_threads" => Role::ScopeThreads,
+        "runtime" => Role::Runtime,
+        "join" => Role::Join,
+        "spawn_process" => Role::SpawnProcess,
+        "pre_exec" => Role::PreExec,
+        _ => return None,
+    })
+}
+
+impl Knowledge {
+    /// Parses the tables; an error names the table and entry.
+    pub fn from_tables(tables: &[(&str, &str)]) -> Result<Knowledge, String> {
+        let mut k = Knowledge::default();
+        for (name, text) in tables {
+            let table: Table = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            for (section, entries, target) in [
+                ("functions", table.functions, &mut k.functions),
+                ("methods", table.methods, &mut k.methods),
+                ("macros", table.macros, &mut k.macros),
+            ] {
+                for (key, e) in entries {
+                    let fact = target.entry(key.clone()).or_default();
+                    if let Some(c) = &e.class {
+                        fact.class = Some(
+                            Class::parse(c)
+                                .ok_or_else(|| format!("{name}: [{section}] {key}: unknown class `{c}`"))?,
+                        );
+                    }
+                    if let Some(r) = &e.role {
+                        fact.role = Some(parse_role(r, e.result.as_deref()).ok_or_else(|| {
+                            format!("{name}: [{section}] {key}: unknown role `{r}` or missing result")
+                        })?);
+                    }
+                    if fact.why.is_empty() {
+                        fact.why = e.why;
+                    }
+                }
+            }
+        }
+        Ok(k)
+    }
+
+    /// The compiled-in knowledge.
+    pub fn builtin() -> &'static Knowledge {
+        static K: OnceLock<Knowledge> = OnceLock::new();
+        K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
+    }
+
+    pub fn function(&self, path: &str) -> Option<&Fact> {
+        self.functions.get(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_tables_load_and_merge() {
+        let k = Knowledge::builtin();
+        let fork = k.function("nix::unistd::fork").unwrap();
+        assert_eq!(fork.role, Some(Role::Fork(ForkResultShape::Enum)));
+        assert_eq!(fork.class, Some(Class::Safe));
+        assert_eq!(k.function("libc::write").unwrap().class, Some(Class::Safe));
+        assert_eq!(
+            k.function("nix::unistd::execv").unwrap().class,
+            Some(Class::Allocates)
+        );
+        assert_eq!(k.macros["println"].class, Some(Class::Prints));
+    }
+
+    #[test]
+    fn bad_entries_are_reported_with_their_name() {
+        let err = Knowledge::from_tables(&[(
+            "t.toml",
+            "[functions]\n\"a::b\" = { class = \"nope\", why = \"x\" }\n",
+        )])
+        .unwrap_err();
+        assert!(err.contains("a::b") && err.contains("nope"), "{err}");
+    }
+}

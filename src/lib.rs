@@ -1,0 +1,174 @@
+//! forklint: finds fork-safety hazards in Rust code.
+//!
+//! Pipeline: discover -> load -> parse -> analyze (flow facts per function)
+//! -> rules (one file each) -> filter (levels) -> report. `run` drives it;
+//! the binary and the tests both go through it.
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod fixture;
+pub mod harness;
+pub mod index;
+pub mod knowledge;
+pub mod output;
+pub mod rules;
+pub mod source;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use diagnostic::{Finding, Label, Level};
+use source::{SourceDb, SourceFile};
+
+/// Everything a lint run needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Files or directories; empty means the cargo workspace.
+    pub paths: Vec<PathBuf>,
+    pub packages: discover::PackageSelection,
+    /// Level overrides in command-line order (`warnings` is a group).
+    pub levels: Vec<(String, Level)>,
+    pub assume_threads: bool,
+    /// Report calls to unknown external functions in child regions.
+    pub unknown_calls_warn: bool,
+    pub full: bool,
+    pub jobs: Option<usize>,
+}
+
+/// The result of a run: the sources (for rendering) and the findings.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub db: SourceDb,
+    pub findings: Vec<Finding>,
+    pub files_checked: usize,
+}
+
+impl Report {
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+
+    /// 0: nothing at deny level; 1: deny-level findings.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(self.count(Level::Deny) > 0)
+    }
+}
+
+/// Runs a lint: discovery, analysis, levels. `Err` is a usage or setup
+/// error (exit 2); problems with individual files are findings.
+pub fn run(opts: &Options) -> Result<Report, String> {
+    let discovery = if opts.paths.is_empty() {
+        discover::from_cargo(&opts.packages)?
+    } else {
+        discover::from_paths(&opts.paths)
+    };
+    Ok(lint_discovered(discovery, opts))
+}
+
+/// Lints already-discovered files.
+pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut db = SourceDb {
+        packages: discovery.packages,
+        ..SourceDb::default()
+    };
+    let mut findings = Vec::new();
+    let mut crates: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut crate_order = Vec::new();
+    for d in discovery.files {
+        let display = display_path(&d.path, &cwd);
+        let text = match std::fs::read(&d.path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => Ok(t),
+                Err(e) => {
+                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    Err((
+                        lossy,
+                        format!(
+                            "file is not valid UTF-8 (byte {}): not checked",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    ))
+                }
+            },
+            Err(e) => Err((String::new(), format!("cannot read file: {e}"))),
+        };
+        let (text, problem) = match text {
+            Ok(t) => (t, None),
+            Err((t, msg)) => (t, Some(msg)),
+        };
+        let mut file = SourceFile::new(d.path.clone(), display, text);
+        file.package = d.package;
+        file.crate_key = d.crate_key.clone();
+        let id = db.add(file);
+        if let Some(msg) = problem {
+            findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
+            continue;
+        }
+        let entry = crates.entry(d.crate_key).or_insert_with_key(|k| {
+            crate_order.push(k.clone());
+            Vec::new()
+        });
+        entry.push(id);
+    }
+    for (path, msg) in discovery.warnings {
+        let display = display_path(&path, &cwd);
+        let id = db.add(SourceFile::new(path, display, String::new()));
+        findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
+    }
+    let files_checked = crates.values().map(Vec::len).sum();
+    for key in crate_order {
+        findings.extend(analysis::analyze_crate(&db, &crates[&key], opts));
+    }
+    apply_levels(&mut findings, &opts.levels);
+    findings.retain(|f| f.level != Level::Allow);
+    sort_findings(&mut findings, &db);
+    Report {
+        db,
+        findings,
+        files_checked,
+    }
+}
+
+/// Lints the given paths with default options: what the tests use.
+pub fn lint_paths(paths: &[&Path], opts: &Options) -> Report {
+    lint_discovered(
+        discover::from_paths(&paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>()),
+        opts,
+    )
+}
+
+fn display_path(path: &Path, cwd: &Path) -> String {
+    path.strip_prefix(cwd).unwrap_or(path).display().to_string()
+}
+
+/// `-A/-W/-D NAME` in order; `-D warnings` turns every warning into an error.
+fn apply_levels(findings: &mut [Finding], levels: &[(String, Level)]) {
+    for f in findings.iter_mut() {
+        for (name, level) in levels {
+            let name = name.strip_prefix("forklint::").unwrap_or(name);
+            if name == f.rule {
+                f.level = *level;
+            } else if name == "warnings" && *level == Level::Deny && f.level == Level::Warn {
+                f.level = Level::Deny;
+            }
+        }
+    }
+}
+
+/// Deterministic order: by path, then position, then rule.
+fn sort_findings(findings: &mut Vec<Finding>, db: &SourceDb) {
+    findings.sort_by(|a, b| {
+        let (fa, fb) = (db.get(a.primary.file), db.get(b.primary.file));
+        (&fa.display, a.primary.span.start, a.rule, &a.message).cmp(&(
+            &fb.display,
+            b.primary.span.start,
+            b.rule,
+            &b.message,
+        ))
+    });
+    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary);
+}

@@ -1,0 +1,68 @@
+//! rustc-style rendering through codespan-reporting.
+
+use codespan_reporting::diagnostic::{Diagnostic, Label as CsLabel, Severity};
+use codespan_reporting::term::{self, Config};
+
+use crate::diagnostic::{Finding, Level};
+use crate::Report;
+
+pub fn to_codespan(f: &Finding) -> Diagnostic<usize> {
+    let severity = match f.level {
+        Level::Deny => Severity::Error,
+        _ => Severity::Warning,
+    };
+    let mut labels =
+        vec![CsLabel::primary(f.primary.file, f.primary.span.clone()).with_message(&f.primary.message)];
+    for l in &f.secondary {
+        labels.push(CsLabel::secondary(l.file, l.span.clone()).with_message(&l.message));
+    }
+    let mut notes: Vec<String> = f.notes.iter().map(|n| format!("note: {n}")).collect();
+    if let Some(h) = &f.help {
+        notes.push(format!("help: {h}"));
+    }
+    if crate::rules::find(f.rule).is_some() {
+        notes.push(format!("note: `cargo forklint explain {}` for details", f.rule));
+    }
+    Diagnostic::new(severity)
+        .with_message(&f.message)
+        .with_code(format!("forklint::{}", f.rule))
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Renders one finding without colour (used by the UI test's .stderr files).
+pub fn render_finding(report: &Report, f: &Finding, color: bool) -> String {
+    let config = Config::default();
+    let diag = to_codespan(f);
+    if color {
+        let mut buf = termcolor_buffer();
+        let _ = term::emit_to_write_style(&mut buf, &config, &report.db, &diag);
+        String::from_utf8_lossy(buf.as_slice()).into_owned()
+    } else {
+        term::emit_into_string(&config, &report.db, &diag).unwrap_or_default()
+    }
+}
+
+fn termcolor_buffer() -> term::termcolor::Buffer {
+    term::termcolor::Buffer::ansi()
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let mut s = String::new();
+    for f in &report.findings {
+        s.push_str(&render_finding(report, f, color));
+    }
+    s.push_str(&summary(report));
+    s
+}
+
+/// `3 errors, 2 warnings in 41 files`.
+pub fn summary(report: &Report) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {} in {}\n",
+        plural(report.count(Level::Deny), "error"),
+        plural(report.count(Level::Warn), "warning"),
+        plural(report.files_checked, "file")
+    )
+}

@@ -1,0 +1,194 @@
+//! Loaded source files and the codespan `Files` implementation over them.
+//!
+//! Offsets everywhere in forklint are byte offsets into the file text as read
+//! from disk (BOM and shebang included), so they can be handed to codespan
+//! and to editors unchanged.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use codespan_reporting::files::{Error as FilesError, Files};
+
+pub type FileId = usize;
+
+/// Which cargo package and target a file belongs to, when known from
+/// `cargo metadata`. Output formats that speak cargo's language use it.
+#[derive(Debug, Clone, Default)]
+pub struct PackageInfo {
+    pub name: String,
+    pub id: String,
+    pub manifest_path: PathBuf,
+    /// `panic = "abort"` in the profile: a panic cannot unwind into the parent.
+    pub panic_abort: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as read from disk.
+    pub path: PathBuf,
+    /// Path shown to users: relative to the working directory when possible.
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+    pub package: Option<usize>,
+    /// Key grouping files into one crate for cross-file analysis.
+    pub crate_key: String,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> Self {
+        let line_starts = line_starts(&text);
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+            package: None,
+            crate_key: String::new(),
+        }
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, byte: usize) -> usize {
+        match self.line_starts.binary_search(&byte) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line];
+        let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
+        start..end
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based (line, column) of a byte offset; columns count characters.
+    pub fn position(&self, byte: usize) -> (usize, usize) {
+        let byte = self.clamp(byte);
+        let line = self.line_index(byte);
+        let start = self.line_starts[line];
+        let col = self.text[start..byte].chars().count();
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset of a 0-based line and 0-based character column.
+    pub fn offset(&self, line: usize, char_col: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line) else {
+            return self.text.len();
+        };
+        let end = self.line_range(line).end;
+        self.text[start..end]
+            .char_indices()
+            .nth(char_col)
+            .map_or(end, |(i, _)| start + i)
+    }
+
+    /// Nearest char boundary at or before `byte`, within the text.
+    pub fn clamp(&self, byte: usize) -> usize {
+        let mut b = byte.min(self.text.len());
+        while !self.text.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    }
+
+    pub fn snippet(&self, span: &Range<usize>) -> &str {
+        let (s, e) = (self.clamp(span.start), self.clamp(span.end));
+        &self.text[s..e.max(s)]
+    }
+}
+
+/// Line starts: a line ends at `\n`, or at a lone `\r` (old Mac files), so
+/// CRLF counts once.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => starts.push(i + 1),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// Every file of a run. Ids are indices.
+#[derive(Debug, Default, Clone)]
+pub struct SourceDb {
+    pub files: Vec<SourceFile>,
+    pub packages: Vec<PackageInfo>,
+}
+
+impl SourceDb {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        self.files.len() - 1
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn package_of(&self, id: FileId) -> Option<&PackageInfo> {
+        self.files[id].package.map(|p| &self.packages[p])
+    }
+}
+
+impl<'a> Files<'a> for SourceDb {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id)
+            .map(|f| f.display.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.files
+            .get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let f = self.files.get(id).ok_or(FilesError::FileMissing)?;
+        Ok(f.line_index(f.clamp(byte_index)))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self.files.get(id).ok_or(FilesError::FileMissing)?;
+        if line_index >= f.line_count() {
+            return Err(FilesError::LineTooLarge {
+                given: line_index,
+                max: f.line_count() - 1,
+            });
+        }
+        Ok(f.line_range(line_index))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_handle_crlf_and_lone_cr() {
+        let f = SourceFile::new("a.rs".into(), "a.rs".into(), "é x\r\nab\rcd\n".into());
+        assert_eq!(f.position(0), (1, 1));
+        assert_eq!(f.position(3), (1, 3)); // 'x' after 2-byte 'é' and a space
+        assert_eq!(f.position(6), (2, 1)); // after CRLF
+        assert_eq!(f.position(9), (3, 1)); // after lone CR
+        assert_eq!(f.line_count(), 4);
+        assert_eq!(f.offset(1, 1), 7);
+    }
+}
