@@ -136,6 +136,10 @@ const TABLES: &[(&str, &str)] = &[
         "rules/signal-safety.toml",
         include_str!("../rules/signal-safety.toml"),
     ),
+    (
+        "rules/fd-creation.toml",
+        include_str!("../rules/fd-creation.toml"),
+    ),
 ];
 
 fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
@@ -220,6 +224,7 @@ mod tests {
             Some(Class::Allocates)
         );
         assert_eq!(k.macros["println"].class, Some(Class::Prints));
+        assert_eq!(k.fd_creation["libc::open"].needs.as_deref(), Some("O_CLOEXEC"));
     }
 
     #[test]

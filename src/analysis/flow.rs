@@ -93,6 +93,12 @@ impl State {
         self.fork.filter(|f| self.live && f.procs & CHILD != 0)
     }
 
+    /// In the child, before it escaped its branch: what it does here is
+    /// the child's own doing (after an escape it is the escape's consequence).
+    fn in_child_branch(&self) -> Option<ForkCtx> {
+        self.in_child().filter(|f| !f.escaped)
+    }
+
     fn in_parent(&self) -> Option<ForkCtx> {
         self.fork.filter(|f| self.live && f.procs & PARENT != 0)
     }
@@ -657,7 +663,7 @@ impl<'a> Walker<'a> {
     }
 
     fn child_assign(&mut self, state: &State, target: &str, span: Span) {
-        if let Some(ctx) = state.in_child() {
+        if let Some(ctx) = state.in_child_branch() {
             if !ctx.execed {
                 self.facts.forks[ctx.idx].child.push(ChildEvent::Assign {
                     target: target.to_string(),
@@ -668,7 +674,7 @@ impl<'a> Walker<'a> {
     }
 
     fn global_write(&mut self, state: &State, name: &str, span: Span) {
-        if let Some(ctx) = state.in_child() {
+        if let Some(ctx) = state.in_child_branch() {
             self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
                 name: name.to_string(),
                 span,
@@ -753,7 +759,7 @@ impl<'a> Walker<'a> {
     }
 
     fn record_call(&mut self, state: &State, site: CallSite) {
-        if let Some(ctx) = state.in_child() {
+        if let Some(ctx) = state.in_child_branch() {
             if !ctx.execed {
                 self.facts.forks[ctx.idx]
                     .child
@@ -892,7 +898,7 @@ impl<'a> Walker<'a> {
                 val.fork = Some((idx, ForkResultShape::Raw, ALL));
             }
             Some(Role::Exec) => {
-                if let Some(ctx) = state.in_child() {
+                if let Some(ctx) = state.in_child_branch() {
                     self.facts.forks[ctx.idx].child.push(ChildEvent::Exec(span));
                     if let Some(f) = state.fork.as_mut() {
                         f.execed = true;
@@ -1712,12 +1718,14 @@ impl<'a> Walker<'a> {
     /// that falls through into code the parent runs too, and the daemon
     /// pattern where the parent leaves at once and the child carries on.
     fn merge_branches(&mut self, branches: Vec<(State, Span)>, fork_idx: Option<usize>) -> State {
+        let mut fell_through = false;
         if let Some(idx) = fork_idx {
             let is_idx = |s: &State| s.fork.is_some_and(|f| f.idx == idx);
             let live_parent = branches
                 .iter()
                 .any(|(s, _)| s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs & PARENT != 0));
-            if live_parent && !self.unit.is_closure {
+            fell_through = live_parent && !self.unit.is_closure;
+            if fell_through {
                 for (s, end) in &branches {
                     if s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs == CHILD) {
                         self.escape_if_child(s, EscapeKind::FallThrough, end.clone());
@@ -1737,7 +1745,7 @@ impl<'a> Walker<'a> {
             }
         }
         let mut states: Vec<State> = branches.into_iter().map(|(s, _)| s).collect();
-        if let Some(idx) = fork_idx {
+        if let (Some(idx), true) = (fork_idx, fell_through) {
             // After a fall-through the merged child has escaped already.
             for s in states.iter_mut() {
                 if let Some(f) = s.fork.as_mut() {

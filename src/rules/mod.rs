@@ -66,6 +66,26 @@ pub static RULES: &[RuleMeta] = &[
         "the child writes a global the parent reads afterwards: the parent never sees the write"
     ),
     rule!(
+        "child_escapes_fork_branch",
+        Deny,
+        "the child can return, `?`, break, panic, fall through or exit() into code the parent runs too"
+    ),
+    rule!(
+        "unflushed_output_at_fork",
+        Warn,
+        "output still in a buffer at fork() is printed by both processes"
+    ),
+    rule!(
+        "vfork_misuse",
+        Deny,
+        "after vfork() the child does something other than exec or _exit"
+    ),
+    rule!(
+        "fd_without_cloexec",
+        Warn,
+        "a raw fd is created without close-on-exec in a program that starts processes"
+    ),
+    rule!(
         "parse_error",
         Warn,
         "a file could not be read or parsed, so it was not checked"
