@@ -127,6 +127,19 @@ fn normalize(text: &str) -> String {
     text.replace(&cwd, "$ROOT")
 }
 
+/// SARIF with the text that comes from `rules/NAME.md` masked: the docs
+/// change on their own schedule, and `check_sarif` compares that text with
+/// the docs exactly.
+fn mask_rule_docs(sarif: &str) -> String {
+    let mut log: serde_json::Value = serde_json::from_str(sarif).unwrap();
+    for rule in log["runs"][0]["tool"]["driver"]["rules"].as_array_mut().unwrap() {
+        let doc = format!("<rules/{}.md>", rule["id"].as_str().unwrap());
+        rule["help"] = serde_json::json!({"text": doc, "markdown": doc});
+        rule["fullDescription"]["text"] = serde_json::json!(format!("<from {doc}>"));
+    }
+    serde_json::to_string_pretty(&log).unwrap() + "\n"
+}
+
 fn assert_snapshot(name: &str, actual: &str) {
     let path = Path::new("tests/snapshots").join(name);
     if std::env::var_os("FORKLINT_BLESS").is_some() {
@@ -150,6 +163,40 @@ fn assert_snapshot(name: &str, actual: &str) {
     }
 }
 
+const REAL_INPUT: &str = "tests/snapshots/real/several_rules.rs";
+
+/// The real analysis on a program with findings of several rules.
+fn real_report() -> Report {
+    let report = forklint::lint_paths(&[Path::new(REAL_INPUT)], &forklint::Options::default());
+    let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+    rules.dedup();
+    assert!(
+        rules.len() >= 3,
+        "{REAL_INPUT} should give findings of several rules: {rules:?}"
+    );
+    report
+}
+
+#[test]
+fn every_format_matches_its_snapshot_on_a_real_report() {
+    let report = real_report();
+    let cases = [
+        ("real/human.txt", Selected::Format(Format::Human)),
+        ("real/short.txt", Selected::Format(Format::Short)),
+        ("real/json.jsonl", Selected::Format(Format::Json)),
+        ("real/sarif.json", Selected::Format(Format::Sarif)),
+        ("real/github.txt", Selected::Format(Format::Github)),
+        ("real/cargo-json.jsonl", cargo_json(false, false)),
+    ];
+    for (name, selected) in cases {
+        let mut text = output::render(&report, selected, false);
+        if selected == Selected::Format(Format::Sarif) {
+            text = mask_rule_docs(&text);
+        }
+        assert_snapshot(name, &normalize(&text));
+    }
+}
+
 #[test]
 fn every_format_matches_its_snapshot() {
     let report = sample_report("");
@@ -165,7 +212,11 @@ fn every_format_matches_its_snapshot() {
         ("cargo-json-short.jsonl", cargo_json(false, true), false),
     ];
     for (name, selected, color) in cases {
-        assert_snapshot(name, &normalize(&output::render(&report, selected, color)));
+        let mut text = output::render(&report, selected, color);
+        if selected == Selected::Format(Format::Sarif) {
+            text = mask_rule_docs(&text);
+        }
+        assert_snapshot(name, &normalize(&text));
     }
 }
 
@@ -195,8 +246,12 @@ fn parse_messages(text: &str) -> Vec<Message> {
 
 #[test]
 fn cargo_json_reads_back_through_cargo_metadata_with_exact_spans() {
-    let report = sample_report("");
-    let text = output::render(&report, cargo_json(false, false), false);
+    check_cargo_json(&sample_report(""));
+    check_cargo_json(&real_report());
+}
+
+fn check_cargo_json(report: &Report) {
+    let text = output::render(report, cargo_json(false, false), false);
     let messages = parse_messages(&text);
     assert_eq!(messages.len(), report.findings.len() + 1);
     assert!(
@@ -241,7 +296,8 @@ fn cargo_json_reads_back_through_cargo_metadata_with_exact_spans() {
                 .take(first.highlight_end - first.highlight_start)
                 .collect();
             assert!(file.snippet(&label.span).starts_with(&highlighted));
-            assert_eq!(span.label.as_deref(), Some(label.message.as_str()));
+            let want_label = (!label.message.is_empty()).then_some(label.message.as_str());
+            assert_eq!(span.label.as_deref(), want_label);
         }
         assert!(d.rendered.as_ref().unwrap().contains(&f.message));
         let helps = d
@@ -293,8 +349,24 @@ fn cargo_json_rendered_variants_are_ansi_and_short() {
 
 #[test]
 fn sarif_is_complete_and_its_fingerprints_ignore_lines_above() {
+    check_sarif(&real_report());
     let report = sample_report("");
-    let log: serde_json::Value = serde_json::from_str(&output::sarif::render(&report)).unwrap();
+    let results = check_sarif(&report);
+    // Three lines added above: every region moves, no fingerprint changes.
+    let moved = sample_report("// one\n// two\n\n");
+    let moved_log = output::sarif::log(&moved);
+    let moved_results = moved_log["runs"][0]["results"].as_array().unwrap();
+    for (a, b) in results.iter().zip(moved_results) {
+        let line =
+            |r: &serde_json::Value| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64();
+        assert_eq!(line(b).unwrap(), line(a).unwrap() + 3);
+        assert_eq!(a["partialFingerprints"], b["partialFingerprints"]);
+    }
+}
+
+/// Checks a report's SARIF and returns its results.
+fn check_sarif(report: &Report) -> Vec<serde_json::Value> {
+    let log: serde_json::Value = serde_json::from_str(&output::sarif::render(report)).unwrap();
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     assert_eq!(run["columnKind"], "unicodeCodePoints");
@@ -304,7 +376,10 @@ fn sarif_is_complete_and_its_fingerprints_ignore_lines_above() {
     assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), forklint::rules::RULES.len());
-    for r in rules {
+    for (r, meta) in rules.iter().zip(forklint::rules::RULES) {
+        assert_eq!(r["id"], meta.name);
+        assert_eq!(r["help"]["markdown"], meta.doc, "help comes from rules/NAME.md");
+        assert_eq!(r["shortDescription"]["text"], meta.summary);
         for key in [
             "/id",
             "/shortDescription/text",
@@ -327,6 +402,7 @@ fn sarif_is_complete_and_its_fingerprints_ignore_lines_above() {
     }
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), report.findings.len());
+    assert!(!results.is_empty());
     for (res, f) in results.iter().zip(&report.findings) {
         assert_eq!(res["ruleId"], f.rule);
         assert_eq!(rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"], f.rule);
@@ -356,27 +432,22 @@ fn sarif_is_complete_and_its_fingerprints_ignore_lines_above() {
         let related = res["relatedLocations"].as_array().map_or(0, Vec::len);
         assert_eq!(related, f.secondary.len());
         for (i, l) in f.secondary.iter().enumerate() {
-            assert!(res["message"]["text"].as_str().unwrap().contains(&format!(
-                "[{}]({})",
-                l.message,
-                i + 1
-            )));
+            // The evidence is linked from the message (brackets in the
+            // label text are escaped, so compare the unescaped text).
+            let text = res["message"]["text"]
+                .as_str()
+                .unwrap()
+                .replace("\\[", "[")
+                .replace("\\]", "]");
+            assert!(text.contains(&format!("[{}]({})", l.message, i + 1)), "{text}");
+            assert_eq!(res["relatedLocations"][i]["message"]["text"], l.message.as_str());
         }
         assert_eq!(
             res["partialFingerprints"]["forklint/v1"],
             fingerprint(&report.db, f).as_str()
         );
     }
-    // Three lines added above: every region moves, no fingerprint changes.
-    let moved = sample_report("// one\n// two\n\n");
-    let moved_log = output::sarif::log(&moved);
-    let moved_results = moved_log["runs"][0]["results"].as_array().unwrap();
-    for (a, b) in results.iter().zip(moved_results) {
-        let line =
-            |r: &serde_json::Value| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64();
-        assert_eq!(line(b).unwrap(), line(a).unwrap() + 3);
-        assert_eq!(a["partialFingerprints"], b["partialFingerprints"]);
-    }
+    results.clone()
 }
 
 /// Undoes workflow-command escaping.
@@ -390,8 +461,16 @@ fn unescape(s: &str) -> String {
 
 #[test]
 fn github_annotations_escape_messages_and_properties() {
+    check_github(&real_report());
     let report = sample_report("");
-    let text = output::github::render(&report);
+    let commands = check_github(&report);
+    assert!(commands[2].contains("100%25 invisible") && commands[2].contains("%0Asecond line"));
+    assert!(output::github::render(&report).ends_with("2 errors, 1 warning in 2 files\n"));
+}
+
+/// Checks a report's workflow commands and returns them.
+fn check_github(report: &Report) -> Vec<String> {
+    let text = output::github::render(report);
     let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(
         commands.len(),
@@ -428,8 +507,7 @@ fn github_annotations_escape_messages_and_properties() {
         assert!(!message.contains('\n') && !message.contains('\r'));
         assert!(unescape(message).starts_with(&f.message));
     }
-    assert!(commands[2].contains("100%25 invisible") && commands[2].contains("%0Asecond line"));
-    assert!(text.ends_with("2 errors, 1 warning in 2 files\n"));
+    commands.iter().map(|c| c.to_string()).collect()
 }
 
 #[test]
