@@ -1,7 +1,7 @@
 //! The command-line application: turns parsed arguments into a run and an
 //! exit code. Rendering is `crate::output`'s job.
 
-use crate::cli::{Cli, Command, Format, LintArgs};
+use crate::cli::{Cli, Command, LintArgs};
 use crate::diagnostic::Level;
 use crate::{output, rules, Options};
 
@@ -44,27 +44,43 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 fn lint(args: &LintArgs) -> i32 {
-    let opts = match options_from(args) {
-        Ok(o) => o,
+    let selected = match output::select(args.format, &args.message_format) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    let report = match crate::run(&opts) {
+    let check = match output::check::start(args.with_check, selected, args.cargo_check_args()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let report = match options_from(args).and_then(|opts| crate::run(&opts)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
+            // cargo check's messages are still worth having.
+            if let Some(check) = check {
+                check.finish();
+            }
             return 2;
         }
     };
-    let format = args.format.unwrap_or(Format::Human);
     let color = args.color.unwrap_or(crate::cli::ColorChoice::Auto);
-    if let Err(e) = output::emit(&report, format, args.message_format.as_deref(), color) {
-        eprintln!("error: {e}");
-        return 2;
+    let emitted = match check {
+        None => output::emit(&report, selected, color).map(|()| true),
+        Some(check) => output::check::emit_with(&report, selected, check),
+    };
+    match emitted {
+        Ok(check_ok) => report.exit_code().max(i32::from(!check_ok)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
     }
-    report.exit_code()
 }
 
 /// Builds library options from arguments, checking rule names.

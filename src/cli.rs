@@ -56,9 +56,16 @@ pub struct LintArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// cargo-style JSON messages for editors (rust-analyzer's overrideCommand).
+    /// cargo-style messages: json, json-diagnostic-short,
+    /// json-diagnostic-rendered-ansi, json-render-diagnostics (for editors:
+    /// rust-analyzer's check.overrideCommand), or human / short.
     #[arg(long, value_name = "FMT")]
-    pub message_format: Option<String>,
+    pub message_format: Vec<String>,
+
+    /// With --message-format json, also run `cargo check` with the same
+    /// cargo flags and forward its messages (rustc's errors in the editor).
+    #[arg(long)]
+    pub with_check: bool,
 
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Option<ColorChoice>,
@@ -151,4 +158,63 @@ pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
         args.remove(1);
     }
     args
+}
+
+impl LintArgs {
+    /// `cargo check` arguments for `--with-check`: the cargo flags forklint
+    /// accepted, passed on, with the same message format.
+    pub fn cargo_check_args(&self) -> Vec<String> {
+        let mut a = vec!["check".to_string()];
+        let format = if self.message_format.is_empty() {
+            "json".to_string()
+        } else {
+            self.message_format.join(",")
+        };
+        a.push(format!("--message-format={format}"));
+        let flags = [
+            (self.workspace, "--workspace"),
+            (self.all_targets, "--all-targets"),
+            (self.keep_going, "--keep-going"),
+            (self.lib, "--lib"),
+            (self.bins, "--bins"),
+            (self.tests, "--tests"),
+            (self.benches, "--benches"),
+            (self.examples, "--examples"),
+            (self.all_features, "--all-features"),
+            (self.no_default_features, "--no-default-features"),
+            (self.release, "--release"),
+            (self.locked, "--locked"),
+            (self.offline, "--offline"),
+            (self.frozen, "--frozen"),
+            (self.quiet, "--quiet"),
+        ];
+        a.extend(flags.iter().filter(|(on, _)| *on).map(|(_, f)| f.to_string()));
+        let valued: [(&str, Vec<String>); 7] = [
+            (
+                "--manifest-path",
+                self.manifest_path
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            ),
+            ("--package", self.packages.clone()),
+            ("--exclude", self.exclude.clone()),
+            ("--features", self.features.clone()),
+            ("--target", self.target.clone()),
+            (
+                "--target-dir",
+                self.target_dir.iter().map(|p| p.display().to_string()).collect(),
+            ),
+            ("--config", self.config.clone()),
+        ];
+        for (flag, values) in valued {
+            for v in values {
+                a.push(format!("{flag}={v}"));
+            }
+        }
+        if let Some(p) = &self.profile {
+            a.push(format!("--profile={p}"));
+        }
+        a
+    }
 }

@@ -73,6 +73,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut db = SourceDb {
         packages: discovery.packages,
+        workspace_root: discovery.workspace_root,
         ..SourceDb::default()
     };
     let mut findings = Vec::new();
