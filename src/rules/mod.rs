@@ -51,6 +51,11 @@ pub static RULES: &[RuleMeta] = &[
         "the child writes a global the parent reads afterwards: the parent never sees the write"
     ),
     rule!(
+        "unused_suppression",
+        Warn,
+        "a forklint suppression that suppresses nothing, names an unknown rule or cannot be read"
+    ),
+    rule!(
         "parse_error",
         Warn,
         "a file could not be read or parsed, so it was not checked"
