@@ -2,7 +2,18 @@
 //! documentation (`rules/NAME.md`). Rule logic lives one rule per file; each
 //! consumes the facts of `crate::analysis` and never walks the AST itself.
 
-use crate::diagnostic::Level;
+mod fork_after_thread_spawn;
+mod global_state_in_child;
+mod lock_held_across_fork;
+mod unsafe_call_in_child;
+mod unsafe_call_in_pre_exec;
+
+use crate::analysis::facts::{CallSite, ChildEvent, FileFacts, ForkFact, Target};
+use crate::analysis::summary::{Effect, Summaries};
+use crate::diagnostic::{Finding, Level};
+use crate::knowledge::Class;
+use crate::source::SourceDb;
+use crate::Options;
 
 pub struct RuleMeta {
     pub name: &'static str,
@@ -69,4 +80,88 @@ pub fn find(name: &str) -> Option<&'static RuleMeta> {
 
 pub fn default_level(name: &str) -> Level {
     find(name).map_or(Level::Warn, |r| r.default_level)
+}
+
+/// What every rule gets: the crate's facts and summaries.
+pub struct RuleCtx<'a> {
+    pub db: &'a SourceDb,
+    pub files: &'a [FileFacts],
+    pub summaries: &'a Summaries,
+    pub opts: &'a Options,
+}
+
+impl RuleCtx<'_> {
+    pub fn forks(&self) -> impl Iterator<Item = &ForkFact> {
+        self.files.iter().flat_map(|f| f.forks.iter())
+    }
+
+    /// The class of a call, through the crate's summaries for its own functions.
+    pub fn effect_of(&self, call: &CallSite) -> Effect {
+        match &call.target {
+            Target::Known { class, why } => Effect {
+                class: *class,
+                why: why.clone(),
+            },
+            Target::Local { keys } => {
+                let mut best: Option<Effect> = None;
+                for k in keys {
+                    if let Some(s) = self.summaries.get(k) {
+                        let e = s.effect();
+                        if best.as_ref().is_none_or(|b| rank(e.class) > rank(b.class)) {
+                            best = Some(e);
+                        }
+                    }
+                }
+                best.unwrap_or(Effect {
+                    class: Class::Unknown,
+                    why: String::new(),
+                })
+            }
+            Target::Unknown => Effect {
+                class: Class::Unknown,
+                why: String::new(),
+            },
+        }
+    }
+
+    /// Calls in a fork's child before exec, with their effects.
+    pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
+        fork.child
+            .iter()
+            .filter_map(|e| match e {
+                ChildEvent::Call(c) => Some((c, self.effect_of(c))),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Which effect to name when a function has several: locks first.
+fn rank(c: Class) -> u8 {
+    match c {
+        Class::Safe => 0,
+        Class::Unknown => 1,
+        Class::Allocates | Class::Unsafe => 2,
+        Class::Locks | Class::Prints | Class::Env => 3,
+    }
+}
+
+/// "`println!`: locks stdout and formats", or the class when no reason is known.
+pub fn describe_call(call: &CallSite, effect: &Effect) -> String {
+    if effect.why.is_empty() {
+        format!("`{}` {}", call.text, effect.class.describe())
+    } else {
+        format!("`{}`: {}", call.text, effect.why)
+    }
+}
+
+/// Runs every rule over a crate's facts.
+pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(lock_held_across_fork::check(ctx));
+    out.extend(fork_after_thread_spawn::check(ctx));
+    out.extend(unsafe_call_in_child::check(ctx));
+    out.extend(unsafe_call_in_pre_exec::check(ctx));
+    out.extend(global_state_in_child::check(ctx));
+    out
 }
