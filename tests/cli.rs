@@ -415,3 +415,118 @@ fn explain_prints_the_rule_doc() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("unknown rule"), "{r:?}");
 }
+
+/// A real hazard: `STATE` is locked at the fork (line 9) and the child
+/// locks it again. `{ATTR}` and `{TRAIL}` are where suppressions go.
+const HAZARD: &str = r#"use std::sync::Mutex;
+
+use nix::unistd::{fork, ForkResult};
+
+static STATE: Mutex<u32> = Mutex::new(0);
+{ATTR}
+fn spawn_child() {
+    let guard = STATE.lock().unwrap();
+    match unsafe { fork() } {{TRAIL}
+        Ok(ForkResult::Child) => {
+            let again = STATE.lock().unwrap();
+            let _ = *again;
+            unsafe { libc::_exit(0) };
+        }
+        Ok(ForkResult::Parent { .. }) => drop(guard),
+        Err(_) => {}
+    }
+}
+
+fn main() {
+    spawn_child();
+}
+"#;
+
+fn hazard(attr: &str, trail: &str) -> String {
+    HAZARD.replace("{ATTR}", attr).replace("{TRAIL}", trail)
+}
+
+fn lock_at(line: u64) -> (String, String, u64) {
+    ("lock_held_across_fork".into(), "error".into(), line)
+}
+
+#[test]
+fn real_finding_levels_and_suppressions() {
+    let dir = project("real_suppressions");
+    write(&dir, "plain.rs", &hazard("", ""));
+    let r = forklint(&dir, &["plain.rs", "--format", "json"]);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+    let r = forklint(&dir, &["plain.rs", "-W", "lock_held_across_fork"]);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    for (file, attr, trail) in [
+        (
+            "trailing.rs",
+            "",
+            " // forklint: allow(lock_held_across_fork) -- the child only reads",
+        ),
+        (
+            "attribute.rs",
+            "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]",
+            "",
+        ),
+    ] {
+        write(&dir, file, &hazard(attr, trail));
+        let r = forklint(&dir, &[file, "-D", "warnings", "--format", "json"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{file}: {r:?}");
+    }
+    let above = hazard("", "").replace(
+        "    match unsafe",
+        "    // forklint: allow(lock_held_across_fork) -- the child only reads\n    match unsafe",
+    );
+    write(&dir, "above.rs", &above);
+    let r = forklint(&dir, &["above.rs", "-D", "warnings", "--format", "json"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+
+    // On another item the attribute suppresses nothing, and says so.
+    let elsewhere = hazard("", "").replace(
+        "fn main()",
+        "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]\nfn main()",
+    );
+    write(&dir, "elsewhere.rs", &elsewhere);
+    let r = forklint(&dir, &["elsewhere.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&r),
+        vec![lock_at(9), ("unused_suppression".into(), "warning".into(), 20)],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn real_finding_baseline_survives_moves_not_changes() {
+    let dir = project("real_baseline");
+    write(&dir, "main.rs", &hazard("", ""));
+    let r = forklint(&dir, &["main.rs", "--write-baseline", "b.json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(dir.join("b.json")).unwrap();
+    assert!(text.contains("\"function\": \"spawn_child\""), "{text}");
+
+    let check = |dir: &Path| forklint(dir, &["main.rs", "--baseline", "b.json", "--format", "json"]);
+    assert_eq!(check(&dir).code, 0);
+
+    // Moved down by new code above, and reindented: still baselined.
+    let moved = hazard("", "")
+        .replace("fn spawn_child", "fn unrelated() {}\n\n/// Docs.\nfn spawn_child")
+        .replace("match unsafe { fork() }", "match unsafe {  fork( ) }");
+    write(&dir, "main.rs", &moved);
+    let r = check(&dir);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    assert!(r.stderr.contains("1 finding baselined"), "{r:?}");
+
+    // The offending code changed: reported again.
+    let changed = hazard("", "").replace("unsafe { fork() }", "unsafe { nix::unistd::fork() }");
+    write(&dir, "main.rs", &changed);
+    let r = check(&dir);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+
+    // So is the same code in a different function.
+    let renamed = hazard("", "").replace("spawn_child", "start_worker");
+    write(&dir, "main.rs", &renamed);
+    let r = check(&dir);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+}
