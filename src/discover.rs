@@ -181,7 +181,7 @@ fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
 
 /// `panic = "abort"` in the dev or release profile of a manifest: a panic
 /// in a forked child then cannot unwind into the parent's frames.
-fn manifest_panic_abort(manifest: &Path) -> bool {
+pub fn manifest_panic_abort(manifest: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(manifest) else {
         return false;
     };
@@ -198,4 +198,13 @@ fn manifest_panic_abort(manifest: &Path) -> bool {
             .and_then(|v| v.as_str())
             == Some("abort")
     })
+}
+
+/// The nearest `Cargo.toml` at or above a file, for files given by path.
+pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(file).ok()?;
+    abs.ancestors()
+        .skip(1)
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
 }

@@ -89,11 +89,24 @@ pub struct Fact {
     pub why: String,
 }
 
+/// A call that creates a file descriptor (rules/fd-creation.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FdCreation {
+    /// The argument that carries the flags, when the call can set CLOEXEC.
+    pub flags_arg: Option<usize>,
+    /// The flag that makes the fd close-on-exec.
+    pub needs: Option<String>,
+    pub suggest: String,
+    pub why: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Knowledge {
     pub functions: HashMap<String, Fact>,
     pub methods: HashMap<String, Fact>,
     pub macros: HashMap<String, Fact>,
+    pub fd_creation: HashMap<String, FdCreation>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +117,8 @@ struct Table {
     methods: HashMap<String, Entry>,
     #[serde(default)]
     macros: HashMap<String, Entry>,
+    #[serde(default)]
+    fd_creation: HashMap<String, FdCreation>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +165,7 @@ impl Knowledge {
         let mut k = Knowledge::default();
         for (name, text) in tables {
             let table: Table = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            k.fd_creation.extend(table.fd_creation);
             for (section, entries, target) in [
                 ("functions", table.functions, &mut k.functions),
                 ("methods", table.methods, &mut k.methods),

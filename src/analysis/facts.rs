@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::knowledge::Class;
+use crate::knowledge::{Class, Role};
 use crate::source::FileId;
 
 pub type Span = Range<usize>;
@@ -19,12 +19,25 @@ pub enum Target {
     Unknown,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `path::to::f(..)`
+    Path,
+    /// `recv.method(..)`
+    Method,
+    /// `name!(..)`
+    Macro,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallSite {
     pub span: Span,
     /// How the call reads in a message: `String::from`, `println!`, `.lock()`.
     pub text: String,
     pub target: Target,
+    pub kind: CallKind,
+    /// What the call does to the process (fork, exec, exit...), if known.
+    pub role: Option<Role>,
 }
 
 /// A lock guard of the forking thread, live at a fork.
@@ -73,6 +86,11 @@ pub enum ChildEvent {
         name: String,
         span: Span,
     },
+    /// An assignment to any place (vfork's child may assign only its pid).
+    Assign {
+        target: String,
+        span: Span,
+    },
     Escape {
         kind: EscapeKind,
         span: Span,
@@ -97,6 +115,29 @@ pub struct ForkFact {
     pub child: Vec<ChildEvent>,
     /// Reads of statics by the parent after the fork.
     pub parent_reads: Vec<(String, Span)>,
+    /// The variable the fork's result is bound to.
+    pub result_var: Option<String>,
+    /// Output written into a buffer and not flushed before the fork.
+    pub unflushed: Vec<PendingOutput>,
+}
+
+/// Bytes sitting in a userspace buffer: both processes will flush a copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingOutput {
+    pub span: Span,
+    /// `stdout`, or the buffered writer's variable.
+    pub sink: String,
+}
+
+/// A raw file descriptor created without close-on-exec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdCreationFact {
+    pub file: FileId,
+    pub span: Span,
+    pub callee: String,
+    pub function: Option<String>,
+    pub suggest: String,
+    pub why: String,
 }
 
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.
@@ -128,4 +169,8 @@ pub struct FileFacts {
     pub forks: Vec<ForkFact>,
     pub pre_execs: Vec<PreExecFact>,
     pub functions: Vec<FnFact>,
+    /// fd creations lacking close-on-exec.
+    pub fds_without_cloexec: Vec<FdCreationFact>,
+    /// The file starts processes (fork, exec, Command, posix_spawn).
+    pub starts_processes: bool,
 }

@@ -66,6 +66,8 @@ struct State {
     guards: Vec<LiveGuard>,
     threads: Vec<LiveThread>,
     fork: Option<ForkCtx>,
+    /// Output written into a userspace buffer and not flushed yet.
+    pending: Vec<PendingOutput>,
 }
 
 impl State {
@@ -76,6 +78,7 @@ impl State {
             guards: Vec::new(),
             threads: Vec::new(),
             fork: None,
+            pending: Vec::new(),
         }
     }
 
@@ -112,6 +115,11 @@ fn join(states: Vec<State>) -> State {
                 out.threads.push(t);
             }
         }
+        for p in s.pending {
+            if !out.pending.contains(&p) {
+                out.pending.push(p);
+            }
+        }
         out.fork = match (out.fork, s.fork) {
             (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
                 procs: a.procs | b.procs,
@@ -146,6 +154,8 @@ struct Unit {
     fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
     var_types: Vec<(String, String)>,
     closures: Vec<(String, Vec<CallSite>)>,
+    /// `let name = expr`: the expression's text, to follow flag variables.
+    var_texts: Vec<(String, String)>,
     /// Loop variable -> the collection it iterates (for joins of handles).
     loop_vars: Vec<(String, String)>,
     loops: Vec<Vec<State>>,
@@ -406,7 +416,11 @@ impl<'a> Walker<'a> {
         self.unit.temps.retain(|t| !val.guards.contains(t));
         if let Some((idx, shape, procs)) = val.fork {
             self.unit.fork_vars.push((name.clone(), idx, shape, procs));
+            self.facts.forks[idx].result_var.get_or_insert(name.clone());
         }
+        self.unit
+            .var_texts
+            .push((name.clone(), init.expr.to_token_stream().to_string()));
         if let Some(t) = val.thread {
             if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
                 th.handle = Some(name.clone());
@@ -519,18 +533,12 @@ impl<'a> Walker<'a> {
             Expr::Binary(b) => {
                 let (s, _) = self.eval(&b.left, state);
                 let (s, _) = self.eval(&b.right, s);
-                if let Some(name) = static_root(&b.left) {
-                    if matches!(
-                        b.op,
-                        syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_) | syn::BinOp::MulAssign(_)
-                    ) || b.op.to_token_stream().to_string().ends_with('=')
-                        && !matches!(
-                            b.op,
-                            syn::BinOp::Eq(_) | syn::BinOp::Ne(_) | syn::BinOp::Le(_) | syn::BinOp::Ge(_)
-                        )
-                    {
+                if is_compound_assign(&b.op) {
+                    if let Some(name) = static_root(&b.left) {
                         self.global_write(&s, &name, self.span(b));
                     }
+                    let target = b.left.to_token_stream().to_string().replace(' ', "");
+                    self.child_assign(&s, &target, self.span(b));
                 }
                 (s, Val::default())
             }
@@ -633,6 +641,7 @@ impl<'a> Walker<'a> {
             self.global_write(&s, &name, self.span(a));
         }
         let target = a.left.to_token_stream().to_string().replace(' ', "");
+        self.child_assign(&s, &target, self.span(a));
         // Reassigning a guard variable drops the old guard.
         s.guards
             .retain(|g| g.binding.as_deref() != Some(target.as_str()) || v.guards.contains(&g.id));
@@ -645,6 +654,17 @@ impl<'a> Walker<'a> {
         }
         self.unit.temps.retain(|t| !v.guards.contains(t));
         (s, Val::default())
+    }
+
+    fn child_assign(&mut self, state: &State, target: &str, span: Span) {
+        if let Some(ctx) = state.in_child() {
+            if !ctx.execed {
+                self.facts.forks[ctx.idx].child.push(ChildEvent::Assign {
+                    target: target.to_string(),
+                    span,
+                });
+            }
+        }
     }
 
     fn global_write(&mut self, state: &State, name: &str, span: Span) {
@@ -793,9 +813,11 @@ impl<'a> Walker<'a> {
                 arg_vals.push(v);
             }
         }
-        // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends it here.
+        // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
+        // it here; a buffered writer flushes when dropped.
         for a in &c.args {
             if let Some(name) = path_ident(a) {
+                self.flushed(&mut state, &name);
                 state
                     .guards
                     .retain(|g| g.binding.as_deref() != Some(name.as_str()));
@@ -808,9 +830,26 @@ impl<'a> Walker<'a> {
                 span: span.clone(),
                 text,
                 target: target.clone(),
+                kind: CallKind::Path,
+                role,
             },
         );
         let mut val = Val::default();
+        if canonical == "std::io::stdout" {
+            val.ty = Some("std::io::Stdout".into());
+        }
+        if let Some(fd) = candidates
+            .iter()
+            .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
+        {
+            self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+        }
+        if matches!(
+            role,
+            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
+        ) {
+            self.facts.starts_processes = true;
+        }
         if segs.len() >= 2
             && (last == "new" || last.starts_with("with_") || last == "default" || last.starts_with("from"))
         {
@@ -888,6 +927,44 @@ impl<'a> Walker<'a> {
         (state, val)
     }
 
+    /// A raw fd creation: recorded when its flags lack close-on-exec.
+    fn fd_creation(
+        &mut self,
+        callee: String,
+        fd: &crate::knowledge::FdCreation,
+        c: &syn::ExprCall,
+        span: Span,
+    ) {
+        let missing = match (&fd.needs, fd.flags_arg) {
+            (Some(flag), Some(i)) => match c.args.iter().nth(i) {
+                Some(arg) => {
+                    let mut text = arg.to_token_stream().to_string();
+                    // A flags variable bound earlier in the function.
+                    if let Some(name) = path_ident(arg) {
+                        if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                            text = t.clone();
+                        }
+                    }
+                    !text
+                        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                        .any(|tok| tok == flag)
+                }
+                None => false,
+            },
+            _ => true,
+        };
+        if missing {
+            self.facts.fds_without_cloexec.push(FdCreationFact {
+                file: self.file,
+                span,
+                callee,
+                function: self.function.clone(),
+                suggest: fd.suggest.clone(),
+                why: fd.why.clone(),
+            });
+        }
+    }
+
     fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
         let id = self.id();
         let fact = ThreadFact { span, what };
@@ -917,6 +994,11 @@ impl<'a> Walker<'a> {
                     f.threads.push(t);
                 }
             }
+            for p in &state.pending {
+                if !f.unflushed.contains(p) {
+                    f.unflushed.push(p.clone());
+                }
+            }
             return idx;
         }
         self.facts.forks.push(ForkFact {
@@ -930,6 +1012,8 @@ impl<'a> Walker<'a> {
             threads,
             child: Vec::new(),
             parent_reads: Vec::new(),
+            result_var: None,
+            unflushed: state.pending.clone(),
         });
         let idx = self.facts.forks.len() - 1;
         self.fork_by_span.insert(key, idx);
@@ -956,6 +1040,9 @@ impl<'a> Walker<'a> {
             .and_then(|f| f.role)
             .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
+            self.facts.starts_processes = true;
+        }
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
@@ -1013,8 +1100,13 @@ impl<'a> Walker<'a> {
                         class,
                         why: format!("`{recv_text}.{method}()` takes a lock another thread may hold"),
                     },
+                    kind: CallKind::Method,
+                    role: None,
                 },
             );
+            if stdio {
+                val.ty = Some("std::io::StdoutLock".into());
+            }
             state.guards.push(LiveGuard {
                 id,
                 fact: GuardFact {
@@ -1029,10 +1121,23 @@ impl<'a> Walker<'a> {
             val.guards.push(id);
             return (state, val);
         }
+        if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
+            match method.as_str() {
+                "flush" => self.flushed(&mut state, &sink),
+                "write_all" | "write" | "write_fmt" => {
+                    let text = m.args.first().and_then(str_lit);
+                    let has_newline = text.as_deref().is_some_and(|t| t.contains('\n'));
+                    let at_end = text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                    self.note_output(&mut state, sink, buffering, has_newline, at_end, span.clone());
+                }
+                _ => {}
+            }
+        }
         match method.as_str() {
             "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default" | "unwrap_unchecked" => {
-                if matches!(method.as_str(), "unwrap" | "expect") {
-                    self.escape_if_child(&state, EscapeKind::Panic, span);
+                // `fork().expect(..)` panics only where the fork failed, not in the child.
+                if matches!(method.as_str(), "unwrap" | "expect") && recv.fork.is_none() {
+                    self.escape_if_child(&state, EscapeKind::Panic, self.span(&m.method));
                 }
                 val.guards = recv.guards;
                 val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
@@ -1094,6 +1199,8 @@ impl<'a> Walker<'a> {
                 span: span.clone(),
                 text,
                 target,
+                kind: CallKind::Method,
+                role,
             },
         );
         if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
@@ -1186,6 +1293,8 @@ impl<'a> Walker<'a> {
                                 span: self.span(arg),
                                 text: display_path(&segments(&p.path)),
                                 target,
+                                kind: CallKind::Path,
+                                role: None,
                             }],
                         }
                     }
@@ -1258,12 +1367,47 @@ impl<'a> Walker<'a> {
             .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
             .map(|p| p.into_iter().collect())
             .unwrap_or_default();
+        let mut vals = Vec::new();
         for a in &args {
-            if matches!(a, Expr::Lit(_)) {
-                continue;
-            }
-            let (s, _) = self.eval(a, state);
+            let (s, v) = self.eval(a, state);
             state = s;
+            vals.push(v);
+        }
+        // Buffered output: print!/write! without a newline stays in a buffer.
+        match name.as_str() {
+            "print" | "println" => {
+                let text = args.first().and_then(str_lit);
+                let newline_at_end = name == "println" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                let has_newline = name == "println" || text.as_deref().is_some_and(|t| t.contains('\n'));
+                self.note_output(
+                    &mut state,
+                    "stdout".into(),
+                    Buffering::Line,
+                    has_newline,
+                    newline_at_end,
+                    span.clone(),
+                );
+            }
+            "write" | "writeln" => {
+                if let (Some(target), Some(v)) = (args.first(), vals.first()) {
+                    if let Some((sink, buffering)) = self.sink_of(target, v) {
+                        let text = args.get(1).and_then(str_lit);
+                        let newline_at_end =
+                            name == "writeln" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                        let has_newline =
+                            name == "writeln" || text.as_deref().is_some_and(|t| t.contains('\n'));
+                        self.note_output(
+                            &mut state,
+                            sink,
+                            buffering,
+                            has_newline,
+                            newline_at_end,
+                            span.clone(),
+                        );
+                    }
+                }
+            }
+            _ => {}
         }
         let fact = self.knowledge.macros.get(&name);
         let class = match (name.as_str(), fact.and_then(|f| f.class)) {
@@ -1287,6 +1431,8 @@ impl<'a> Walker<'a> {
                         .map(|f| f.why.clone())
                         .unwrap_or_else(|| "writes to stdout".into()),
                 },
+                kind: CallKind::Macro,
+                role: None,
             },
         );
         match name.as_str() {
@@ -1298,6 +1444,51 @@ impl<'a> Walker<'a> {
             _ => {}
         }
         (state, Val::default())
+    }
+
+    // ----- buffered output -----
+
+    /// Where writes to this expression end up buffered: stdout (line
+    /// buffered), a `LineWriter`, or a `BufWriter` (fully buffered).
+    fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
+        let text = target.to_token_stream().to_string().replace(' ', "");
+        let ty = v.ty.as_deref().unwrap_or("");
+        if text.ends_with("stdout()") || ty.ends_with("Stdout") || ty.ends_with("StdoutLock") {
+            return Some(("stdout".into(), Buffering::Line));
+        }
+        let name = text
+            .trim_start_matches("&mut")
+            .trim_start_matches('&')
+            .to_string();
+        if ty.ends_with("BufWriter") {
+            return Some((name, Buffering::Full));
+        }
+        if ty.ends_with("LineWriter") {
+            return Some((name, Buffering::Line));
+        }
+        None
+    }
+
+    fn note_output(
+        &mut self,
+        state: &mut State,
+        sink: String,
+        buffering: Buffering,
+        has_newline: bool,
+        newline_at_end: bool,
+        span: Span,
+    ) {
+        if buffering == Buffering::Line && has_newline {
+            // A line-buffered writer flushes everything up to its last newline.
+            state.pending.retain(|p| p.sink != sink);
+        }
+        if buffering == Buffering::Full || !newline_at_end {
+            state.pending.push(PendingOutput { span, sink });
+        }
+    }
+
+    fn flushed(&mut self, state: &mut State, sink: &str) {
+        state.pending.retain(|p| p.sink != sink);
     }
 
     // ----- control flow -----
@@ -1503,7 +1694,11 @@ impl<'a> Walker<'a> {
             } else {
                 (arm_state, Val::default())
             };
-            branches.push((end, self.span(&arm.body)));
+            let arm_end = match &*arm.body {
+                Expr::Block(b) => self.close_span(&b.block),
+                other => self.span(other),
+            };
+            branches.push((end, arm_end));
         }
         let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
         // A match scrutinee's temporaries live through every arm, then die.
@@ -1735,6 +1930,12 @@ fn static_root(e: &Expr) -> Option<String> {
     }
 }
 
+/// `+=`, `|=`, ... (not the comparisons `==`, `<=`, ...).
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    let t = op.to_token_stream().to_string();
+    t.ends_with('=') && !matches!(t.as_str(), "==" | "!=" | "<=" | ">=")
+}
+
 fn is_write_method(m: &str) -> bool {
     m.starts_with("fetch_")
         || matches!(
@@ -1776,6 +1977,27 @@ fn closure_writes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> b
                 || t.replace(' ', "").contains(&format!("{w}("))
         })
     })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Buffering {
+    /// Flushed at each newline (stdout, `LineWriter`).
+    Line,
+    /// Flushed when full or asked (`BufWriter`).
+    Full,
+}
+
+/// The value of a string (or byte string) literal.
+fn str_lit(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            syn::Lit::ByteStr(b) => Some(String::from_utf8_lossy(&b.value()).into_owned()),
+            _ => None,
+        },
+        Expr::Reference(r) => str_lit(&r.expr),
+        _ => None,
+    }
 }
 
 fn returns_self(method: &str) -> bool {

@@ -2,11 +2,15 @@
 //! documentation (`rules/NAME.md`). Rule logic lives one rule per file; each
 //! consumes the facts of `crate::analysis` and never walks the AST itself.
 
+mod child_escapes_fork_branch;
+mod fd_without_cloexec;
 mod fork_after_thread_spawn;
 mod global_state_in_child;
 mod lock_held_across_fork;
+mod unflushed_output_at_fork;
 mod unsafe_call_in_child;
 mod unsafe_call_in_pre_exec;
+mod vfork_misuse;
 
 use crate::analysis::facts::{CallSite, ChildEvent, FileFacts, ForkFact, Target};
 use crate::analysis::summary::{Effect, Summaries};
@@ -91,6 +95,15 @@ pub struct RuleCtx<'a> {
 }
 
 impl RuleCtx<'_> {
+    /// `panic = "abort"` for this file's package: panics cannot unwind.
+    pub fn panic_abort(&self, file: crate::source::FileId) -> bool {
+        if let Some(p) = self.db.package_of(file) {
+            return p.panic_abort;
+        }
+        crate::discover::nearest_manifest(&self.db.get(file).path)
+            .is_some_and(|m| crate::discover::manifest_panic_abort(&m))
+    }
+
     pub fn forks(&self) -> impl Iterator<Item = &ForkFact> {
         self.files.iter().flat_map(|f| f.forks.iter())
     }
@@ -163,5 +176,9 @@ pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
     out.extend(unsafe_call_in_child::check(ctx));
     out.extend(unsafe_call_in_pre_exec::check(ctx));
     out.extend(global_state_in_child::check(ctx));
+    out.extend(child_escapes_fork_branch::check(ctx));
+    out.extend(unflushed_output_at_fork::check(ctx));
+    out.extend(vfork_misuse::check(ctx));
+    out.extend(fd_without_cloexec::check(ctx));
     out
 }
