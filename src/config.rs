@@ -88,12 +88,7 @@ impl ExtraKnowledge {
 
     /// The built-in knowledge with these entries added.
     pub fn knowledge(&self) -> Knowledge {
-        let base = Knowledge::builtin();
-        let mut k = Knowledge {
-            functions: base.functions.clone(),
-            methods: base.methods.clone(),
-            macros: base.macros.clone(),
-        };
+        let mut k = Knowledge::builtin().clone();
         self.apply_to(&mut k);
         k
     }

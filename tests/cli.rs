@@ -428,9 +428,8 @@ fn spawn_child() {
     let guard = STATE.lock().unwrap();
     match unsafe { fork() } {{TRAIL}
         Ok(ForkResult::Child) => {
-            let again = STATE.lock().unwrap();
-            let _ = *again;
-            unsafe { libc::_exit(0) };
+            let again = STATE.lock().map(|v| *v).unwrap_or(0);
+            unsafe { libc::_exit(again as i32) };
         }
         Ok(ForkResult::Parent { .. }) => drop(guard),
         Err(_) => {}
@@ -489,10 +488,18 @@ fn real_finding_levels_and_suppressions() {
         "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]\nfn main()",
     );
     write(&dir, "elsewhere.rs", &elsewhere);
+    let attr_line = elsewhere
+        .lines()
+        .position(|l| l.starts_with("#[cfg_attr"))
+        .unwrap() as u64
+        + 1;
     let r = forklint(&dir, &["elsewhere.rs", "--format", "json"]);
     assert_eq!(
         findings(&r),
-        vec![lock_at(9), ("unused_suppression".into(), "warning".into(), 20)],
+        vec![
+            lock_at(9),
+            ("unused_suppression".into(), "warning".into(), attr_line)
+        ],
         "{r:?}"
     );
 }
