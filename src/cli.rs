@@ -95,6 +95,20 @@ pub struct LintArgs {
     /// Set a rule to deny, or `-D warnings` to make every warning an error.
     #[arg(short = 'D', long = "deny", value_name = "RULE")]
     pub deny: Vec<String>,
+    /// `-A/-W/-D` in the order given (a later flag wins, as in rustc);
+    /// filled from the argument positions by `app::main`. When empty, the
+    /// three lists above apply in the order allow, warn, deny.
+    #[arg(skip)]
+    pub level_flags: Vec<(String, crate::diagnostic::Level)>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in this baseline file (for adopting
+    /// forklint in an existing codebase); exits 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Treat the code as running in a multithreaded process even without
     /// evidence of threads (for libraries whose callers may run threads).
@@ -149,6 +163,26 @@ pub struct LintArgs {
     pub frozen: bool,
     #[arg(short = 'q', long, hide = true)]
     pub quiet: bool,
+}
+
+/// `-A/-W/-D` values in command-line order, from clap's argument indices.
+pub fn level_flags_in_order(matches: &clap::ArgMatches) -> Vec<(String, crate::diagnostic::Level)> {
+    use crate::diagnostic::Level;
+    let mut flags = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        let (Some(values), Some(indices)) = (matches.get_many::<String>(id), matches.indices_of(id)) else {
+            continue;
+        };
+        for (value, index) in values.zip(indices) {
+            flags.push((index, value.clone(), level));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    flags.into_iter().map(|(_, name, level)| (name, level)).collect()
 }
 
 /// Strips the subcommand name cargo inserts: `cargo forklint X` runs

@@ -101,7 +101,9 @@ pub struct FdCreation {
     pub why: String,
 }
 
-#[derive(Debug, Default)]
+// Clone: the config builds a run's table as the built-in one plus the
+// user's entries (`config::ExtraKnowledge::knowledge`).
+#[derive(Debug, Clone, Default)]
 pub struct Knowledge {
     pub functions: HashMap<String, Fact>,
     pub methods: HashMap<String, Fact>,

@@ -109,6 +109,7 @@ fn sample_report(prefix: &str) -> Report {
         db,
         findings: vec![lock, println, global],
         files_checked: 2,
+        ..Report::default()
     }
 }
 

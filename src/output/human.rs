@@ -63,10 +63,14 @@ pub fn render(report: &Report, color: bool) -> String {
 /// `3 errors, 2 warnings in 41 files`.
 pub fn summary(report: &Report) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let mut s = format!(
         "{}, {} in {}\n",
         plural(report.count(Level::Deny), "error"),
         plural(report.count(Level::Warn), "warning"),
         plural(report.files_checked, "file")
-    )
+    );
+    if report.baselined > 0 {
+        s.push_str(&format!("{} baselined\n", plural(report.baselined, "finding")));
+    }
+    s
 }

@@ -86,6 +86,11 @@ pub static RULES: &[RuleMeta] = &[
         "a raw fd is created without close-on-exec in a program that starts processes"
     ),
     rule!(
+        "unused_suppression",
+        Warn,
+        "a forklint suppression that suppresses nothing, names an unknown rule or cannot be read"
+    ),
+    rule!(
         "parse_error",
         Warn,
         "a file could not be read or parsed, so it was not checked"
