@@ -7,6 +7,8 @@
 //! loops are walked twice so that facts flow along the back edge; `return`,
 //! `break`, `?` and diverging calls end or split paths.
 
+mod fds;
+
 use std::collections::HashMap;
 
 use quote::ToTokens;
@@ -68,6 +70,8 @@ struct State {
     fork: Option<ForkCtx>,
     /// Output written into a userspace buffer and not flushed yet.
     pending: Vec<PendingOutput>,
+    /// Descriptors open on this path (created and not closed).
+    fds: Vec<FdId>,
 }
 
 impl State {
@@ -79,6 +83,7 @@ impl State {
             threads: Vec::new(),
             fork: None,
             pending: Vec::new(),
+            fds: Vec::new(),
         }
     }
 
@@ -126,6 +131,11 @@ fn join(states: Vec<State>) -> State {
                 out.pending.push(p);
             }
         }
+        for f in s.fds {
+            if !out.fds.contains(&f) {
+                out.fds.push(f);
+            }
+        }
         out.fork = match (out.fork, s.fork) {
             (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
                 procs: a.procs | b.procs,
@@ -151,6 +161,10 @@ struct Val {
     static_root: Option<String>,
     /// Type the value is known to have (`T::new()`, `T { .. }`).
     ty: Option<String>,
+    /// Descriptors the value holds (a `File`, a pipe end, a raw fd).
+    fds: Vec<FdId>,
+    /// Per element, for tuples and arrays (`(read_end, write_end)`).
+    fd_elems: Option<Vec<Vec<FdId>>>,
 }
 
 #[derive(Default)]
@@ -160,6 +174,8 @@ struct Unit {
     fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
     var_types: Vec<(String, String)>,
     closures: Vec<(String, Vec<CallSite>)>,
+    /// Variables (and `fds[0]`-style places) holding descriptors.
+    fd_vars: Vec<(String, Vec<FdId>)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Loop variable -> the collection it iterates (for joins of handles).
@@ -183,6 +199,10 @@ pub struct Walker<'a> {
     nesting: usize,
     next_id: usize,
     fork_by_span: HashMap<(usize, usize), usize>,
+    fd_by_span: HashMap<(usize, usize, FdKind), FdId>,
+    pipes: usize,
+    /// Descriptors that are plain integers (copying them does not move them).
+    raw_fds: Vec<FdId>,
     pub facts: FileFacts,
 }
 
@@ -201,6 +221,9 @@ impl<'a> Walker<'a> {
             nesting: 0,
             next_id: 0,
             fork_by_span: HashMap::new(),
+            fd_by_span: HashMap::new(),
+            pipes: 0,
+            raw_fds: Vec::new(),
             facts: FileFacts::default(),
         }
     }
@@ -395,6 +418,7 @@ impl<'a> Walker<'a> {
                 state = join(vec![state, end]);
             }
         }
+        self.fd_bind(&local.pat, &val, &init.expr);
         let Some(name) = name else {
             return state;
         };
@@ -533,8 +557,18 @@ impl<'a> Walker<'a> {
             Expr::Index(i) => {
                 let (s, _) = self.eval(&i.expr, state);
                 let (s, _) = self.eval(&i.index, s);
-                self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
-                (s, Val::default())
+                // `fds[0]`: a literal index into a fixed array is checked at compile time.
+                if int_lit(&i.index).is_none() {
+                    self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
+                }
+                let fds = self.fd_value(expr);
+                (
+                    s,
+                    Val {
+                        fds,
+                        ..Val::default()
+                    },
+                )
             }
             Expr::Binary(b) => {
                 let (s, _) = self.eval(&b.left, state);
@@ -579,7 +613,8 @@ impl<'a> Walker<'a> {
             }
             Expr::Let(l) => self.eval(&l.expr, state),
             Expr::Path(p) => {
-                let v = self.path_value(&p.path);
+                let mut v = self.path_value(&p.path);
+                v.fds = self.fd_value(expr);
                 if let Some(name) = &v.static_root {
                     self.global_read(&state, name, self.span(p));
                 }
@@ -598,8 +633,13 @@ impl<'a> Walker<'a> {
     ) -> (State, Val) {
         let (s, vals) = self.eval_all(elems, state);
         let mut out = Val { ty, ..Val::default() };
+        let mut elems = Vec::new();
         for v in vals {
             out.guards.extend(v.guards);
+            elems.push(v.fds);
+        }
+        if elems.iter().any(|e| !e.is_empty()) {
+            out.fd_elems = Some(elems);
         }
         (s, out)
     }
@@ -827,6 +867,12 @@ impl<'a> Walker<'a> {
                 state
                     .guards
                     .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+                let wraps = candidates
+                    .iter()
+                    .any(|c| self.knowledge.fd_wrappers.contains_key(c));
+                if matches!(target, Target::Local { .. } | Target::Unknown) && !wraps {
+                    self.fd_moved(a, &mut state);
+                }
             }
         }
         let text = display_path(&segs);
@@ -850,6 +896,7 @@ impl<'a> Walker<'a> {
         {
             self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
         }
+        self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
         if matches!(
             role,
             Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
@@ -1005,6 +1052,11 @@ impl<'a> Walker<'a> {
                     f.unflushed.push(p.clone());
                 }
             }
+            for fd in &state.fds {
+                if !f.fds_open.contains(fd) {
+                    f.fds_open.push(*fd);
+                }
+            }
             return idx;
         }
         self.facts.forks.push(ForkFact {
@@ -1020,6 +1072,8 @@ impl<'a> Walker<'a> {
             parent_reads: Vec::new(),
             result_var: None,
             unflushed: state.pending.clone(),
+            fds_open: state.fds.clone(),
+            fd_uses: Vec::new(),
         });
         let idx = self.facts.forks.len() - 1;
         self.fork_by_span.insert(key, idx);
@@ -1127,6 +1181,7 @@ impl<'a> Walker<'a> {
             val.guards.push(id);
             return (state, val);
         }
+        self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
         if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
             match method.as_str() {
                 "flush" => self.flushed(&mut state, &sink),
@@ -1149,9 +1204,13 @@ impl<'a> Walker<'a> {
                 val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
                 val.thread = recv.thread;
                 val.ty = recv.ty;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 return (state, val);
             }
             "ok" | "as_mut" | "as_ref" | "into_inner" => {
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 val.guards = recv.guards;
                 val.fork = recv.fork;
                 return (state, val);

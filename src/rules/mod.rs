@@ -112,6 +112,8 @@ pub struct RuleCtx<'a> {
     pub files: &'a [FileFacts],
     pub summaries: &'a Summaries,
     pub opts: &'a Options,
+    /// The crate forks or spawns processes (from the token scan of every file).
+    pub starts_processes: bool,
 }
 
 impl RuleCtx<'_> {
