@@ -157,8 +157,8 @@ modes=(floor default full)
 cmd_for() { # MODE JOBS
     case "$1" in
         floor) echo "$floor . --jobs $2" ;;
-        default) echo "$forklint --format json --jobs $2 ." ;;
-        full) echo "$forklint --full --format json --jobs $2 ." ;;
+        default) echo "$forklint --stats --format json --jobs $2 ." ;;
+        full) echo "$forklint --stats --full --format json --jobs $2 ." ;;
     esac
 }
 : >"$out/times.tsv"
@@ -178,24 +178,23 @@ for j in $jobs_list; do
 done
 
 # --- findings: the two modes, and 1 vs 2 threads --------------------------------
-same() { # A B: "identical" or "DIFFER (n lines)"
-    if diff "$out/$1.out" "$out/$2.out" >"$out/diff-$1-vs-$2.txt"; then
+same() { # A B: "identical" or "DIFFER (...)"
+    local d="$out/diff-$1-vs-$2.txt"
+    if diff "$out/$1.out" "$out/$2.out" >"$d"; then
         echo "identical"
     else
-        echo "DIFFER ($(grep -c '^[<>]' "$out/diff-$1-vs-$2.txt") lines; $out/diff-$1-vs-$2.txt)"
+        local pe
+        pe="$(grep '^[<>]' "$d" | grep -c '"rule":"parse_error"' || true)"
+        echo "DIFFER: $(grep -c '^<' "$d" || true) lines only in the first, $(grep -c '^>' "$d" || true) only in the second, $pe of them parse_error ($d)"
     fi
 }
 first_j="${jobs_list%% *}"
 last_j="${jobs_list##* }"
 
-# The human summary line of each mode (untimed), for the file counts forklint
-# reports.
-summary_of() {
-    (cd "$corpus" && "$forklint" --color never "$@" --jobs "$last_j" . 2>/dev/null) \
-        | grep -E '^[0-9]+ errors?, [0-9]+ warnings? in ' | tail -1 || true
+# `--stats` prints "forklint: N files read, M parsed" on stderr.
+parsed_of() { # RUN
+    sed -n 's/^forklint: \([0-9]* files read, [0-9]* parsed\)$/\1/p' "$out/$1.err" | tail -1
 }
-summary_default="$(summary_of)"
-summary_full="$(summary_of --full)"
 
 # --- editor-sized run: one crate by path, default mode ---------------------------
 nix_dir="$(cd "$corpus" && for d in nix-*/; do echo "${d%/}"; break; done)"
@@ -269,10 +268,7 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
     pe_full="$(grep -c '"parse_error"' "$out/full-j$last_j-r$rounds.out" || true)"
     echo "- parse_error diagnostics: default $pe_default, --full $pe_full (the floor: $parse_failures)"
     echo
-    echo "Files parsed: the floor parses all $files. forklint does not report a parsed-file count;"
-    echo "its summary lines say: default \`${summary_default:-none}\`; --full \`${summary_full:-none}\`."
-    stats="$(grep -hi 'parsed' "$out/default-j$last_j-r$rounds.err" "$out/full-j$last_j-r$rounds.err" 2>/dev/null || true)"
-    [ -z "$stats" ] || echo "forklint's stderr on parsing: $stats"
+    echo "Files parsed (\`--stats\`, $last_j threads): floor $files; default $(parsed_of "default-j$last_j-r$rounds"); --full $(parsed_of "full-j$last_j-r$rounds")."
     echo
     echo "Editor-sized run: \`forklint --format json $nix_dir\` (default mode, all cores; $nix_files files, $nix_lines lines, src/ alone $nix_src_lines lines):"
     echo "median of 10 runs **${nix_ms} ms** wall (peak RSS ${nix_rss} MB); \`$nix_dir/src\` alone ${nix_src_ms} ms."

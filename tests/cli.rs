@@ -554,3 +554,25 @@ fn real_finding_baseline_survives_moves_not_changes() {
     let r = check(&dir);
     assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
 }
+
+#[test]
+fn stats_count_files_read_and_parsed_per_mode() {
+    let dir = project("stats");
+    write(&dir, "main.rs", &hazard("", ""));
+    write(
+        &dir,
+        "plain.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+    );
+
+    // The plain file names no fork and nothing calls into it: the default
+    // mode reads it but has no reason to parse it.
+    let r = forklint(&dir, &[".", "--stats", "--format", "json"]);
+    assert!(r.stderr.contains("forklint: 2 files read, 1 parsed"), "{r:?}");
+    let r = forklint(&dir, &[".", "--stats", "--full", "--format", "json"]);
+    assert!(r.stderr.contains("forklint: 2 files read, 2 parsed"), "{r:?}");
+
+    // Without the flag, machine formats keep stderr free of it.
+    let r = forklint(&dir, &[".", "--format", "json"]);
+    assert!(!r.stderr.contains("files read"), "{r:?}");
+}
