@@ -222,10 +222,10 @@ nix_src_ms="$(printf '%s\n' "${nix_src_walls[@]}" | median | awk '{ printf "%.0f
 col() { # MODE JOBS FIELD(4=wall,5=rss,6=cpu,7=load)
     awk -F'\t' -v m="$1" -v j="$2" -v f="$3" '$1 == m && $2 == j { print $f }' "$out/times.tsv"
 }
-ratio_median() { # MODE JOBS: median over rounds of mode/floor
-    awk -F'\t' -v m="$1" -v j="$2" '
-        $2 == j && $1 == "floor" { fl[$3] = $4 }
-        $2 == j && $1 == m { mo[$3] = $4 }
+ratio_median() { # MODE JOBS [FIELD]: median over rounds of mode/floor (wall; 6: cpu)
+    awk -F'\t' -v m="$1" -v j="$2" -v f="${3:-4}" '
+        $2 == j && $1 == "floor" { fl[$3] = $f }
+        $2 == j && $1 == m { mo[$3] = $f }
         END { for (r in mo) if (fl[r] > 0) printf "%.3f\n", mo[r] / fl[r] }' "$out/times.tsv" | median
 }
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
@@ -239,19 +239,23 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
     echo "Rounds: $rounds per thread count, modes alternating; time = median wall, ratio = median over rounds of (mode / floor of the same round), cpu = median user+system, RSS = max."
     echo "1-minute load average before the timed runs: $(cut -f7 "$out/times.tsv" | sort -g | head -1) to $(cut -f7 "$out/times.tsv" | sort -g | tail -1) (other work on the machine inflates the times)."
     echo
-    echo "| threads | mode | time (s) | lines/s | ratio to floor | cpu (s) | peak RSS (MB) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| threads | mode | time (s) | lines/s | ratio to floor | cpu (s) | cpu ratio | peak RSS (MB) |"
+    echo "|---|---|---|---|---|---|---|---|"
     for j in $jobs_list; do
         for mode in floor default full; do
             t="$(col "$mode" "$j" 4 | median)"
             rss="$(col "$mode" "$j" 5 | maxof)"
             cpu_s="$(col "$mode" "$j" 6 | median)"
             lps="$(awk -v l="$lines" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f k", l / t / 1000; else print "-" }')"
-            if [ "$mode" = floor ]; then ratio="1"; else ratio="$(ratio_median "$mode" "$j")"; fi
+            if [ "$mode" = floor ]; then
+                ratio=1 cpu_ratio=1
+            else
+                ratio="$(ratio_median "$mode" "$j")" cpu_ratio="$(ratio_median "$mode" "$j" 6)"
+            fi
             label="$mode"
             [ "$mode" = default ] && label="forklint (default)"
             [ "$mode" = full ] && label="forklint --full"
-            echo "| $j | $label | $t | $lps | $ratio | $cpu_s | $rss |"
+            echo "| $j | $label | $t | $lps | $ratio | $cpu_s | $cpu_ratio | $rss |"
         done
     done
     echo
