@@ -30,6 +30,15 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
                 }
             }
         }
+        // Descriptors handed to helpers, and files returned by constructors.
+        for fork in &f.forks {
+            for c in &fork.fd_calls {
+                needed.extend(c.keys.iter().cloned());
+            }
+        }
+        for (_, keys) in &f.returned_by {
+            needed.extend(keys.iter().cloned());
+        }
         for p in &f.pre_execs {
             needed.extend(p.named.iter().cloned());
             for c in &p.calls {
@@ -44,6 +53,9 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
                 if func.keys.iter().any(|k| needed.contains(k)) {
                     for c in &func.calls {
                         add(&c.target, &mut needed);
+                    }
+                    for (_, keys, _) in &func.fd_param_calls {
+                        needed.extend(keys.iter().cloned());
                     }
                 }
             }

@@ -123,6 +123,20 @@ pub struct ForkFact {
     pub fds_open: Vec<FdId>,
     /// Reads, writes and seeks of descriptors after the fork, by process.
     pub fd_uses: Vec<FdUse>,
+    /// Descriptors handed to functions of the crate after the fork: what the
+    /// callee does with its parameter decides the use.
+    pub fd_calls: Vec<FdCall>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdCall {
+    pub keys: Vec<String>,
+    /// Which parameter of the callee receives the descriptor.
+    pub param: usize,
+    pub fd: FdId,
+    pub child: bool,
+    pub span: Span,
+    pub write_end_open: Option<FdId>,
 }
 
 /// Index into `FileFacts::fds`.
@@ -137,6 +151,11 @@ pub enum FdKind {
     /// The read end of pipe number N (of this file's pipes).
     PipeRead(usize),
     PipeWrite(usize),
+    /// Parameter N of the function being walked (for its summary).
+    Param(usize),
+    /// Returned by a call to a function of the crate: a file if the callee's
+    /// `returns_file` says so (`FileFacts::returned_by`).
+    Returned,
 }
 
 /// A value holding an open file description.
@@ -210,6 +229,12 @@ pub struct FnFact {
     pub calls: Vec<CallSite>,
     /// Threads it starts and leaves running.
     pub spawns: Vec<ThreadFact>,
+    /// What it does to descriptors passed as parameter N (`self` is 0 for methods).
+    pub fd_params: Vec<(usize, FdOp)>,
+    /// Parameter N is passed on as argument M of a call to these keys.
+    pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
+    /// Returns a file it opened (`Some(append)`), like a constructor.
+    pub returns_file: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -223,4 +248,6 @@ pub struct FileFacts {
     pub starts_processes: bool,
     /// Every fd-bearing value created in the file.
     pub fds: Vec<FdFact>,
+    /// For `FdKind::Returned` descriptors: the keys of the function that returned it.
+    pub returned_by: Vec<(FdId, Vec<String>)>,
 }

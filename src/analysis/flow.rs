@@ -176,6 +176,11 @@ struct Unit {
     closures: Vec<(String, Vec<CallSite>)>,
     /// Variables (and `fds[0]`-style places) holding descriptors.
     fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
+    fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
+    /// What the function does with descriptors it receives as parameters.
+    fd_params: Vec<(usize, FdOp)>,
+    fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Loop variable -> the collection it iterates (for joins of handles).
@@ -312,8 +317,10 @@ impl<'a> Walker<'a> {
                 handle: None,
             });
         }
-        let (end, _) = self.walk_block(block, state);
+        self.bind_params(sig, &mut state);
+        let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        let returns_file = self.returned_file(&tail);
         let unit = std::mem::replace(&mut self.unit, saved_unit);
         self.facts.functions.push(FnFact {
             keys,
@@ -321,6 +328,9 @@ impl<'a> Walker<'a> {
             span: self.span(&sig.ident),
             calls: unit.calls,
             spawns: unit.spawns,
+            fd_params: unit.fd_params,
+            fd_param_calls: unit.fd_param_calls,
+            returns_file,
         });
         self.function = saved_fn;
         self.depth = saved_depth;
@@ -591,6 +601,7 @@ impl<'a> Walker<'a> {
                     s,
                     Val {
                         static_root: v.static_root,
+                        fds: v.fds,
                         ..Val::default()
                     },
                 )
@@ -615,6 +626,7 @@ impl<'a> Walker<'a> {
             Expr::Path(p) => {
                 let mut v = self.path_value(&p.path);
                 v.fds = self.fd_value(expr);
+                v.fd_elems = self.fd_elems_of(expr);
                 if let Some(name) = &v.static_root {
                     self.global_read(&state, name, self.span(p));
                 }
@@ -897,6 +909,21 @@ impl<'a> Walker<'a> {
             self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
         }
         self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
+        if let Target::Local { keys } = &target {
+            let args: Vec<(usize, &Val)> = arg_vals.iter().enumerate().collect();
+            self.fd_args(keys, &args, span.clone(), &state);
+            if val.fds.is_empty() {
+                val.fds = vec![self.fd_returned(keys, span.clone(), &mut state)];
+            }
+            // `Spool::open(..)`: an associated function of a type of the crate
+            // is taken to return that type, for resolving its methods.
+            if segs.len() >= 2
+                && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
+                && val.ty.is_none()
+            {
+                val.ty = Some(segs[segs.len() - 2].clone());
+            }
+        }
         if matches!(
             role,
             Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
@@ -1074,6 +1101,7 @@ impl<'a> Walker<'a> {
             unflushed: state.pending.clone(),
             fds_open: state.fds.clone(),
             fd_uses: Vec::new(),
+            fd_calls: Vec::new(),
         });
         let idx = self.facts.forks.len() - 1;
         self.fork_by_span.insert(key, idx);
@@ -1258,6 +1286,11 @@ impl<'a> Walker<'a> {
         } else {
             self.method_by_name(&method)
         };
+        if let Target::Local { keys } = &target {
+            let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
+            args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
+            self.fd_args(keys, &args, span.clone(), &state);
+        }
         self.record_call(
             &state,
             CallSite {
@@ -1737,6 +1770,7 @@ impl<'a> Walker<'a> {
         let saved_temps = std::mem::take(&mut self.unit.temps);
         let (state, scrut) = self.eval(&m.expr, state);
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
+        let mut value = Val::default();
         let mut branches = Vec::new();
         for arm in &m.arms {
             let mut arm_state = state.clone();
@@ -1754,11 +1788,19 @@ impl<'a> Walker<'a> {
                 let (s, _) = self.eval(&g.guard, arm_state);
                 arm_state = s;
             }
-            let (end, _) = if arm_state.live {
+            // `Ok(ends) => ends`: the arm's bindings hold the scrutinee's descriptors.
+            self.fd_bind(&arm.pat, &scrut, &m.expr);
+            let (end, v) = if arm_state.live {
                 self.eval(&arm.body, arm_state)
             } else {
                 (arm_state, Val::default())
             };
+            if end.live {
+                value.fds.extend(v.fds);
+                if value.fd_elems.is_none() {
+                    value.fd_elems = v.fd_elems;
+                }
+            }
             let arm_end = match &*arm.body {
                 Expr::Block(b) => self.close_span(&b.block),
                 other => self.span(other),
@@ -1770,7 +1812,7 @@ impl<'a> Walker<'a> {
         let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
         out.guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
-        (out, Val::default())
+        (out, value)
     }
 
     /// Joins the ends of a fork split's branches, noting a child branch
@@ -1845,6 +1887,8 @@ fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<Stri
 /// The name a `let` pattern binds, and its declared type's name.
 fn pat_binding(pat: &Pat) -> (Option<String>, Option<String>) {
     match pat {
+        // `let Some(x) = ..`, `let Ok(x) = .. else { .. }`
+        Pat::TupleStruct(t) if t.elems.len() == 1 => pat_binding(&t.elems[0]),
         Pat::Ident(i) => (Some(i.ident.to_string()), None),
         Pat::Type(t) => (pat_binding(&t.pat).0, type_name(&t.ty)),
         Pat::Wild(_) => (Some("_".into()), None),
