@@ -293,3 +293,24 @@ fn corpus_produces_exactly_its_annotated_findings() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn disagreement_markers_need_a_known_rule_and_a_reason() {
+    let ok = parse_disagreements(
+        "a(); //~ fd_without_cloexec //? missed fd_without_cloexec -- not in the table\n\
+         b(); //? extra vfork_misuse -- the child only execs\n",
+    )
+    .expect("two valid markers");
+    assert_eq!(ok.len(), 2);
+    assert!(!ok[0].extra && ok[0].line == 1 && ok[0].rule == "fd_without_cloexec");
+    assert!(ok[1].extra && ok[1].line == 2 && ok[1].rule == "vfork_misuse");
+
+    for bad in [
+        "a(); //? extra vfork_misuse",
+        "a(); //? extra vfork_misuse --   ",
+        "a(); //? extra no_such_rule -- why",
+        "a(); //? maybe vfork_misuse -- why",
+    ] {
+        assert!(parse_disagreements(bad).is_err(), "accepted {bad:?}");
+    }
+}
