@@ -286,7 +286,14 @@ impl<'a> Walker<'a> {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    self.imports.push(Imports::from_items(items));
+                    // `use super::*` brings the parent module's names in scope.
+                    let mut imports = if uses_super_glob(items) {
+                        self.imports.last().cloned().unwrap_or_default()
+                    } else {
+                        Imports::default()
+                    };
+                    imports.add_items(items);
+                    self.imports.push(imports);
                     self.walk_items(items);
                     self.imports.pop();
                 }
@@ -547,7 +554,8 @@ impl<'a> Walker<'a> {
             }
             Expr::Try(t) => {
                 let (s, mut v) = self.eval(&t.expr, state);
-                if !self.unit.is_closure {
+                // `fork()?` returns only where the fork failed, never in the child.
+                if !self.unit.is_closure && v.fork.is_none() {
                     self.escape_if_child(&s, EscapeKind::Try, self.span(&t.question_token));
                 }
                 if let Some((_, _, p)) = v.fork.as_mut() {
@@ -1236,6 +1244,13 @@ impl<'a> Walker<'a> {
                 val.fd_elems = recv.fd_elems;
                 return (state, val);
             }
+            "context" | "with_context" | "map_err" | "wrap_err" | "wrap_err_with" => {
+                // anyhow/eyre on a fork's result: still the fork's result.
+                val.fork = recv.fork;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
+                return (state, val);
+            }
             "ok" | "as_mut" | "as_ref" | "into_inner" => {
                 val.fds = recv.fds;
                 val.fd_elems = recv.fd_elems;
@@ -1464,6 +1479,14 @@ impl<'a> Walker<'a> {
         let args: Vec<Expr> = mac
             .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
             .map(|p| p.into_iter().collect())
+            .or_else(|_| {
+                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
+                mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let e: Expr = input.parse()?;
+                    let _: proc_macro2::TokenStream = input.parse()?;
+                    Ok(vec![e])
+                })
+            })
             .unwrap_or_default();
         let mut vals = Vec::new();
         for a in &args {
@@ -1538,7 +1561,23 @@ impl<'a> Walker<'a> {
                 self.escape_if_child(&state, EscapeKind::Panic, span);
                 state.live = false;
             }
-            "assert" | "assert_eq" | "assert_ne" => self.escape_if_child(&state, EscapeKind::Panic, span),
+            "assert" | "assert_eq" | "assert_ne" => {
+                // `assert!(pid >= 0)` holds in the child: no panic there, and
+                // the failed fork does not get past it.
+                let split = match (name.as_str(), args.first()) {
+                    ("assert", Some(cond)) => self.split(cond, state.clone()).1,
+                    _ => None,
+                };
+                match split {
+                    Some((idx, holds, _)) => {
+                        if holds & CHILD == 0 {
+                            self.escape_if_child(&state, EscapeKind::Panic, span);
+                        }
+                        state = self.narrow(state, idx, holds);
+                    }
+                    None => self.escape_if_child(&state, EscapeKind::Panic, span),
+                }
+            }
             _ => {}
         }
         (state, Val::default())
@@ -1864,6 +1903,15 @@ impl<'a> Walker<'a> {
 }
 
 // ----- helpers -----
+
+fn uses_super_glob(items: &[syn::Item]) -> bool {
+    items.iter().any(|i| match i {
+        syn::Item::Use(u) => {
+            matches!(&u.tree, syn::UseTree::Path(p) if p.ident == "super" && matches!(&*p.tree, syn::UseTree::Glob(_)))
+        }
+        _ => false,
+    })
+}
 
 /// Why a function body runs with other threads around.
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {

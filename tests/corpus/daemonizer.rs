@@ -81,7 +81,7 @@ fn daemonize(name: &str, pidfile: &CStr) -> anyhow::Result<Daemon> {
     print!("starting {name}... ");
     let (ready_rd, ready_wr) = pipe2(OFlag::O_CLOEXEC).context("readiness pipe")?;
 
-    match unsafe { fork() }.context("first fork")? { //~ unflushed_output_at_fork //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    match unsafe { fork() }.context("first fork")? { //~ unflushed_output_at_fork
         ForkResult::Parent { .. } => {
             drop(ready_wr);
             let code = if wait_for_ready(ready_rd) {
@@ -91,34 +91,34 @@ fn daemonize(name: &str, pidfile: &CStr) -> anyhow::Result<Daemon> {
                 println!("failed (see the log)");
                 1
             };
-            std::process::exit(code); //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code (this exit() is the parent's)
+            std::process::exit(code);
         }
         ForkResult::Child => drop(ready_rd),
     }
 
-    setsid().context("setsid")?; //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    setsid().context("setsid")?;
     // Flush before forking again so that the grandchild starts clean.
-    io::stdout().flush().context("flush stdout")?; //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
-    match unsafe { fork() }.context("second fork")? { //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    io::stdout().flush().context("flush stdout")?;
+    match unsafe { fork() }.context("second fork")? {
         ForkResult::Parent { .. } => unsafe { libc::_exit(0) },
         ForkResult::Child => {}
     }
 
-    std::env::set_current_dir("/").context("chdir /")?; //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    std::env::set_current_dir("/").context("chdir /")?;
     umask(Mode::from_bits_truncate(0o027));
-    let pidfile_fd = lock_pidfile(pidfile)?; //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    let pidfile_fd = lock_pidfile(pidfile)?;
     println!("{name} running as pid {}", std::process::id());
-    redirect_stdio().expect("cannot redirect stdio to /dev/null"); //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+    redirect_stdio().expect("cannot redirect stdio to /dev/null");
     Ok(Daemon {
         pidfile_fd,
         ready: ready_wr,
     })
-} //? extra child_escapes_fork_branch -- `fork().context(..)?` is not recognised as a fork split, so the parent arm and the survivor count as child code
+}
 
 fn run_hook(hook: &Path) -> anyhow::Result<()> {
     let prog = CString::new(hook.as_os_str().as_bytes())?;
     let argv = [prog.as_ptr(), std::ptr::null()];
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             unsafe { libc::execv(prog.as_ptr(), argv.as_ptr()) };
             return Err(anyhow!("exec {} failed", hook.display())); //~ child_escapes_fork_branch

@@ -54,7 +54,7 @@ pub fn run_batch(spool_path: &Path, journal_path: &Path, workers: usize) -> io::
     print!("{}: {} workers: ", header.trim_end(), workers);
     let mut pids = Vec::new();
     for id in 0..workers {
-        match unsafe { fork() }? { //~ unflushed_output_at_fork //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+        match unsafe { fork() }? { //~ unflushed_output_at_fork
             ForkResult::Child => {
                 let mut record = String::new();
                 let mut done = 0;
@@ -97,7 +97,7 @@ pub fn run_sharded(spool_path: &Path, workers: usize) -> io::Result<usize> {
 
     let mut pids = Vec::new();
     for id in 0..workers {
-        match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+        match unsafe { fork() }? {
             ForkResult::Child => {
                 let code = match File::open(spool_path) {
                     Ok(own) => run_shard(BufReader::new(own), id, workers),
@@ -131,7 +131,7 @@ pub fn checksum_split(path: &Path) -> io::Result<u64> {
     io::stdout().flush()?;
 
     let (mut rd, mut wr) = std::io::pipe()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             drop(rd);
             let mut buf = vec![0u8; (len - half) as usize];

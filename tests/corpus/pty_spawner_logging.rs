@@ -88,7 +88,7 @@ impl Pty {
                         let err = io::Error::last_os_error();
                         eprintln!("pty child: dup2 onto {target} failed: {err}"); //~ unsafe_call_in_pre_exec
                         let msg = format!("cannot attach fd {target} to the pty"); //~ unsafe_call_in_pre_exec
-                        return Err(io::Error::new(err.kind(), msg)); //~ unsafe_call_in_pre_exec //? missed unsafe_call_in_pre_exec -- io::Error::new boxes its payload (allocates); the knowledge tables do not list it
+                        return Err(io::Error::new(err.kind(), msg)); //~ unsafe_call_in_pre_exec
                     }
                 }
                 libc::close(slave_fd);

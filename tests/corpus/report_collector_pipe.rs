@@ -60,7 +60,7 @@ fn reap(pid: Pid) -> io::Result<i32> {
 pub fn collect_report(suite: &str) -> io::Result<SuiteReport> {
     let (mut rd, mut wr) = std::io::pipe()?;
     io::stdout().flush()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             drop(rd);
             let report = run_suite(suite);
@@ -83,7 +83,7 @@ pub fn collect_report(suite: &str) -> io::Result<SuiteReport> {
 pub fn collect_report_v1(suite: &str) -> io::Result<SuiteReport> {
     let (rd, wr) = pipe2(OFlag::O_CLOEXEC)?;
     io::stdout().flush()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             let mut out = File::from(wr);
             serde_json::to_writer(&mut out, &run_suite(suite)).unwrap(); //~ child_escapes_fork_branch
@@ -113,7 +113,7 @@ fn send_tasks(mut tx: impl Write, tasks: &[&str]) -> io::Result<()> {
 pub fn feed_worker(tasks: &[&str]) -> io::Result<i32> {
     let (rx, tx) = std::io::pipe()?;
     io::stdout().flush()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             drop(tx);
             let mut failures = 0;
@@ -134,7 +134,7 @@ pub fn feed_worker(tasks: &[&str]) -> io::Result<i32> {
 pub fn feed_worker_v1(tasks: &[&str]) -> io::Result<i32> {
     let (rx, tx) = std::io::pipe()?;
     io::stdout().flush()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             let mut failures = 0;
             for line in BufReader::new(rx).lines() { //~ pipe_end_left_open
@@ -154,7 +154,7 @@ pub fn feed_worker_v1(tasks: &[&str]) -> io::Result<i32> {
 pub fn query_status(suite: &str) -> io::Result<String> {
     let (mut rd, mut wr) = std::io::pipe()?;
     io::stdout().flush()?;
-    match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+    match unsafe { fork() }? {
         ForkResult::Child => {
             drop(rd);
             let line = format!("{suite}: ready");

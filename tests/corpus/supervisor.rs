@@ -78,7 +78,7 @@ impl Service {
     fn start(&self) -> nix::Result<Pid> {
         let mut argv: Vec<*const c_char> = self.argv.iter().map(|a| a.as_ptr()).collect();
         argv.push(ptr::null());
-        match unsafe { fork() }? { //? extra child_escapes_fork_branch -- the `?` applies to fork()'s own result, which is Ok(Child) in the child: it can only return on the error path, where there is no child
+        match unsafe { fork() }? {
             ForkResult::Child => unsafe {
                 for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
                     libc::signal(sig, libc::SIG_DFL);
