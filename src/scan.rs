@@ -156,6 +156,15 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
     out
 }
 
+/// Does the text use any of these names as a word (not in a comment or string)?
+pub fn mentions_any(text: &str, names: &[String]) -> bool {
+    if names.is_empty() || !names.iter().any(|n| text.contains(n.as_str())) {
+        return false;
+    }
+    lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .any(|t| t.kind == TokenKind::Word && names.iter().any(|n| n == &text[t.span.clone()]))
+}
+
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
 fn impl_type(toks: &[Tok], mut i: usize) -> String {
     let mut angle = 0i32;

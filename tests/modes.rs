@@ -109,3 +109,34 @@ fn demand_mode_parses_only_files_that_can_matter() {
     assert_eq!(output::json::render(&demand), output::json::render(&full));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demand_mode_follows_callers_of_forking_functions_across_files() {
+    let dir = std::env::temp_dir().join(format!("forklint-callers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // main.rs starts a thread through a helper, then calls probe::run(),
+    // which forks in another file: the fork happens after a thread spawn.
+    std::fs::write(
+        dir.join("main.rs"),
+        "fn start_status() {\n    std::thread::spawn(|| loop {});\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("probe.rs"),
+        "use std::sync::Mutex;\nstatic STATE: Mutex<u32> = Mutex::new(0);\npub fn run() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n = *STATE.lock().unwrap();\n        unsafe { libc::_exit(n as i32) };\n    }\n}\n",
+    )
+    .unwrap();
+    let demand = forklint::lint_paths(&[dir.as_path()], &Options::default());
+    let full = forklint::lint_paths(
+        &[dir.as_path()],
+        &Options {
+            full: true,
+            ..Options::default()
+        },
+    );
+    let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"fork_after_thread_spawn"), "{rules:?}");
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,7 +22,17 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
             needed.extend(keys.iter().cloned());
         }
     };
+    // Callers on the way to a fork: what they call before it (helpers that
+    // start threads) decides the fork's context.
+    let chain = fork_callers(files.clone());
     for f in files.clone() {
+        for func in &f.functions {
+            if func.keys.iter().any(|k| chain.contains(k)) {
+                for c in &func.calls {
+                    add(&c.target, &mut needed);
+                }
+            }
+        }
         for fork in &f.forks {
             for e in &fork.child {
                 if let ChildEvent::Call(c) = e {
@@ -64,4 +74,36 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
             return needed;
         }
     }
+}
+
+/// Functions on the way to a fork: the ones that fork, and (to a fixed
+/// point) the ones that call them. Their callers' context (locks held,
+/// threads started) reaches the fork, so the files calling them matter.
+pub fn fork_callers<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> HashSet<String> {
+    let mut set: HashSet<String> = files
+        .clone()
+        .flat_map(|f| f.forks.iter().flat_map(|fork| fork.function_keys.iter().cloned()))
+        .collect();
+    loop {
+        let before = set.len();
+        for f in files.clone() {
+            for func in &f.functions {
+                let calls_chain = func.calls.iter().any(|c| match &c.target {
+                    Target::Local { keys } => keys.iter().any(|k| set.contains(k)),
+                    _ => false,
+                });
+                if calls_chain {
+                    set.extend(func.keys.iter().cloned());
+                }
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+/// The name a key is called by in source (`Type::method` -> `method`).
+pub fn called_name(key: &str) -> &str {
+    key.rsplit("::").next().unwrap_or(key)
 }

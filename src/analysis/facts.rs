@@ -109,6 +109,8 @@ pub struct ForkFact {
     /// the process that carries on, so its return is not an escape.
     pub survivor: bool,
     pub function: Option<String>,
+    /// Keys of the enclosing function (`name`, `Type::name`).
+    pub function_keys: Vec<String>,
     pub guards: Vec<GuardFact>,
     pub threads: Vec<ThreadFact>,
     /// What the child does, in program order.
@@ -235,6 +237,17 @@ pub struct FnFact {
     pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// Returns a file it opened (`Some(append)`), like a constructor.
     pub returns_file: Option<bool>,
+    /// Calls to functions of the crate made while this thread held locks or
+    /// other threads ran: the callee starts in that context.
+    pub call_contexts: Vec<CallContext>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallContext {
+    pub keys: Vec<String>,
+    pub span: Span,
+    pub guards: Vec<GuardFact>,
+    pub threads: Vec<ThreadFact>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

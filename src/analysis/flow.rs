@@ -176,6 +176,8 @@ struct Unit {
     closures: Vec<(String, Vec<CallSite>)>,
     /// Variables (and `fds[0]`-style places) holding descriptors.
     fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Calls to functions of the crate made with locks held or threads running.
+    call_contexts: Vec<CallContext>,
     /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
     fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
     /// What the function does with descriptors it receives as parameters.
@@ -199,6 +201,7 @@ pub struct Walker<'a> {
     imports: Vec<Imports>,
     impl_type: Option<String>,
     function: Option<String>,
+    function_keys: Vec<String>,
     unit: Unit,
     depth: usize,
     nesting: usize,
@@ -221,6 +224,7 @@ impl<'a> Walker<'a> {
             imports: Vec::new(),
             impl_type: None,
             function: None,
+            function_keys: Vec::new(),
             unit: Unit::default(),
             depth: 0,
             nesting: 0,
@@ -311,6 +315,7 @@ impl<'a> Walker<'a> {
     ) {
         let saved_unit = std::mem::take(&mut self.unit);
         let saved_fn = self.function.replace(sig.ident.to_string());
+        let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
         let saved_depth = std::mem::replace(&mut self.depth, 0);
         let mut state = State::new();
         if let Some(what) = thread_context(attrs, sig) {
@@ -334,12 +339,23 @@ impl<'a> Walker<'a> {
             file: self.file,
             span: self.span(&sig.ident),
             calls: unit.calls,
-            spawns: unit.spawns,
+            // Threads still running when it returns (joined ones do not count).
+            spawns: if end.live {
+                end.threads
+                    .iter()
+                    .map(|t| t.fact.clone())
+                    .filter(|t| unit.spawns.contains(t))
+                    .collect()
+            } else {
+                unit.spawns
+            },
+            call_contexts: unit.call_contexts,
             fd_params: unit.fd_params,
             fd_param_calls: unit.fd_param_calls,
             returns_file,
         });
         self.function = saved_fn;
+        self.function_keys = saved_keys;
         self.depth = saved_depth;
     }
 
@@ -819,6 +835,23 @@ impl<'a> Walker<'a> {
     }
 
     fn record_call(&mut self, state: &State, site: CallSite) {
+        if let Target::Local { keys } = &site.target {
+            let guards: Vec<GuardFact> = state
+                .guards
+                .iter()
+                .filter(|g| !g.fact.stdio)
+                .map(|g| g.fact.clone())
+                .collect();
+            let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+            if state.live && (!guards.is_empty() || !threads.is_empty()) {
+                self.unit.call_contexts.push(CallContext {
+                    keys: keys.clone(),
+                    span: site.span.clone(),
+                    guards,
+                    threads,
+                });
+            }
+        }
         if let Some(ctx) = state.in_child_branch() {
             if !ctx.execed {
                 self.facts.forks[ctx.idx]
@@ -1101,6 +1134,7 @@ impl<'a> Walker<'a> {
             vfork,
             survivor,
             function: self.function.clone(),
+            function_keys: self.function_keys.clone(),
             guards,
             threads,
             child: Vec::new(),

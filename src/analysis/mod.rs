@@ -5,6 +5,7 @@ pub mod facts;
 pub mod flow;
 pub mod summary;
 
+pub mod context;
 pub mod demand;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,13 +66,18 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         }
         // Pull in the definitions the facts so far call into, to a fixed point.
         let needed = demand::needed_names(facts.iter().flatten());
+        let chain: Vec<String> = demand::fork_callers(facts.iter().flatten())
+            .iter()
+            .map(|k| demand::called_name(k).to_string())
+            .collect();
         todo = (0..files.len())
             .filter(|&i| {
                 facts[i].is_none()
-                    && scans[i]
+                    && (scans[i]
                         .fns
                         .iter()
                         .any(|f| needed.contains(&f.key) || needed.contains(&f.name))
+                        || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
             })
             .collect();
     }
@@ -80,10 +86,12 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         eprintln!("{all:#?}");
     }
     let summaries = summary::compute(&all);
+    let entry = context::compute(&all, &summaries);
     let ctx = crate::rules::RuleCtx {
         db,
         files: &all,
         summaries: &summaries,
+        entry: &entry,
         opts,
         starts_processes,
     };

@@ -125,6 +125,8 @@ pub struct RuleCtx<'a> {
     pub db: &'a SourceDb,
     pub files: &'a [FileFacts],
     pub summaries: &'a Summaries,
+    /// Locks held and threads started by callers (see `analysis::context`).
+    pub entry: &'a crate::analysis::context::EntryContexts,
     pub opts: &'a Options,
     /// The crate forks or spawns processes (from the token scan of every file).
     pub starts_processes: bool,
@@ -237,6 +239,11 @@ impl RuleCtx<'_> {
         }
         uses.sort_by_key(|u| u.span.start);
         uses
+    }
+
+    /// Guards and threads live at a fork, including its callers' (with their files).
+    pub fn fork_context(&self, fork: &ForkFact) -> crate::analysis::context::Context {
+        crate::analysis::context::at_fork(fork, self.files, self.summaries, self.entry)
     }
 
     /// Calls in a fork's child before exec, with their effects.

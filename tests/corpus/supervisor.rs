@@ -105,8 +105,8 @@ impl Service {
     fn health_check(&self) -> bool {
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
-                let timeout = self.state.lock().unwrap().probe_timeout; //~ fork_after_thread_spawn //~ child_escapes_fork_branch //? missed fork_after_thread_spawn -- the status thread is spawned in serve_status(), called by main() before supervise() reaches this fork: thread evidence is not carried from callers into the forking function
-                let healthy = probe(&self.name, timeout); //~ unsafe_call_in_child //? missed unsafe_call_in_child -- as above: the process has the status thread at this fork, but the forking function's callers are not consulted
+                let timeout = self.state.lock().unwrap().probe_timeout; //~ fork_after_thread_spawn //~ child_escapes_fork_branch
+                let healthy = probe(&self.name, timeout); //~ unsafe_call_in_child
                 if !healthy {
                     PROBE_FAILURES.fetch_add(1, Ordering::SeqCst); //~ global_state_in_child
                 }

@@ -321,7 +321,13 @@ impl Walker<'_> {
             let (name, span) = match input {
                 syn::FnArg::Receiver(r) => ("self".to_string(), self.span(r)),
                 syn::FnArg::Typed(t) => match &*t.pat {
-                    syn::Pat::Ident(p) => (p.ident.to_string(), self.span(&p.ident)),
+                    syn::Pat::Ident(p) => {
+                        // `service: &Service`: its methods resolve to the crate's.
+                        if let Some(ty) = crate::index::type_name(&t.ty) {
+                            self.unit.var_types.push((p.ident.to_string(), ty));
+                        }
+                        (p.ident.to_string(), self.span(&p.ident))
+                    }
                     _ => continue,
                 },
             };
