@@ -243,7 +243,31 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
                     }
                     break;
                 }
-                if depth == 1 {
+                // A block closing at statement level ends the statement only
+                // if nothing continues the expression (`unsafe { f() } {` of a
+                // match head, `} else {`, `}.method()`, `}?`).
+                let continues = toks.get(j + 1).is_some_and(|n| {
+                    matches!(
+                        n.text,
+                        "{" | "."
+                            | "?"
+                            | "else"
+                            | "as"
+                            | "=>"
+                            | ")"
+                            | ","
+                            | "="
+                            | "+"
+                            | "-"
+                            | "*"
+                            | "/"
+                            | "&"
+                            | "|"
+                            | "<"
+                            | ">"
+                    )
+                });
+                if depth == 1 && !continues {
                     last_stmt = stmt_start..j + 1;
                     stmt_start = j + 1;
                 }
@@ -285,7 +309,8 @@ mod tests {
              impl<T> Trait for Wrapper<T> where T: Copy { fn method(&self) {} }\n\
              fn die() -> ! { loop {} }\n\
              fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
-             fn maybe(c: bool) { if c { std::process::exit(1) } }\n",
+             fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
+             fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
             &["pipe"],
         );
         assert!(s.forks && !s.spawns && !s.creates_fds);
@@ -299,7 +324,8 @@ mod tests {
                 ("Wrapper::method", false),
                 ("die", true),
                 ("quit", true),
-                ("maybe", false)
+                ("maybe", false),
+                ("wrap", false)
             ]
         );
         assert!(

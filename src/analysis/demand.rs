@@ -107,3 +107,28 @@ pub fn fork_callers<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
 pub fn called_name(key: &str) -> &str {
     key.rsplit("::").next().unwrap_or(key)
 }
+
+/// Functions that fork and return the fork's result (in both processes).
+pub fn fork_wrappers<'a>(
+    files: impl Iterator<Item = &'a FileFacts>,
+) -> std::collections::HashMap<String, crate::knowledge::ForkResultShape> {
+    files
+        .flat_map(|f| f.functions.iter())
+        .filter_map(|f| f.returns_fork.map(|shape| (f, shape)))
+        .flat_map(|(f, shape)| f.keys.iter().map(move |k| (k.clone(), shape)))
+        .collect()
+}
+
+/// Does any function of the file call one of these keys?
+pub fn calls_any(
+    file: &FileFacts,
+    keys: &std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
+) -> bool {
+    file.functions
+        .iter()
+        .flat_map(|f| f.calls.iter())
+        .any(|c| match &c.target {
+            Target::Local { keys: k } => k.iter().any(|k| keys.contains_key(k)),
+            _ => false,
+        })
+}

@@ -333,6 +333,13 @@ impl<'a> Walker<'a> {
         let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
         let returns_file = self.returned_file(&tail);
+        // The fork's result is the function's value and the child gets here too.
+        let returns_fork = match (tail.fork, end.fork) {
+            (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
+                Some(shape)
+            }
+            _ => None,
+        };
         let unit = std::mem::replace(&mut self.unit, saved_unit);
         self.facts.functions.push(FnFact {
             keys,
@@ -353,6 +360,7 @@ impl<'a> Walker<'a> {
             fd_params: unit.fd_params,
             fd_param_calls: unit.fd_param_calls,
             returns_file,
+            returns_fork,
         });
         self.function = saved_fn;
         self.function_keys = saved_keys;
@@ -797,7 +805,12 @@ impl<'a> Walker<'a> {
         let keys = self.local_keys(&segs);
         let display = segs.join("::");
         if !keys.is_empty() {
-            return (Target::Local { keys }, None, display);
+            // A wrapper that forks and returns the result: a fork here.
+            let role = keys
+                .iter()
+                .find_map(|k| self.table.fork_wrappers.get(k))
+                .map(|shape| Role::Fork(*shape));
+            return (Target::Local { keys }, role, display);
         }
         (
             Target::Unknown,
@@ -1863,12 +1876,18 @@ impl<'a> Walker<'a> {
             }
             // `Ok(ends) => ends`: the arm's bindings hold the scrutinee's descriptors.
             self.fd_bind(&arm.pat, &scrut, &m.expr);
+            // `Ok(r) => r`: the binding holds the fork's result.
+            if let (Some((idx, shape, _)), (Some(name), _)) = (scrut.fork, pat_binding(&arm.pat)) {
+                let mask = arm_state.fork.filter(|f| f.idx == idx).map_or(ALL, |f| f.procs);
+                self.unit.fork_vars.push((name, idx, shape, mask));
+            }
             let (end, v) = if arm_state.live {
                 self.eval(&arm.body, arm_state)
             } else {
                 (arm_state, Val::default())
             };
             if end.live {
+                value.fork = value.fork.or(v.fork);
                 value.fds.extend(v.fds);
                 if value.fd_elems.is_none() {
                     value.fd_elems = v.fd_elems;

@@ -43,7 +43,7 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .iter()
         .map(|&id| crate::scan::scan(&db.get(id).text, &fd_creators))
         .collect();
-    let table = CrateTable::from_scans(&scans);
+    let mut table = CrateTable::from_scans(&scans);
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
@@ -80,6 +80,25 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
                         || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
             })
             .collect();
+        if todo.is_empty() {
+            // Fork wrappers found: their callers are fork sites. Walk the
+            // files that call them again, now knowing (rare: a file is
+            // parsed twice only here).
+            let wrappers = demand::fork_wrappers(facts.iter().flatten());
+            if wrappers.len() > table.fork_wrappers.len() {
+                table.fork_wrappers = wrappers;
+                todo = (0..files.len())
+                    .filter(|&i| {
+                        facts[i]
+                            .as_ref()
+                            .is_some_and(|f| demand::calls_any(f, &table.fork_wrappers))
+                    })
+                    .collect();
+                for &i in &todo {
+                    facts[i] = None;
+                }
+            }
+        }
     }
     let all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
     if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {

@@ -6,7 +6,7 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
         let threads = ctx.fork_context(fork).threads;
         if threads.is_empty() {
             continue;

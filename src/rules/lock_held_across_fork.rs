@@ -7,7 +7,7 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
         // std's stdout lock is reentrant and owned by this thread's id,
         // which the child inherits: holding it across fork is harmless.
         let held = ctx.fork_context(fork).guards;

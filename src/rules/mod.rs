@@ -241,6 +241,20 @@ impl RuleCtx<'_> {
         uses
     }
 
+    /// A fork inside a fork wrapper (a function that returns the fork's
+    /// result): its child region is the caller's, checked at the call.
+    pub fn in_fork_wrapper(&self, fork: &ForkFact) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.returns_fork.is_some())
+    }
+
+    /// Forks whose child region is in their own function.
+    pub fn checked_forks(&self) -> impl Iterator<Item = &ForkFact> {
+        self.forks().filter(|f| !self.in_fork_wrapper(f))
+    }
+
     /// Guards and threads live at a fork, including its callers' (with their files).
     pub fn fork_context(&self, fork: &ForkFact) -> crate::analysis::context::Context {
         crate::analysis::context::at_fork(fork, self.files, self.summaries, self.entry)

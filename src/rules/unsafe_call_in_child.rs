@@ -7,7 +7,7 @@ use crate::knowledge::Class;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
         let running = ctx.fork_context(fork).threads;
         let threads = !running.is_empty();
         if !threads && !ctx.opts.assume_threads {
