@@ -79,6 +79,13 @@ impl Default for ConfirmArgs {
     }
 }
 
+/// The longest timeout a run may have: a day.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+fn checked_timeout(secs: f64) -> Option<Duration> {
+    (secs > 0.0 && secs <= MAX_TIMEOUT_SECS).then(|| Duration::from_secs_f64(secs))
+}
+
 /// Why a confirmation stopped without a report.
 #[derive(Debug)]
 pub enum ConfirmError {
@@ -123,7 +130,7 @@ pub fn run_confirm(args: &ConfirmArgs) -> i32 {
         }
         Err(ConfirmError::Interrupted(sig)) => {
             eprintln!(
-                "forklint confirm: interrupted by {}; every run was killed and reaped",
+                "forklint confirm: interrupted by {}; every process it started is gone",
                 sig.as_str()
             );
             128 + sig as i32
@@ -343,11 +350,11 @@ pub fn confirm(
     if args.runs == 0 {
         return Err(ConfirmError::Setup("--runs must be at least 1".into()));
     }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(ConfirmError::Setup(
-            "--timeout must be a positive number of seconds".into(),
-        ));
-    }
+    let default_timeout = checked_timeout(args.timeout).ok_or_else(|| {
+        ConfirmError::Setup(format!(
+            "--timeout must be more than 0 and at most {MAX_TIMEOUT_SECS} seconds"
+        ))
+    })?;
     let paths = if args.paths.is_empty() {
         vec![default_fixture_dir().map_err(ConfirmError::Setup)?]
     } else {
@@ -420,25 +427,28 @@ pub fn confirm(
     // the same time are of different fixtures.
     let mut jobs: Vec<Job> = Vec::new();
     let mut job_owner: Vec<usize> = Vec::new();
-    let plans: Vec<Option<(usize, Duration)>> = prepared
+    // What to run of each fixture, or why it cannot run.
+    let plans: Vec<Result<(usize, Duration), String>> = prepared
         .iter()
         .map(|p| {
-            let run = p.spec.as_ref().ok()?.run.as_ref()?;
+            let spec = p.spec.as_ref().map_err(Clone::clone)?;
+            let run = spec.run.as_ref().ok_or("no `//@ run:` directive")?;
+            let timeout = match run.timeout_secs {
+                Some(secs) => checked_timeout(secs).ok_or_else(|| {
+                    format!("timeout={secs} is not more than 0 and at most {MAX_TIMEOUT_SECS} seconds")
+                })?,
+                None => default_timeout,
+            };
             if !p.binary.is_file() {
-                return None;
+                return Err(format!("binary {} not found (is it built?)", p.binary.display()));
             }
-            let runs = run.runs.unwrap_or(args.runs).max(1);
-            let secs = run
-                .timeout_secs
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .unwrap_or(args.timeout);
-            Some((runs, Duration::from_secs_f64(secs)))
+            Ok((run.runs.unwrap_or(args.runs).max(1), timeout))
         })
         .collect();
     let rounds = plans.iter().flatten().map(|(n, _)| *n).max().unwrap_or(0);
     for round in 0..rounds {
         for (i, plan) in plans.iter().enumerate() {
-            if let Some((runs, timeout)) = plan {
+            if let Ok((runs, timeout)) = plan {
                 if round < *runs {
                     jobs.push(Job {
                         program: prepared[i].binary.clone(),
@@ -477,13 +487,17 @@ pub fn confirm(
     }
 
     let mut results = Vec::new();
-    for ((p, observed), plan) in prepared.into_iter().zip(per_fixture).zip(&plans) {
-        results.push(judge_fixture(p, observed, *plan));
+    for ((p, observed), plan) in prepared.into_iter().zip(per_fixture).zip(plans) {
+        results.push(judge_fixture(p, observed, plan));
     }
     Ok(ConfirmReport::new(results))
 }
 
-fn judge_fixture(p: Prepared, observed: Vec<Observation>, plan: Option<(usize, Duration)>) -> FixtureResult {
+fn judge_fixture(
+    p: Prepared,
+    observed: Vec<Observation>,
+    plan: Result<(usize, Duration), String>,
+) -> FixtureResult {
     let mut result = FixtureResult {
         fixture: p.display,
         rule: p.file.rule.clone(),
@@ -514,11 +528,12 @@ fn judge_fixture(p: Prepared, observed: Vec<Observation>, plan: Option<(usize, D
         result.problems.push("no `//@ run:` directive".into());
         return result;
     };
-    let Some((_, timeout)) = plan else {
-        result
-            .problems
-            .push(format!("binary {} not found (is it built?)", p.binary.display()));
-        return result;
+    let timeout = match plan {
+        Ok((_, timeout)) => timeout,
+        Err(e) => {
+            result.problems.push(e);
+            return result;
+        }
     };
     let records: Vec<RunRecord> = observed
         .iter()
@@ -561,4 +576,85 @@ fn judge_fixture(p: Prepared, observed: Vec<Observation>, plan: Option<(usize, D
         observations: records,
     });
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_are_found_under_the_package_a_rule_dir_or_by_file() {
+        let dir = std::env::temp_dir().join(format!("forklint-find-fixtures-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "Cargo.toml",
+            "src/lib.rs",
+            "rule_a/hang.rs",
+            "rule_a/hang.stderr",
+            "rule_a/ok_quick.rs",
+            "rule_b/dup.rs",
+            ".hidden/x.rs",
+        ] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let names = |paths: &[PathBuf]| -> Vec<String> {
+            find_fixtures(paths)
+                .unwrap()
+                .iter()
+                .map(FixtureFile::binary_name)
+                .collect()
+        };
+        assert_eq!(
+            names(&[dir.clone()]),
+            ["rule_a-hang", "rule_a-ok_quick", "rule_b-dup"]
+        );
+        assert_eq!(names(&[dir.join("rule_a")]), ["rule_a-hang", "rule_a-ok_quick"]);
+        assert_eq!(
+            names(&[dir.join("rule_b/dup.rs"), dir.join("rule_b")]),
+            ["rule_b-dup"],
+            "given twice, listed once"
+        );
+        let one = &find_fixtures(&[dir.join("rule_b/dup.rs")]).unwrap()[0];
+        assert_eq!(one.package_dir().unwrap(), dir);
+        assert!(find_fixtures(&[dir.join("missing")]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn timeouts_are_bounded() {
+        assert_eq!(checked_timeout(2.5), Some(Duration::from_millis(2500)));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e30] {
+            assert_eq!(checked_timeout(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_setup_errors() {
+        let bad_runs = ConfirmArgs {
+            runs: 0,
+            ..ConfirmArgs::default()
+        };
+        assert!(matches!(
+            confirm(&bad_runs, None, false),
+            Err(ConfirmError::Setup(_))
+        ));
+        let bad_timeout = ConfirmArgs {
+            timeout: -3.0,
+            ..ConfirmArgs::default()
+        };
+        assert!(matches!(
+            confirm(&bad_timeout, None, false),
+            Err(ConfirmError::Setup(_))
+        ));
+        let missing = ConfirmArgs {
+            paths: vec!["/nonexistent/fixtures".into()],
+            ..ConfirmArgs::default()
+        };
+        assert!(matches!(
+            confirm(&missing, None, false),
+            Err(ConfirmError::Setup(_))
+        ));
+    }
 }

@@ -79,15 +79,18 @@ pub fn parse_stat(text: &str) -> Option<ProcInfo> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let pid = text[..open].trim().parse().ok()?;
-    let rest: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
-    // rest[0] is field 3 (state); field N is rest[N - 3].
-    let state = *rest.first()?;
+    // Fields 3 (state), 4 (ppid), 5 (pgrp) and 22 (starttime).
+    let mut fields = text.get(close + 1..)?.split_ascii_whitespace();
+    let state = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    let pgid = fields.next()?.parse().ok()?;
+    let start = fields.nth(22 - 6)?.parse().ok()?;
     Some(ProcInfo {
         pid,
-        ppid: rest.get(1)?.parse().ok()?,
-        pgid: rest.get(2)?.parse().ok()?,
+        ppid,
+        pgid,
         zombie: state == "Z" || state == "X",
-        start: rest.get(19)?.parse().ok()?,
+        start,
     })
 }
 

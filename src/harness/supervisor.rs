@@ -37,7 +37,7 @@ use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{self, kill, killpg, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::{getpid, Pid};
+use nix::unistd::{getpgrp, getpid, Pid};
 
 use super::procfs::{self, ProcTable};
 
@@ -45,7 +45,7 @@ use super::procfs::{self, ProcTable};
 pub const RUN_TOKEN_VAR: &str = "FORKLINT_CONFIRM_RUN";
 
 /// How often /proc is scanned while runs are active.
-const SCAN_INTERVAL: Duration = Duration::from_millis(20);
+const SCAN_INTERVAL: Duration = Duration::from_millis(40);
 /// How long killing a run's processes may take before the harness gives up
 /// on them (only processes stuck in the kernel take more than a moment).
 const KILL_GRACE: Duration = Duration::from_secs(5);
@@ -277,18 +277,14 @@ impl Attribution {
         if let Some(seq) = self.token_cache.get(&(pid, start)) {
             return *seq;
         }
-        match procfs::environ_value(pid, RUN_TOKEN_VAR) {
-            Ok(value) => {
-                let seq = value
-                    .as_deref()
-                    .and_then(|v| v.strip_prefix(&self.token_prefix))
-                    .and_then(|s| s.parse().ok());
-                self.token_cache.insert((pid, start), seq);
-                seq
-            }
-            // Not readable now (mid-exec, exiting): ask again next scan.
-            Err(_) => None,
-        }
+        // Unreadable (kernel threads, other users' processes) counts as no
+        // token: the run's own processes are readable, being ours.
+        let seq = procfs::environ_value(pid, RUN_TOKEN_VAR)
+            .ok()
+            .flatten()
+            .and_then(|v| v.strip_prefix(&self.token_prefix).and_then(|s| s.parse().ok()));
+        self.token_cache.insert((pid, start), seq);
+        seq
     }
 
     /// Maps each process in the table that belongs to an active run to that
@@ -440,6 +436,25 @@ impl Active {
     }
 }
 
+/// Reaps zombies that were reparented to this process and that no run
+/// could claim: a process that left its run's group and exited, with its
+/// parent, between two scans (a daemonizing fork: the parent exits, the
+/// child calls setsid, writes a line and exits). Its exit status is of no
+/// use to anyone. A child of this process's other code stays in this
+/// process's group (std's `Command` does not change it), so a zombie child
+/// in another group that is no run's root can only be such an orphan.
+fn reap_stray_orphans(table: &ProcTable, me: i32, my_group: i32, active: &[Active]) {
+    for p in &table.procs {
+        let stray = p.zombie
+            && p.ppid == me
+            && p.pgid != my_group
+            && !active.iter().any(|r| r.root.as_raw() == p.pid);
+        if stray {
+            let _ = waitpid(Pid::from_raw(p.pid), Some(WaitPidFlag::WNOHANG));
+        }
+    }
+}
+
 /// Makes this process the reaper of its orphaned descendants.
 pub fn become_subreaper() -> nix::Result<()> {
     nix::sys::prctl::set_child_subreaper(true)
@@ -460,6 +475,7 @@ impl Supervisor<'_> {
             eprintln!("warning: cannot become a child subreaper: {e}");
         }
         let me = getpid().as_raw();
+        let my_group = getpgrp().as_raw();
         let parallel = self.parallel.max(1);
         let mut attribution = Attribution::new();
         let mut results: Vec<Option<Observation>> = vec![None; jobs.len()];
@@ -471,7 +487,7 @@ impl Supervisor<'_> {
         loop {
             if let Some(sig) = self.interrupt.and_then(Interrupt::check) {
                 for mut run in std::mem::take(&mut active) {
-                    self.terminate(&mut run, &mut attribution, me, &mut buf);
+                    self.terminate(&mut run, &mut attribution, me, &mut buf, None);
                 }
                 return Err(sig);
             }
@@ -513,6 +529,9 @@ impl Supervisor<'_> {
             for run in active.iter_mut() {
                 run.reap(&table, me);
             }
+            if last_scan == Some(now) {
+                reap_stray_orphans(&table, me, my_group, &active);
+            }
             // Processes of each run in the latest scan, reaped ones aside.
             let mut finished = Vec::new();
             for (i, run) in active.iter().enumerate() {
@@ -529,7 +548,11 @@ impl Supervisor<'_> {
             }
             for &(i, timed_out) in finished.iter().rev() {
                 let mut run = active.swap_remove(i);
-                self.terminate(&mut run, &mut attribution, me, &mut buf);
+                // A run that ended by itself was judged on a fresh scan;
+                // one to kill gets a new one (no pid in it can have been
+                // reused since).
+                let fresh = (!timed_out).then(|| table.clone());
+                self.terminate(&mut run, &mut attribution, me, &mut buf, fresh);
                 let job = run.job;
                 let obs = run.into_observation(timed_out);
                 done(job, &obs);
@@ -619,25 +642,39 @@ impl Supervisor<'_> {
     }
 
     /// Kills every process of the run that is still alive and reaps them
-    /// all, then reads the last of their output.
-    fn terminate(&self, run: &mut Active, attribution: &mut Attribution, me: i32, buf: &mut [u8]) {
+    /// all, then reads the last of their output. `table` is a scan taken
+    /// just now, if there is one.
+    fn terminate(
+        &self,
+        run: &mut Active,
+        attribution: &mut Attribution,
+        me: i32,
+        buf: &mut [u8],
+        table: Option<ProcTable>,
+    ) {
         let give_up = Instant::now() + KILL_GRACE;
-        let mut table = ProcTable::scan();
+        let mut table = table.unwrap_or_else(ProcTable::scan);
         loop {
             attribution.assign(&table, std::slice::from_mut(run));
             run.reap(&table, me);
-            table = ProcTable::scan();
-            attribution.assign(&table, std::slice::from_mut(run));
+            // What `reap` collected has left `known` (the root aside), so
+            // the table, though taken before, answers for the rest.
+            let root = run.root.as_raw();
+            let pending = |p: &&procfs::ProcInfo| {
+                run.known.get(&p.pid) == Some(&p.start) && !(p.pid == root && run.root_reaped)
+            };
             let alive: Vec<(i32, u64)> = table
                 .procs
                 .iter()
-                .filter(|p| run.known.get(&p.pid) == Some(&p.start) && !p.zombie)
+                .filter(pending)
+                .filter(|p| !p.zombie)
                 .map(|p| (p.pid, p.start))
                 .collect();
             let unreaped = table
                 .procs
                 .iter()
-                .any(|p| run.known.get(&p.pid) == Some(&p.start) && p.zombie && p.ppid == me);
+                .filter(pending)
+                .any(|p| p.zombie && p.ppid == me);
             if run.root_reaped && alive.is_empty() && !unreaped {
                 break;
             }
@@ -658,6 +695,7 @@ impl Supervisor<'_> {
                 }
             }
             std::thread::sleep(Duration::from_millis(2));
+            table = ProcTable::scan();
         }
         run.root_time.get_or_insert(run.start.elapsed());
         // Every writer is gone: what is left in the pipes ends in EOF. A
