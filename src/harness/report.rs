@@ -215,7 +215,12 @@ pub fn render_human(report: &ConfirmReport) -> String {
     }
 
     for f in report.fixtures.iter().filter(|f| !f.passed()) {
-        out.push_str(&format!("\n{} ({}):\n", f.fixture, f.verdict.as_str()));
+        out.push_str(&format!(
+            "\n{}: {}, static annotations {}\n",
+            f.fixture,
+            f.verdict.as_str(),
+            f.static_check.verdict
+        ));
         for p in &f.problems {
             out.push_str(&format!("  {p}\n"));
         }
