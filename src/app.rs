@@ -1,15 +1,22 @@
 //! The command-line application: turns parsed arguments into a run and an
 //! exit code. Rendering is `crate::output`'s job.
 
-use crate::cli::{Cli, Command, Format, LintArgs};
+use crate::cli::{Cli, Command, LintArgs};
 use crate::diagnostic::Level;
 use crate::{output, rules, Options};
 
 /// Parses argv (as cargo or the user passed it) and runs. Exit codes: 0
 /// clean, 1 deny-level findings, 2 usage/config/internal error.
 pub fn main(args: Vec<String>) -> i32 {
-    use clap::Parser;
-    match Cli::try_parse_from(crate::cli::normalize_args(args)) {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches_from(crate::cli::normalize_args(args))
+        .and_then(|m| {
+            let mut cli = Cli::from_arg_matches(&m)?;
+            cli.lint.level_flags = crate::cli::level_flags_in_order(&m);
+            Ok(cli)
+        });
+    match parsed {
         Ok(cli) => main_with(cli),
         Err(e) => {
             let _ = e.print();
@@ -44,43 +51,87 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 fn lint(args: &LintArgs) -> i32 {
-    let opts = match options_from(args) {
-        Ok(o) => o,
+    let selected = match output::select(args.format, &args.message_format) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    let report = match crate::run(&opts) {
+    let check = match output::check::start(args.with_check, selected, args.cargo_check_args()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let report = match options_from(args).and_then(|opts| crate::run(&opts)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
+            // cargo check's messages are still worth having.
+            if let Some(check) = check {
+                check.finish();
+            }
             return 2;
         }
     };
-    let format = args.format.unwrap_or(Format::Human);
     let color = args.color.unwrap_or(crate::cli::ColorChoice::Auto);
-    if let Err(e) = output::emit(&report, format, args.message_format.as_deref(), color) {
-        eprintln!("error: {e}");
-        return 2;
+    let emitted = match check {
+        None => output::emit(&report, selected, color).map(|()| true),
+        Some(check) => output::check::emit_with(&report, selected, check),
+    };
+    let code = match emitted {
+        Ok(check_ok) => report.exit_code().max(i32::from(!check_ok)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    // The human summary says this itself; machine formats keep stdout clean.
+    let human = args.format.unwrap_or(crate::cli::Format::Human) == crate::cli::Format::Human
+        && args.message_format.is_empty();
+    if let Some(path) = &args.write_baseline {
+        eprintln!(
+            "forklint: wrote {} finding{} to the baseline {}",
+            report.baselined,
+            if report.baselined == 1 { "" } else { "s" },
+            path.display()
+        );
+    } else if report.baselined > 0 && !human {
+        let n = report.baselined;
+        eprintln!(
+            "forklint: {n} finding{} baselined (not shown)",
+            if n == 1 { "" } else { "s" }
+        );
     }
-    report.exit_code()
+    code
 }
 
-/// Builds library options from arguments, checking rule names.
+/// Builds library options from the configuration (found from the working
+/// directory) and the arguments, which override it. Checks rule names.
 pub fn options_from(args: &LintArgs) -> Result<Options, String> {
-    let mut levels = Vec::new();
-    for (names, level) in [
-        (&args.allow, Level::Allow),
-        (&args.warn, Level::Warn),
-        (&args.deny, Level::Deny),
-    ] {
-        for name in names {
-            if name != "warnings" && rules::find(name).is_none() {
-                return Err(format!("unknown rule `{name}` (see `cargo forklint rules`)"));
-            }
-            levels.push((name.clone(), level));
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let config = crate::config::discover(&cwd, args.manifest_path.as_deref())?;
+    let flags = if args.level_flags.is_empty() {
+        let mut flags = Vec::new();
+        for (names, level) in [
+            (&args.allow, Level::Allow),
+            (&args.warn, Level::Warn),
+            (&args.deny, Level::Deny),
+        ] {
+            flags.extend(names.iter().map(|n| (n.clone(), level)));
         }
+        flags
+    } else {
+        args.level_flags.clone()
+    };
+    let mut levels = config.levels;
+    for (name, level) in flags {
+        if name != "warnings" && rules::find(&name).is_none() {
+            return Err(format!("unknown rule `{name}` (see `cargo forklint rules`)"));
+        }
+        levels.push((name, level));
     }
     Ok(Options {
         paths: args.paths.clone(),
@@ -91,8 +142,11 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
             exclude: args.exclude.clone(),
         },
         levels,
-        assume_threads: args.assume_threads,
-        unknown_calls_warn: false,
+        assume_threads: args.assume_threads || config.assume_threads.unwrap_or(false),
+        unknown_calls_warn: config.unknown_calls_warn.unwrap_or(false),
+        extra_knowledge: config.extra,
+        baseline: args.baseline.clone(),
+        write_baseline: args.write_baseline.clone(),
         full: args.full,
         jobs: args.jobs,
     })

@@ -56,9 +56,16 @@ pub struct LintArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// cargo-style JSON messages for editors (rust-analyzer's overrideCommand).
+    /// cargo-style messages: json, json-diagnostic-short,
+    /// json-diagnostic-rendered-ansi, json-render-diagnostics (for editors:
+    /// rust-analyzer's check.overrideCommand), or human / short.
     #[arg(long, value_name = "FMT")]
-    pub message_format: Option<String>,
+    pub message_format: Vec<String>,
+
+    /// With --message-format json, also run `cargo check` with the same
+    /// cargo flags and forward its messages (rustc's errors in the editor).
+    #[arg(long)]
+    pub with_check: bool,
 
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Option<ColorChoice>,
@@ -88,6 +95,20 @@ pub struct LintArgs {
     /// Set a rule to deny, or `-D warnings` to make every warning an error.
     #[arg(short = 'D', long = "deny", value_name = "RULE")]
     pub deny: Vec<String>,
+    /// `-A/-W/-D` in the order given (a later flag wins, as in rustc);
+    /// filled from the argument positions by `app::main`. When empty, the
+    /// three lists above apply in the order allow, warn, deny.
+    #[arg(skip)]
+    pub level_flags: Vec<(String, crate::diagnostic::Level)>,
+
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in this baseline file (for adopting
+    /// forklint in an existing codebase); exits 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Treat the code as running in a multithreaded process even without
     /// evidence of threads (for libraries whose callers may run threads).
@@ -144,6 +165,26 @@ pub struct LintArgs {
     pub quiet: bool,
 }
 
+/// `-A/-W/-D` values in command-line order, from clap's argument indices.
+pub fn level_flags_in_order(matches: &clap::ArgMatches) -> Vec<(String, crate::diagnostic::Level)> {
+    use crate::diagnostic::Level;
+    let mut flags = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        let (Some(values), Some(indices)) = (matches.get_many::<String>(id), matches.indices_of(id)) else {
+            continue;
+        };
+        for (value, index) in values.zip(indices) {
+            flags.push((index, value.clone(), level));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    flags.into_iter().map(|(_, name, level)| (name, level)).collect()
+}
+
 /// Strips the subcommand name cargo inserts: `cargo forklint X` runs
 /// `cargo-forklint forklint X`.
 pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
@@ -151,4 +192,63 @@ pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
         args.remove(1);
     }
     args
+}
+
+impl LintArgs {
+    /// `cargo check` arguments for `--with-check`: the cargo flags forklint
+    /// accepted, passed on, with the same message format.
+    pub fn cargo_check_args(&self) -> Vec<String> {
+        let mut a = vec!["check".to_string()];
+        let format = if self.message_format.is_empty() {
+            "json".to_string()
+        } else {
+            self.message_format.join(",")
+        };
+        a.push(format!("--message-format={format}"));
+        let flags = [
+            (self.workspace, "--workspace"),
+            (self.all_targets, "--all-targets"),
+            (self.keep_going, "--keep-going"),
+            (self.lib, "--lib"),
+            (self.bins, "--bins"),
+            (self.tests, "--tests"),
+            (self.benches, "--benches"),
+            (self.examples, "--examples"),
+            (self.all_features, "--all-features"),
+            (self.no_default_features, "--no-default-features"),
+            (self.release, "--release"),
+            (self.locked, "--locked"),
+            (self.offline, "--offline"),
+            (self.frozen, "--frozen"),
+            (self.quiet, "--quiet"),
+        ];
+        a.extend(flags.iter().filter(|(on, _)| *on).map(|(_, f)| f.to_string()));
+        let valued: [(&str, Vec<String>); 7] = [
+            (
+                "--manifest-path",
+                self.manifest_path
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            ),
+            ("--package", self.packages.clone()),
+            ("--exclude", self.exclude.clone()),
+            ("--features", self.features.clone()),
+            ("--target", self.target.clone()),
+            (
+                "--target-dir",
+                self.target_dir.iter().map(|p| p.display().to_string()).collect(),
+            ),
+            ("--config", self.config.clone()),
+        ];
+        for (flag, values) in valued {
+            for v in values {
+                a.push(format!("{flag}={v}"));
+            }
+        }
+        if let Some(p) = &self.profile {
+            a.push(format!("--profile={p}"));
+        }
+        a
+    }
 }

@@ -23,6 +23,8 @@ pub struct Discovery {
     pub packages: Vec<PackageInfo>,
     /// Problems met on the way (unreadable directories, loops); the run goes on.
     pub warnings: Vec<(PathBuf, String)>,
+    /// From `cargo metadata`; `None` for plain paths.
+    pub workspace_root: Option<PathBuf>,
 }
 
 /// Which packages of a workspace to lint.
@@ -107,7 +109,10 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
     let meta = cmd.exec().map_err(|e| format!("cargo metadata failed: {e}"))?;
     let members: BTreeSet<_> = meta.workspace_members.iter().cloned().collect();
     let default_members: BTreeSet<_> = meta.workspace_default_members.iter().cloned().collect();
-    let mut out = Discovery::default();
+    let mut out = Discovery {
+        workspace_root: Some(meta.workspace_root.clone().into()),
+        ..Discovery::default()
+    };
     for name in &sel.packages {
         if !meta
             .packages
@@ -146,6 +151,7 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
             id: pkg.id.repr.clone(),
             manifest_path: manifest.clone(),
             panic_abort,
+            targets: pkg.targets.clone(),
         });
         let index = out.packages.len() - 1;
         let dir = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -181,7 +187,7 @@ fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
 
 /// `panic = "abort"` in the dev or release profile of a manifest: a panic
 /// in a forked child then cannot unwind into the parent's frames.
-fn manifest_panic_abort(manifest: &Path) -> bool {
+pub fn manifest_panic_abort(manifest: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(manifest) else {
         return false;
     };
@@ -198,4 +204,13 @@ fn manifest_panic_abort(manifest: &Path) -> bool {
             .and_then(|v| v.as_str())
             == Some("abort")
     })
+}
+
+/// The nearest `Cargo.toml` at or above a file, for files given by path.
+pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(file).ok()?;
+    abs.ancestors()
+        .skip(1)
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
 }

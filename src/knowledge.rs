@@ -89,11 +89,26 @@ pub struct Fact {
     pub why: String,
 }
 
-#[derive(Debug, Default)]
+/// A call that creates a file descriptor (rules/fd-creation.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FdCreation {
+    /// The argument that carries the flags, when the call can set CLOEXEC.
+    pub flags_arg: Option<usize>,
+    /// The flag that makes the fd close-on-exec.
+    pub needs: Option<String>,
+    pub suggest: String,
+    pub why: String,
+}
+
+// Clone: the config builds a run's table as the built-in one plus the
+// user's entries (`config::ExtraKnowledge::knowledge`).
+#[derive(Debug, Clone, Default)]
 pub struct Knowledge {
     pub functions: HashMap<String, Fact>,
     pub methods: HashMap<String, Fact>,
     pub macros: HashMap<String, Fact>,
+    pub fd_creation: HashMap<String, FdCreation>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +119,8 @@ struct Table {
     methods: HashMap<String, Entry>,
     #[serde(default)]
     macros: HashMap<String, Entry>,
+    #[serde(default)]
+    fd_creation: HashMap<String, FdCreation>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +137,10 @@ const TABLES: &[(&str, &str)] = &[
     (
         "rules/signal-safety.toml",
         include_str!("../rules/signal-safety.toml"),
+    ),
+    (
+        "rules/fd-creation.toml",
+        include_str!("../rules/fd-creation.toml"),
     ),
 ];
 
@@ -150,6 +171,7 @@ impl Knowledge {
         let mut k = Knowledge::default();
         for (name, text) in tables {
             let table: Table = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            k.fd_creation.extend(table.fd_creation);
             for (section, entries, target) in [
                 ("functions", table.functions, &mut k.functions),
                 ("methods", table.methods, &mut k.methods),
@@ -204,6 +226,7 @@ mod tests {
             Some(Class::Allocates)
         );
         assert_eq!(k.macros["println"].class, Some(Class::Prints));
+        assert_eq!(k.fd_creation["libc::open"].needs.as_deref(), Some("O_CLOEXEC"));
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! forklint: finds fork-safety hazards in Rust code.
 //!
 //! Pipeline: discover -> load -> parse -> analyze (flow facts per function)
-//! -> rules (one file each) -> filter (levels) -> report. `run` drives it;
+//! -> rules (one file each) -> filter (suppressions, levels, baseline) ->
+//! report. `run` drives it;
 //! the binary and the tests both go through it.
 
 pub mod analysis;
 pub mod app;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod fixture;
@@ -16,6 +19,7 @@ pub mod knowledge;
 pub mod output;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,11 +33,19 @@ pub struct Options {
     /// Files or directories; empty means the cargo workspace.
     pub paths: Vec<PathBuf>,
     pub packages: discover::PackageSelection,
-    /// Level overrides in command-line order (`warnings` is a group).
+    /// Level overrides in order: the config file's, then `-A/-W/-D`
+    /// (`warnings` is a group; see `config::apply_levels`).
     pub levels: Vec<(String, Level)>,
     pub assume_threads: bool,
     /// Report calls to unknown external functions in child regions.
     pub unknown_calls_warn: bool,
+    /// Lock types, thread spawners and signal-safe functions from the
+    /// config, on top of the built-in knowledge tables.
+    pub extra_knowledge: config::ExtraKnowledge,
+    /// Report only findings not in this baseline.
+    pub baseline: Option<PathBuf>,
+    /// Record every finding in this baseline file (and report none).
+    pub write_baseline: Option<PathBuf>,
     pub full: bool,
     pub jobs: Option<usize>,
 }
@@ -44,6 +56,11 @@ pub struct Report {
     pub db: SourceDb,
     pub findings: Vec<Finding>,
     pub files_checked: usize,
+    /// Findings hidden by `// forklint: allow(..)` and `cfg_attr` suppressions.
+    pub suppressed: usize,
+    /// Findings hidden because the baseline has them (or, with
+    /// `--write-baseline`, because they were just written to it).
+    pub baselined: usize,
 }
 
 impl Report {
@@ -57,15 +74,25 @@ impl Report {
     }
 }
 
-/// Runs a lint: discovery, analysis, levels. `Err` is a usage or setup
-/// error (exit 2); problems with individual files are findings.
+/// Runs a lint: discovery, analysis, suppressions, levels, baseline. `Err`
+/// is a usage or setup error (exit 2); problems with individual files are
+/// findings.
 pub fn run(opts: &Options) -> Result<Report, String> {
+    // Read the baseline first: a bad one should fail before the long part.
+    let baseline = opts.baseline.as_deref().map(baseline::load).transpose()?;
     let discovery = if opts.paths.is_empty() {
         discover::from_cargo(&opts.packages)?
     } else {
         discover::from_paths(&opts.paths)
     };
-    Ok(lint_discovered(discovery, opts))
+    let mut report = lint_discovered(discovery, opts);
+    if let Some(path) = &opts.write_baseline {
+        report.baselined = baseline::write(path, &report.db, &report.findings)?;
+        report.findings.clear();
+    } else if let Some(b) = baseline {
+        report.baselined = b.filter(&report.db, &mut report.findings);
+    }
+    Ok(report)
 }
 
 /// Lints already-discovered files.
@@ -73,6 +100,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut db = SourceDb {
         packages: discovery.packages,
+        workspace_root: discovery.workspace_root,
         ..SourceDb::default()
     };
     let mut findings = Vec::new();
@@ -123,13 +151,18 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     for key in crate_order {
         findings.extend(analysis::analyze_crate(&db, &crates[&key], opts));
     }
-    apply_levels(&mut findings, &opts.levels);
+    // Suppressions before levels: a suppression of a rule the user set to
+    // allow still counts as used.
+    let suppressed = suppress::apply(&db, &mut findings);
+    config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
     sort_findings(&mut findings, &db);
     Report {
         db,
         findings,
         files_checked,
+        suppressed,
+        baselined: 0,
     }
 }
 
@@ -143,20 +176,6 @@ pub fn lint_paths(paths: &[&Path], opts: &Options) -> Report {
 
 fn display_path(path: &Path, cwd: &Path) -> String {
     path.strip_prefix(cwd).unwrap_or(path).display().to_string()
-}
-
-/// `-A/-W/-D NAME` in order; `-D warnings` turns every warning into an error.
-fn apply_levels(findings: &mut [Finding], levels: &[(String, Level)]) {
-    for f in findings.iter_mut() {
-        for (name, level) in levels {
-            let name = name.strip_prefix("forklint::").unwrap_or(name);
-            if name == f.rule {
-                f.level = *level;
-            } else if name == "warnings" && *level == Level::Deny && f.level == Level::Warn {
-                f.level = Level::Deny;
-            }
-        }
-    }
 }
 
 /// Deterministic order: by path, then position, then rule.

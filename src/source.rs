@@ -20,6 +20,9 @@ pub struct PackageInfo {
     pub manifest_path: PathBuf,
     /// `panic = "abort"` in the profile: a panic cannot unwind into the parent.
     pub panic_abort: bool,
+    /// The package's targets as `cargo metadata` describes them; cargo's
+    /// `compiler-message` lines name the target a message belongs to.
+    pub targets: Vec<cargo_metadata::Target>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +127,9 @@ fn line_starts(text: &str) -> Vec<usize> {
 pub struct SourceDb {
     pub files: Vec<SourceFile>,
     pub packages: Vec<PackageInfo>,
+    /// The cargo workspace root, when linting a cargo workspace: rustc-style
+    /// and SARIF paths are relative to it.
+    pub workspace_root: Option<PathBuf>,
 }
 
 impl SourceDb {

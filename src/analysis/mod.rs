@@ -1,18 +1,43 @@
 //! Flow facts: fork sites and child regions, lock guards, thread evidence,
 //! calls and their signal-safety class. Rules consume these.
 
+pub mod facts;
+pub mod flow;
+pub mod summary;
+
 use crate::diagnostic::{Finding, Label};
+use crate::index::CrateTable;
 use crate::source::{FileId, SourceDb};
 use crate::Options;
 
 /// Parses and analyses the files of one crate, returning every finding.
-pub fn analyze_crate(db: &SourceDb, files: &[FileId], _opts: &Options) -> Vec<Finding> {
+pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut asts = Vec::new();
     for &id in files {
-        if let Err(f) = parse(db, id) {
-            findings.push(*f);
+        match parse(db, id) {
+            Ok(ast) => asts.push((id, ast)),
+            Err(f) => findings.push(*f),
         }
     }
+    let table = CrateTable::build(&asts.iter().map(|(_, a)| a).collect::<Vec<_>>());
+    let mut all = Vec::new();
+    for (id, ast) in &asts {
+        let mut walker = flow::Walker::new(*id, stripped_prefix(&db.get(*id).text), &table);
+        walker.walk_file(ast);
+        all.push(walker.facts);
+    }
+    drop(asts);
+    // Spans are plain byte ranges from here on: free proc-macro2's span table.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let summaries = summary::compute(&all);
+    let ctx = crate::rules::RuleCtx {
+        db,
+        files: &all,
+        summaries: &summaries,
+        opts,
+    };
+    findings.extend(crate::rules::check_all(&ctx));
     findings
 }
 

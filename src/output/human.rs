@@ -20,6 +20,9 @@ pub fn to_codespan(f: &Finding) -> Diagnostic<usize> {
     if let Some(h) = &f.help {
         notes.push(format!("help: {h}"));
     }
+    if let Some(sugg) = &f.suggestion {
+        notes.push(format!("help: replace with `{}`", sugg.replacement));
+    }
     if crate::rules::find(f.rule).is_some() {
         notes.push(format!("note: `cargo forklint explain {}` for details", f.rule));
     }
@@ -30,7 +33,8 @@ pub fn to_codespan(f: &Finding) -> Diagnostic<usize> {
         .with_notes(notes)
 }
 
-/// Renders one finding without colour (used by the UI test's .stderr files).
+/// Renders one finding, with ANSI colour or without (the UI test's .stderr
+/// files and the `rendered` field of cargo JSON use this).
 pub fn render_finding(report: &Report, f: &Finding, color: bool) -> String {
     let config = Config::default();
     let diag = to_codespan(f);
@@ -59,10 +63,14 @@ pub fn render(report: &Report, color: bool) -> String {
 /// `3 errors, 2 warnings in 41 files`.
 pub fn summary(report: &Report) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let mut s = format!(
         "{}, {} in {}\n",
         plural(report.count(Level::Deny), "error"),
         plural(report.count(Level::Warn), "warning"),
         plural(report.files_checked, "file")
-    )
+    );
+    if report.baselined > 0 {
+        s.push_str(&format!("{} baselined\n", plural(report.baselined, "finding")));
+    }
+    s
 }

@@ -30,6 +30,11 @@ pub fn render(report: &Report) -> String {
         map.insert("level".into(), json!(f.level.as_str()));
         map.insert("message".into(), json!(f.message));
         map.insert("function".into(), json!(f.function));
+        // The line-independent key SARIF and baselines use.
+        map.insert(
+            "fingerprint".into(),
+            json!(crate::diagnostic::fingerprint(&report.db, f)),
+        );
         map.insert("help".into(), json!(f.help));
         map.insert("notes".into(), json!(f.notes));
         map.insert(

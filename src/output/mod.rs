@@ -1,39 +1,190 @@
 //! Every output format lives here, and only here.
 
+pub mod check;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod rustc_json;
+pub mod sarif;
+pub mod short;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{ColorChoice, Format};
 use crate::rules::RULES;
+use crate::source::FileId;
 use crate::Report;
 
-/// Writes the report to stdout in the chosen format.
-pub fn emit(
-    report: &Report,
-    format: Format,
-    _message_format: Option<&str>,
-    color: ColorChoice,
-) -> Result<(), String> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let text = match format {
-        Format::Human => human::render(report, color_enabled(color)),
-        Format::Json => json::render(report),
-        Format::Short | Format::Sarif | Format::Github => {
-            return Err(format!("output format {format:?} is not implemented yet"));
-        }
-    };
-    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+/// What to print, once `--format` and `--message-format` are reconciled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selected {
+    Format(Format),
+    /// cargo's JSON messages (`--message-format json...`).
+    Cargo(CargoJson),
 }
 
-fn color_enabled(choice: ColorChoice) -> bool {
-    use std::io::IsTerminal;
+/// The variants of cargo's `--message-format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CargoJson {
+    /// `json-diagnostic-rendered-ansi`: `rendered` carries ANSI colours.
+    pub ansi: bool,
+    /// `json-diagnostic-short`: `rendered` is the one-line short form.
+    pub short: bool,
+    /// `json-render-diagnostics`: diagnostics are rendered to stderr and
+    /// only the other messages are JSON.
+    pub render_diagnostics: bool,
+}
+
+/// Reconciles `--format` with cargo's `--message-format` (which may repeat
+/// and take comma-separated values, as cargo's does).
+pub fn select(format: Option<Format>, message_format: &[String]) -> Result<Selected, String> {
+    let mut from_message: Option<Selected> = None;
+    let mut json = CargoJson::default();
+    let mut is_json = false;
+    for value in message_format.iter().flat_map(|v| v.split(',')).map(str::trim) {
+        match value {
+            "human" => from_message = Some(Selected::Format(Format::Human)),
+            "short" => from_message = Some(Selected::Format(Format::Short)),
+            "json" => is_json = true,
+            "json-diagnostic-short" => (is_json, json.short) = (true, true),
+            "json-diagnostic-rendered-ansi" => (is_json, json.ansi) = (true, true),
+            "json-render-diagnostics" => (is_json, json.render_diagnostics) = (true, true),
+            other => {
+                return Err(format!(
+                    "invalid --message-format value `{other}` (expected human, short, json, \
+                     json-diagnostic-short, json-diagnostic-rendered-ansi or json-render-diagnostics)"
+                ))
+            }
+        }
+    }
+    if is_json {
+        if from_message.is_some() {
+            return Err("--message-format: human or short cannot be combined with json".into());
+        }
+        from_message = Some(Selected::Cargo(json));
+    }
+    match (format, from_message) {
+        (None, None) => Ok(Selected::Format(Format::Human)),
+        (Some(f), None) => Ok(Selected::Format(f)),
+        (None, Some(m)) => Ok(m),
+        (Some(f), Some(m)) if Selected::Format(f) == m => Ok(m),
+        (Some(f), Some(_)) => Err(format!(
+            "--format {} conflicts with --message-format {}",
+            format_name(f),
+            message_format.join(",")
+        )),
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Human => "human",
+        Format::Short => "short",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Github => "github",
+    }
+}
+
+/// Renders the whole report in the selected format, as written to stdout
+/// (cargo JSON ends with its `build-finished` line).
+pub fn render(report: &Report, selected: Selected, color: bool) -> String {
+    match selected {
+        Selected::Format(Format::Human) => human::render(report, color),
+        Selected::Format(Format::Short) => short::render(report),
+        Selected::Format(Format::Json) => json::render(report),
+        Selected::Format(Format::Sarif) => sarif::render(report),
+        Selected::Format(Format::Github) => github::render(report),
+        Selected::Cargo(style) => {
+            let mut s = rustc_json::render(report, style);
+            s.push_str(&rustc_json::build_finished(report.exit_code() == 0));
+            s
+        }
+    }
+}
+
+/// Writes the report to stdout in the chosen format. With
+/// `json-render-diagnostics` the rendered diagnostics go to stderr, as
+/// cargo does it.
+pub fn emit(report: &Report, selected: Selected, color: ColorChoice) -> Result<(), String> {
+    if let Selected::Cargo(CargoJson {
+        render_diagnostics: true,
+        ..
+    }) = selected
+    {
+        eprint!(
+            "{}",
+            human::render(report, color_enabled(color, std::io::stderr()))
+        );
+    }
+    let text = render(report, selected, color_enabled(color, std::io::stdout()));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| e.to_string())
+}
+
+/// `--color auto` colours a terminal unless `NO_COLOR` is set or the
+/// terminal is `dumb`.
+pub fn color_enabled(choice: ColorChoice, stream: impl std::io::IsTerminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            stream.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// The root that rustc-style paths are relative to: the cargo workspace
+/// root (where cargo runs rustc), else the working directory.
+pub fn root(report: &Report) -> PathBuf {
+    report
+        .db
+        .workspace_root
+        .clone()
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
+}
+
+/// The repository root for SARIF and GitHub annotations, which want
+/// repository-relative paths: the nearest ancestor of [`root`] holding
+/// `.git` (a directory, or a file in a worktree), else [`root`] itself.
+pub fn repo_root(report: &Report) -> PathBuf {
+    let start = root(report);
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map_or_else(|| start.clone(), Path::to_path_buf)
+}
+
+/// A file's absolute path (relative paths are taken from the working
+/// directory, where forklint read them).
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    }
+}
+
+/// A file's path relative to `root` with `/` separators, or its absolute
+/// path when it lies outside `root`.
+pub fn relative_path(report: &Report, root: &Path, file: FileId) -> String {
+    let abs = absolute(&report.db.get(file).path);
+    let rel = abs.strip_prefix(root).unwrap_or(&abs);
+    let parts: Vec<String> = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if rel.is_absolute() {
+        rel.display().to_string()
+    } else {
+        parts.join("/")
     }
 }
 
@@ -57,5 +208,45 @@ pub fn level_name(level: crate::diagnostic::Level) -> &'static str {
         crate::diagnostic::Level::Allow => "allow",
         crate::diagnostic::Level::Warn => "warn",
         crate::diagnostic::Level::Deny => "deny",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mf(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn message_format_values_combine_like_cargo() {
+        assert_eq!(select(None, &[]), Ok(Selected::Format(Format::Human)));
+        assert_eq!(
+            select(None, &mf(&["json-diagnostic-rendered-ansi"])),
+            Ok(Selected::Cargo(CargoJson {
+                ansi: true,
+                ..CargoJson::default()
+            }))
+        );
+        assert_eq!(
+            select(
+                None,
+                &mf(&["json,json-diagnostic-short", "json-diagnostic-rendered-ansi"])
+            ),
+            Ok(Selected::Cargo(CargoJson {
+                ansi: true,
+                short: true,
+                render_diagnostics: false
+            }))
+        );
+        assert_eq!(select(None, &mf(&["short"])), Ok(Selected::Format(Format::Short)));
+        assert_eq!(
+            select(Some(Format::Short), &mf(&["short"])),
+            Ok(Selected::Format(Format::Short))
+        );
+        assert!(select(None, &mf(&["xml"])).unwrap_err().contains("`xml`"));
+        assert!(select(Some(Format::Sarif), &mf(&["json"])).is_err());
+        assert!(select(None, &mf(&["short,json"])).is_err());
     }
 }

@@ -2,7 +2,22 @@
 //! documentation (`rules/NAME.md`). Rule logic lives one rule per file; each
 //! consumes the facts of `crate::analysis` and never walks the AST itself.
 
-use crate::diagnostic::Level;
+mod child_escapes_fork_branch;
+mod fd_without_cloexec;
+mod fork_after_thread_spawn;
+mod global_state_in_child;
+mod lock_held_across_fork;
+mod unflushed_output_at_fork;
+mod unsafe_call_in_child;
+mod unsafe_call_in_pre_exec;
+mod vfork_misuse;
+
+use crate::analysis::facts::{CallSite, ChildEvent, FileFacts, ForkFact, Target};
+use crate::analysis::summary::{Effect, Summaries};
+use crate::diagnostic::{Finding, Level};
+use crate::knowledge::Class;
+use crate::source::SourceDb;
+use crate::Options;
 
 pub struct RuleMeta {
     pub name: &'static str,
@@ -51,6 +66,31 @@ pub static RULES: &[RuleMeta] = &[
         "the child writes a global the parent reads afterwards: the parent never sees the write"
     ),
     rule!(
+        "child_escapes_fork_branch",
+        Deny,
+        "the child can return, `?`, break, panic, fall through or exit() into code the parent runs too"
+    ),
+    rule!(
+        "unflushed_output_at_fork",
+        Warn,
+        "output still in a buffer at fork() is printed by both processes"
+    ),
+    rule!(
+        "vfork_misuse",
+        Deny,
+        "after vfork() the child does something other than exec or _exit"
+    ),
+    rule!(
+        "fd_without_cloexec",
+        Warn,
+        "a raw fd is created without close-on-exec in a program that starts processes"
+    ),
+    rule!(
+        "unused_suppression",
+        Warn,
+        "a forklint suppression that suppresses nothing, names an unknown rule or cannot be read"
+    ),
+    rule!(
         "parse_error",
         Warn,
         "a file could not be read or parsed, so it was not checked"
@@ -64,4 +104,101 @@ pub fn find(name: &str) -> Option<&'static RuleMeta> {
 
 pub fn default_level(name: &str) -> Level {
     find(name).map_or(Level::Warn, |r| r.default_level)
+}
+
+/// What every rule gets: the crate's facts and summaries.
+pub struct RuleCtx<'a> {
+    pub db: &'a SourceDb,
+    pub files: &'a [FileFacts],
+    pub summaries: &'a Summaries,
+    pub opts: &'a Options,
+}
+
+impl RuleCtx<'_> {
+    /// `panic = "abort"` for this file's package: panics cannot unwind.
+    pub fn panic_abort(&self, file: crate::source::FileId) -> bool {
+        if let Some(p) = self.db.package_of(file) {
+            return p.panic_abort;
+        }
+        crate::discover::nearest_manifest(&self.db.get(file).path)
+            .is_some_and(|m| crate::discover::manifest_panic_abort(&m))
+    }
+
+    pub fn forks(&self) -> impl Iterator<Item = &ForkFact> {
+        self.files.iter().flat_map(|f| f.forks.iter())
+    }
+
+    /// The class of a call, through the crate's summaries for its own functions.
+    pub fn effect_of(&self, call: &CallSite) -> Effect {
+        match &call.target {
+            Target::Known { class, why } => Effect {
+                class: *class,
+                why: why.clone(),
+            },
+            Target::Local { keys } => {
+                let mut best: Option<Effect> = None;
+                for k in keys {
+                    if let Some(s) = self.summaries.get(k) {
+                        let e = s.effect();
+                        if best.as_ref().is_none_or(|b| rank(e.class) > rank(b.class)) {
+                            best = Some(e);
+                        }
+                    }
+                }
+                best.unwrap_or(Effect {
+                    class: Class::Unknown,
+                    why: String::new(),
+                })
+            }
+            Target::Unknown => Effect {
+                class: Class::Unknown,
+                why: String::new(),
+            },
+        }
+    }
+
+    /// Calls in a fork's child before exec, with their effects.
+    pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
+        fork.child
+            .iter()
+            .filter_map(|e| match e {
+                ChildEvent::Call(c) => Some((c, self.effect_of(c))),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Which effect to name when a function has several: locks first.
+fn rank(c: Class) -> u8 {
+    match c {
+        Class::Safe => 0,
+        Class::Unknown => 1,
+        Class::Allocates | Class::Unsafe => 2,
+        Class::Locks | Class::Prints | Class::Env => 3,
+    }
+}
+
+/// "`println!`: locks stdout and formats", or the class when no reason is known.
+pub fn describe_call(call: &CallSite, effect: &Effect) -> String {
+    if effect.why.is_empty() {
+        format!("`{}` {}", call.text, effect.class.describe())
+    } else {
+        format!("`{}`: {}", call.text, effect.why)
+    }
+}
+
+/// Runs every rule over a crate's facts.
+pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(lock_held_across_fork::check(ctx));
+    out.extend(fork_after_thread_spawn::check(ctx));
+    out.extend(unsafe_call_in_child::check(ctx));
+    out.extend(unsafe_call_in_pre_exec::check(ctx));
+    out.extend(global_state_in_child::check(ctx));
+    out.extend(child_escapes_fork_branch::check(ctx));
+    out.extend(unflushed_output_at_fork::check(ctx));
+    out.extend(vfork_misuse::check(ctx));
+    out.extend(fd_without_cloexec::check(ctx));
+    out
 }

@@ -1,0 +1,176 @@
+//! The facts the flow analysis produces and the rules consume.
+
+use std::ops::Range;
+
+use crate::knowledge::{Class, Role};
+use crate::source::FileId;
+
+pub type Span = Range<usize>;
+
+/// Who a call goes to, as far as the code says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A knowledge-table entry (or a built-in such as a lock method).
+    Known { class: Class, why: String },
+    /// A function of the linted crate, by candidate keys (`helper`,
+    /// `Type::method`); judged by its summary.
+    Local { keys: Vec<String> },
+    /// Anything else: an external function forklint knows nothing about.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `path::to::f(..)`
+    Path,
+    /// `recv.method(..)`
+    Method,
+    /// `name!(..)`
+    Macro,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSite {
+    pub span: Span,
+    /// How the call reads in a message: `String::from`, `println!`, `.lock()`.
+    pub text: String,
+    pub target: Target,
+    pub kind: CallKind,
+    /// What the call does to the process (fork, exec, exit...), if known.
+    pub role: Option<Role>,
+}
+
+/// A lock guard of the forking thread, live at a fork.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardFact {
+    /// Where the lock was taken.
+    pub span: Span,
+    /// The lock expression (`M`, `self.state`).
+    pub lock: String,
+    /// `stdout().lock()`/`stderr().lock()`: reentrant and owned by the
+    /// forking thread's id, which the child inherits.
+    pub stdio: bool,
+}
+
+/// Evidence that other threads may be running.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadFact {
+    pub span: Span,
+    /// `thread spawned here`, `tokio runtime built here`, ...
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscapeKind {
+    /// `return`, or the end of the function.
+    Return,
+    /// `?` on the error path.
+    Try,
+    /// `break`/`continue` out of the loop that contains the fork.
+    Break,
+    /// Falls through past the `if`/`match` into code the parent runs too.
+    FallThrough,
+    /// `std::process::exit`/`libc::exit`: atexit handlers and flushes run again.
+    ExitCleanup,
+    /// `unwrap`, `expect`, indexing, `panic!`: may unwind into the parent's frames.
+    Panic,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChildEvent {
+    /// A call before exec/`_exit`.
+    Call(CallSite),
+    Exec(Span),
+    /// A write to a `static` (the parent never sees it).
+    GlobalWrite {
+        name: String,
+        span: Span,
+    },
+    /// An assignment to any place (vfork's child may assign only its pid).
+    Assign {
+        target: String,
+        span: Span,
+    },
+    Escape {
+        kind: EscapeKind,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForkFact {
+    pub file: FileId,
+    /// The fork call.
+    pub span: Span,
+    /// Canonical path of the forking function.
+    pub callee: String,
+    pub vfork: bool,
+    /// The parent leaves at once (`daemon`, parent `exit`s): the child is
+    /// the process that carries on, so its return is not an escape.
+    pub survivor: bool,
+    pub function: Option<String>,
+    pub guards: Vec<GuardFact>,
+    pub threads: Vec<ThreadFact>,
+    /// What the child does, in program order.
+    pub child: Vec<ChildEvent>,
+    /// Reads of statics by the parent after the fork.
+    pub parent_reads: Vec<(String, Span)>,
+    /// The variable the fork's result is bound to.
+    pub result_var: Option<String>,
+    /// Output written into a buffer and not flushed before the fork.
+    pub unflushed: Vec<PendingOutput>,
+}
+
+/// Bytes sitting in a userspace buffer: both processes will flush a copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingOutput {
+    pub span: Span,
+    /// `stdout`, or the buffered writer's variable.
+    pub sink: String,
+}
+
+/// A raw file descriptor created without close-on-exec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdCreationFact {
+    pub file: FileId,
+    pub span: Span,
+    pub callee: String,
+    pub function: Option<String>,
+    pub suggest: String,
+    pub why: String,
+}
+
+/// A closure (or function) run by `pre_exec` in the child between fork and exec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreExecFact {
+    pub file: FileId,
+    /// The `pre_exec` call.
+    pub span: Span,
+    pub function: Option<String>,
+    pub calls: Vec<CallSite>,
+    /// A function of the crate passed by name: its body is the closure.
+    pub named: Vec<String>,
+}
+
+/// What a function of the crate does, directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnFact {
+    /// `name`, and `Type::name` for methods.
+    pub keys: Vec<String>,
+    pub file: FileId,
+    pub span: Span,
+    pub calls: Vec<CallSite>,
+    /// Threads it starts and leaves running.
+    pub spawns: Vec<ThreadFact>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileFacts {
+    pub forks: Vec<ForkFact>,
+    pub pre_execs: Vec<PreExecFact>,
+    pub functions: Vec<FnFact>,
+    /// fd creations lacking close-on-exec.
+    pub fds_without_cloexec: Vec<FdCreationFact>,
+    /// The file starts processes (fork, exec, Command, posix_spawn).
+    pub starts_processes: bool,
+}

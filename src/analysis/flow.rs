@@ -1,0 +1,2040 @@
+//! The flow walk: each function body in evaluation order, with a state that
+//! says which lock guards are live, whether other threads may be running,
+//! and which processes (child, parent, fork failed) can be at this point.
+//!
+//! This is a forward may-analysis over the structured AST rather than an
+//! explicit CFG: branches are walked on copies of the state and joined;
+//! loops are walked twice so that facts flow along the back edge; `return`,
+//! `break`, `?` and diverging calls end or split paths.
+
+use std::collections::HashMap;
+
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt};
+
+use super::facts::*;
+use crate::index::imports::{segments, Imports};
+use crate::index::{mentions_rwlock, type_name, CrateTable};
+use crate::knowledge::{Class, ForkResultShape, Knowledge, Role};
+use crate::source::FileId;
+
+/// Which processes can be at a point after a fork.
+pub type Procs = u8;
+pub const CHILD: Procs = 1;
+pub const PARENT: Procs = 2;
+pub const FAILED: Procs = 4;
+const ALL: Procs = CHILD | PARENT | FAILED;
+
+/// Nesting beyond this is not walked (the parser's own limit comes first in
+/// practice); it keeps the walk's recursion bounded on generated code.
+const MAX_DEPTH: usize = 400;
+
+#[derive(Debug, Clone)]
+struct LiveGuard {
+    id: usize,
+    fact: GuardFact,
+    /// Variable (or `self.field`) holding it; `None` while a temporary.
+    binding: Option<String>,
+    depth: usize,
+}
+
+#[derive(Debug, Clone)]
+struct LiveThread {
+    id: usize,
+    fact: ThreadFact,
+    handle: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ForkCtx {
+    idx: usize,
+    procs: Procs,
+    /// exec was called on this path: later calls run only if it failed.
+    execed: bool,
+    /// An escape was already reported on this path.
+    escaped: bool,
+    /// How many loops enclosed the fork (a break out of them escapes).
+    loop_depth: usize,
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    live: bool,
+    /// The path ended by ending the process (exit, _exit, exec+_exit).
+    exited: bool,
+    guards: Vec<LiveGuard>,
+    threads: Vec<LiveThread>,
+    fork: Option<ForkCtx>,
+    /// Output written into a userspace buffer and not flushed yet.
+    pending: Vec<PendingOutput>,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            live: true,
+            exited: false,
+            guards: Vec::new(),
+            threads: Vec::new(),
+            fork: None,
+            pending: Vec::new(),
+        }
+    }
+
+    fn dead() -> State {
+        State {
+            live: false,
+            ..State::new()
+        }
+    }
+
+    fn in_child(&self) -> Option<ForkCtx> {
+        self.fork.filter(|f| self.live && f.procs & CHILD != 0)
+    }
+
+    /// In the child, before it escaped its branch: what it does here is
+    /// the child's own doing (after an escape it is the escape's consequence).
+    fn in_child_branch(&self) -> Option<ForkCtx> {
+        self.in_child().filter(|f| !f.escaped)
+    }
+
+    fn in_parent(&self) -> Option<ForkCtx> {
+        self.fork.filter(|f| self.live && f.procs & PARENT != 0)
+    }
+}
+
+fn join(states: Vec<State>) -> State {
+    let mut live: Vec<State> = states.into_iter().filter(|s| s.live).collect();
+    if live.is_empty() {
+        return State::dead();
+    }
+    let mut out = live.remove(0);
+    for s in live {
+        for g in s.guards {
+            if !out.guards.iter().any(|h| h.id == g.id) {
+                out.guards.push(g);
+            }
+        }
+        for t in s.threads {
+            if !out.threads.iter().any(|h| h.id == t.id) {
+                out.threads.push(t);
+            }
+        }
+        for p in s.pending {
+            if !out.pending.contains(&p) {
+                out.pending.push(p);
+            }
+        }
+        out.fork = match (out.fork, s.fork) {
+            (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
+                procs: a.procs | b.procs,
+                execed: a.execed && b.execed,
+                escaped: a.escaped || b.escaped,
+                ..a
+            }),
+            (Some(a), Some(b)) => Some(if a.idx > b.idx { a } else { b }),
+            (a, b) => a.or(b),
+        };
+    }
+    out
+}
+
+/// What evaluating an expression yields, as far as the analysis cares.
+#[derive(Debug, Clone, Default)]
+struct Val {
+    guards: Vec<usize>,
+    fork: Option<(usize, ForkResultShape, Procs)>,
+    thread: Option<usize>,
+    closure: Option<Vec<CallSite>>,
+    /// The receiver chain is rooted at this static.
+    static_root: Option<String>,
+    /// Type the value is known to have (`T::new()`, `T { .. }`).
+    ty: Option<String>,
+}
+
+#[derive(Default)]
+struct Unit {
+    calls: Vec<CallSite>,
+    spawns: Vec<ThreadFact>,
+    fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
+    var_types: Vec<(String, String)>,
+    closures: Vec<(String, Vec<CallSite>)>,
+    /// `let name = expr`: the expression's text, to follow flag variables.
+    var_texts: Vec<(String, String)>,
+    /// Loop variable -> the collection it iterates (for joins of handles).
+    loop_vars: Vec<(String, String)>,
+    loops: Vec<Vec<State>>,
+    /// Guards created in the current statement and not yet bound.
+    temps: Vec<usize>,
+    is_closure: bool,
+}
+
+pub struct Walker<'a> {
+    file: FileId,
+    offset: usize,
+    knowledge: &'static Knowledge,
+    table: &'a CrateTable,
+    imports: Vec<Imports>,
+    impl_type: Option<String>,
+    function: Option<String>,
+    unit: Unit,
+    depth: usize,
+    nesting: usize,
+    next_id: usize,
+    fork_by_span: HashMap<(usize, usize), usize>,
+    pub facts: FileFacts,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(file: FileId, offset: usize, table: &'a CrateTable) -> Self {
+        Walker {
+            file,
+            offset,
+            knowledge: Knowledge::builtin(),
+            table,
+            imports: Vec::new(),
+            impl_type: None,
+            function: None,
+            unit: Unit::default(),
+            depth: 0,
+            nesting: 0,
+            next_id: 0,
+            fork_by_span: HashMap::new(),
+            facts: FileFacts::default(),
+        }
+    }
+
+    fn span(&self, node: &impl Spanned) -> Span {
+        let r = node.span().byte_range();
+        (r.start + self.offset)..(r.end + self.offset)
+    }
+
+    fn id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    // ----- items -----
+
+    pub fn walk_file(&mut self, file: &syn::File) {
+        self.imports.push(Imports::from_items(&file.items));
+        self.walk_items(&file.items);
+        self.imports.pop();
+    }
+
+    fn walk_items(&mut self, items: &[syn::Item]) {
+        for item in items {
+            self.walk_item(item);
+        }
+    }
+
+    fn walk_item(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Fn(f) => {
+                let name = f.sig.ident.to_string();
+                self.walk_fn(&f.attrs, &f.sig, &f.block, vec![name]);
+            }
+            syn::Item::Impl(i) => {
+                let saved = std::mem::replace(&mut self.impl_type, type_name(&i.self_ty));
+                for it in &i.items {
+                    if let syn::ImplItem::Fn(f) = it {
+                        let name = f.sig.ident.to_string();
+                        let key = format!("{}::{name}", self.impl_type.as_deref().unwrap_or("Self"));
+                        self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
+                    }
+                }
+                self.impl_type = saved;
+            }
+            syn::Item::Trait(t) => {
+                for it in &t.items {
+                    if let syn::TraitItem::Fn(f) = it {
+                        if let Some(block) = &f.default {
+                            let name = f.sig.ident.to_string();
+                            self.walk_fn(&f.attrs, &f.sig, block, vec![format!("Self::{name}")]);
+                        }
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    self.imports.push(Imports::from_items(items));
+                    self.walk_items(items);
+                    self.imports.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn walk_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        keys: Vec<String>,
+    ) {
+        let saved_unit = std::mem::take(&mut self.unit);
+        let saved_fn = self.function.replace(sig.ident.to_string());
+        let saved_depth = std::mem::replace(&mut self.depth, 0);
+        let mut state = State::new();
+        if let Some(what) = thread_context(attrs, sig) {
+            let id = self.id();
+            state.threads.push(LiveThread {
+                id,
+                fact: ThreadFact {
+                    span: self.span(&sig.ident),
+                    what,
+                },
+                handle: None,
+            });
+        }
+        let (end, _) = self.walk_block(block, state);
+        self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        let unit = std::mem::replace(&mut self.unit, saved_unit);
+        self.facts.functions.push(FnFact {
+            keys,
+            file: self.file,
+            span: self.span(&sig.ident),
+            calls: unit.calls,
+            spawns: unit.spawns,
+        });
+        self.function = saved_fn;
+        self.depth = saved_depth;
+    }
+
+    /// The closing brace of a block: where a child falls out of it.
+    fn close_span(&self, block: &syn::Block) -> Span {
+        let r = block.brace_token.span.close().byte_range();
+        (r.start + self.offset)..(r.end + self.offset)
+    }
+
+    // ----- blocks and statements -----
+
+    fn walk_block(&mut self, block: &syn::Block, mut state: State) -> (State, Val) {
+        let has_use = block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Item(syn::Item::Use(_))));
+        if has_use {
+            let mut imports = self.imports.last().cloned().unwrap_or_default();
+            let items: Vec<syn::Item> = block
+                .stmts
+                .iter()
+                .filter_map(|s| match s {
+                    Stmt::Item(i @ syn::Item::Use(_)) => Some(i.clone()),
+                    _ => None,
+                })
+                .collect();
+            imports.add_items(&items);
+            self.imports.push(imports);
+        }
+        self.depth += 1;
+        let mut val = Val::default();
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if !state.live {
+                break;
+            }
+            let is_tail = i + 1 == n && matches!(stmt, Stmt::Expr(_, None));
+            let (s, v) = self.walk_stmt(stmt, state);
+            state = s;
+            if is_tail {
+                val = v;
+            }
+        }
+        self.depth -= 1;
+        let depth = self.depth;
+        // Guards bound in this block die at its end, unless the block's value carries them out.
+        state
+            .guards
+            .retain(|g| g.binding.is_none() || g.depth <= depth || val.guards.contains(&g.id));
+        if has_use {
+            self.imports.pop();
+        }
+        (state, val)
+    }
+
+    fn walk_stmt(&mut self, stmt: &Stmt, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let (mut state, val) = match stmt {
+            Stmt::Local(local) => (self.walk_local(local, state), Val::default()),
+            Stmt::Expr(e, semi) => {
+                let (s, v) = self.eval(e, state);
+                if semi.is_some() {
+                    (s, Val::default())
+                } else {
+                    (s, v)
+                }
+            }
+            Stmt::Macro(m) => self.eval_macro(&m.mac, self.span(&m.mac), state),
+            Stmt::Item(item) => {
+                self.walk_item(item);
+                (state, Val::default())
+            }
+            #[allow(unreachable_patterns)]
+            _ => (state, Val::default()),
+        };
+        // Temporaries die at the end of their statement, unless the value
+        // of a tail expression carries them.
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        state
+            .guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id) && !val.guards.contains(&g.id)));
+        (state, val)
+    }
+
+    fn walk_local(&mut self, local: &syn::Local, state: State) -> State {
+        let (name, ty) = pat_binding(&local.pat);
+        let Some(init) = &local.init else { return state };
+        let (mut state, val) = self.eval(&init.expr, state);
+        if let Some((_, diverge)) = &init.diverge {
+            // `let Ok(x) = e else { return }`: the else path must diverge.
+            let (end, _) = self.eval(diverge, state.clone());
+            if end.live {
+                state = join(vec![state, end]);
+            }
+        }
+        let Some(name) = name else {
+            return state;
+        };
+        // `let _ = m.lock()` drops at once; `let _g = ...` keeps it.
+        if name == "_" {
+            return state;
+        }
+        if let Some(ty) = ty.or_else(|| val.ty.clone()) {
+            if ty == "RwLock" {
+                self.unit.var_types.push((name.clone(), "RwLock".into()));
+            }
+            self.unit.var_types.push((name.clone(), ty));
+        }
+        if let Some(t) = &local.pat_type_hint() {
+            if mentions_rwlock(t) {
+                self.unit.var_types.push((name.clone(), "RwLock".into()));
+            }
+        }
+        for g in state.guards.iter_mut() {
+            if val.guards.contains(&g.id) {
+                g.binding = Some(name.clone());
+                g.depth = self.depth;
+            }
+        }
+        self.unit.temps.retain(|t| !val.guards.contains(t));
+        if let Some((idx, shape, procs)) = val.fork {
+            self.unit.fork_vars.push((name.clone(), idx, shape, procs));
+            self.facts.forks[idx].result_var.get_or_insert(name.clone());
+        }
+        self.unit
+            .var_texts
+            .push((name.clone(), init.expr.to_token_stream().to_string()));
+        if let Some(t) = val.thread {
+            if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
+                th.handle = Some(name.clone());
+            }
+        }
+        if let Some(calls) = val.closure {
+            self.unit.closures.push((name, calls));
+        }
+        state
+    }
+
+    // ----- expressions -----
+
+    fn eval(&mut self, expr: &Expr, state: State) -> (State, Val) {
+        if !state.live {
+            return (state, Val::default());
+        }
+        if self.nesting > MAX_DEPTH {
+            return (state, Val::default());
+        }
+        self.nesting += 1;
+        let r = self.eval_inner(expr, state);
+        self.nesting -= 1;
+        r
+    }
+
+    fn eval_all<'e>(
+        &mut self,
+        exprs: impl IntoIterator<Item = &'e Expr>,
+        mut state: State,
+    ) -> (State, Vec<Val>) {
+        let mut vals = Vec::new();
+        for e in exprs {
+            let (s, v) = self.eval(e, state);
+            state = s;
+            vals.push(v);
+        }
+        (state, vals)
+    }
+
+    fn eval_inner(&mut self, expr: &Expr, state: State) -> (State, Val) {
+        match expr {
+            Expr::Call(c) => self.eval_call(c, state),
+            Expr::MethodCall(m) => self.eval_method(m, state),
+            Expr::Macro(m) => self.eval_macro(&m.mac, self.span(&m.mac), state),
+            Expr::If(i) => self.walk_if(i, state),
+            Expr::Match(m) => self.walk_match(m, state),
+            Expr::Block(b) => self.walk_block(&b.block, state),
+            Expr::Unsafe(u) => self.walk_block(&u.block, state),
+            Expr::Paren(p) => self.eval(&p.expr, state),
+            Expr::Group(g) => self.eval(&g.expr, state),
+            Expr::Loop(l) => self.walk_loop(None, &l.body, state, true),
+            Expr::While(w) => {
+                let (s, _) = self.eval(&w.cond, state);
+                self.walk_loop(None, &w.body, s, false)
+            }
+            Expr::ForLoop(f) => {
+                let (s, _) = self.eval(&f.expr, state);
+                let coll = path_ident(&f.expr);
+                if let (Some(c), (Some(v), _)) = (coll, pat_binding(&f.pat)) {
+                    self.unit.loop_vars.push((v, c));
+                }
+                self.walk_loop(None, &f.body, s, false)
+            }
+            Expr::Closure(c) => {
+                let calls = self.walk_closure_unit(c);
+                (
+                    state,
+                    Val {
+                        closure: Some(calls),
+                        ..Val::default()
+                    },
+                )
+            }
+            Expr::Return(r) => {
+                let (s, _) = match &r.expr {
+                    Some(e) => self.eval(e, state),
+                    None => (state, Val::default()),
+                };
+                if !self.unit.is_closure {
+                    self.escape_if_child(&s, EscapeKind::Return, self.span(r));
+                }
+                (State { live: false, ..s }, Val::default())
+            }
+            Expr::Try(t) => {
+                let (s, mut v) = self.eval(&t.expr, state);
+                if !self.unit.is_closure {
+                    self.escape_if_child(&s, EscapeKind::Try, self.span(&t.question_token));
+                }
+                if let Some((_, _, p)) = v.fork.as_mut() {
+                    *p &= !FAILED;
+                }
+                (s, v)
+            }
+            Expr::Break(b) => {
+                let (s, _) = match &b.expr {
+                    Some(e) => self.eval(e, state),
+                    None => (state, Val::default()),
+                };
+                self.loop_exit(s, self.span(b))
+            }
+            Expr::Continue(c) => self.loop_exit(state, self.span(c)),
+            Expr::Assign(a) => self.eval_assign(a, state),
+            Expr::Index(i) => {
+                let (s, _) = self.eval(&i.expr, state);
+                let (s, _) = self.eval(&i.index, s);
+                self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
+                (s, Val::default())
+            }
+            Expr::Binary(b) => {
+                let (s, _) = self.eval(&b.left, state);
+                let (s, _) = self.eval(&b.right, s);
+                if is_compound_assign(&b.op) {
+                    if let Some(name) = static_root(&b.left) {
+                        self.global_write(&s, &name, self.span(b));
+                    }
+                    let target = b.left.to_token_stream().to_string().replace(' ', "");
+                    self.child_assign(&s, &target, self.span(b));
+                }
+                (s, Val::default())
+            }
+            Expr::Unary(u) => self.eval(&u.expr, state),
+            Expr::Reference(r) => self.eval(&r.expr, state),
+            Expr::Cast(c) => self.eval(&c.expr, state),
+            Expr::Field(f) => {
+                let (s, v) = self.eval(&f.base, state);
+                (
+                    s,
+                    Val {
+                        static_root: v.static_root,
+                        ..Val::default()
+                    },
+                )
+            }
+            Expr::Await(a) => self.eval(&a.base, state),
+            Expr::Tuple(t) => self.eval_aggregate(t.elems.iter(), state, None),
+            Expr::Array(a) => self.eval_aggregate(a.elems.iter(), state, None),
+            Expr::Struct(st) => {
+                let ty = st.path.segments.last().map(|s| s.ident.to_string());
+                let (s, v) = self.eval_aggregate(st.fields.iter().map(|f| &f.expr), state, ty);
+                match &st.rest {
+                    Some(rest) => (self.eval(rest, s).0, v),
+                    None => (s, v),
+                }
+            }
+            Expr::Repeat(r) => self.eval(&r.expr, state),
+            Expr::Range(r) => {
+                let (s, _) = self.eval_all(r.start.iter().chain(r.end.iter()).map(|b| &**b), state);
+                (s, Val::default())
+            }
+            Expr::Let(l) => self.eval(&l.expr, state),
+            Expr::Path(p) => {
+                let v = self.path_value(&p.path);
+                if let Some(name) = &v.static_root {
+                    self.global_read(&state, name, self.span(p));
+                }
+                (state, v)
+            }
+            Expr::Async(_) | Expr::TryBlock(_) => (state, Val::default()),
+            _ => (state, Val::default()),
+        }
+    }
+
+    fn eval_aggregate<'e>(
+        &mut self,
+        elems: impl IntoIterator<Item = &'e Expr>,
+        state: State,
+        ty: Option<String>,
+    ) -> (State, Val) {
+        let (s, vals) = self.eval_all(elems, state);
+        let mut out = Val { ty, ..Val::default() };
+        for v in vals {
+            out.guards.extend(v.guards);
+        }
+        (s, out)
+    }
+
+    /// The value of a path expression: a variable holding a fork result,
+    /// guard, thread handle or closure, or a static.
+    fn path_value(&self, path: &syn::Path) -> Val {
+        let mut v = Val::default();
+        let Some(last) = path.segments.last() else {
+            return v;
+        };
+        let name = last.ident.to_string();
+        if path.segments.len() != 1 {
+            // `stats::HITS`: a static reached through its module.
+            if self.table.statics.contains(&name) {
+                v.static_root = Some(name);
+            }
+            return v;
+        }
+        if let Some((_, idx, shape, procs)) = self.unit.fork_vars.iter().rev().find(|f| f.0 == name) {
+            v.fork = Some((*idx, *shape, *procs));
+        }
+        if let Some((_, calls)) = self.unit.closures.iter().rev().find(|c| c.0 == name) {
+            v.closure = Some(calls.clone());
+        }
+        if self.table.statics.contains(&name) && !self.is_local_var(&name) {
+            v.static_root = Some(name.clone());
+        }
+        if let Some((_, ty)) = self.unit.var_types.iter().rev().find(|t| t.0 == name) {
+            v.ty = Some(ty.clone());
+        }
+        v
+    }
+
+    fn is_local_var(&self, name: &str) -> bool {
+        self.unit.var_types.iter().any(|t| t.0 == name) || self.unit.fork_vars.iter().any(|f| f.0 == name)
+    }
+
+    fn eval_assign(&mut self, a: &syn::ExprAssign, state: State) -> (State, Val) {
+        let (mut s, v) = self.eval(&a.right, state);
+        if !matches!(&*a.left, Expr::Path(_)) {
+            s = self.eval(&a.left, s).0;
+        }
+        if let Some(name) = static_root(&a.left) {
+            self.global_write(&s, &name, self.span(a));
+        }
+        let target = a.left.to_token_stream().to_string().replace(' ', "");
+        self.child_assign(&s, &target, self.span(a));
+        // Reassigning a guard variable drops the old guard.
+        s.guards
+            .retain(|g| g.binding.as_deref() != Some(target.as_str()) || v.guards.contains(&g.id));
+        for g in s.guards.iter_mut() {
+            if v.guards.contains(&g.id) {
+                g.binding = Some(target.clone());
+                // A field outlives the function's blocks.
+                g.depth = if target.contains('.') { 0 } else { self.depth };
+            }
+        }
+        self.unit.temps.retain(|t| !v.guards.contains(t));
+        (s, Val::default())
+    }
+
+    fn child_assign(&mut self, state: &State, target: &str, span: Span) {
+        if let Some(ctx) = state.in_child_branch() {
+            if !ctx.execed {
+                self.facts.forks[ctx.idx].child.push(ChildEvent::Assign {
+                    target: target.to_string(),
+                    span,
+                });
+            }
+        }
+    }
+
+    fn global_write(&mut self, state: &State, name: &str, span: Span) {
+        if let Some(ctx) = state.in_child_branch() {
+            self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
+                name: name.to_string(),
+                span,
+            });
+        }
+    }
+
+    fn global_read(&mut self, state: &State, name: &str, span: Span) {
+        if let Some(ctx) = state.in_parent() {
+            if ctx.procs & CHILD == 0 {
+                self.facts.forks[ctx.idx]
+                    .parent_reads
+                    .push((name.to_string(), span));
+            }
+        }
+    }
+
+    // ----- calls -----
+
+    fn resolve(&self, path: &syn::Path) -> Vec<String> {
+        let segs = segments(path);
+        match self.imports.last() {
+            Some(i) => i.resolve(&segs),
+            None => vec![segs.join("::")],
+        }
+    }
+
+    /// A path call's target: the first knowledge entry among the
+    /// candidates, else a function of the crate, else unknown.
+    fn target_of(&self, path: &syn::Path, candidates: &[String]) -> (Target, Option<Role>, String) {
+        for c in candidates {
+            if let Some(fact) = self.knowledge.function(c) {
+                let target = match fact.class {
+                    Some(class) => Target::Known {
+                        class,
+                        why: fact.why.clone(),
+                    },
+                    None => Target::Unknown,
+                };
+                return (target, fact.role, c.clone());
+            }
+        }
+        let segs = segments(path);
+        let keys = self.local_keys(&segs);
+        let display = segs.join("::");
+        if !keys.is_empty() {
+            return (Target::Local { keys }, None, display);
+        }
+        (
+            Target::Unknown,
+            None,
+            candidates.first().cloned().unwrap_or(display),
+        )
+    }
+
+    /// Keys under which a path may name a function of this crate.
+    fn local_keys(&self, segs: &[String]) -> Vec<String> {
+        let Some(last) = segs.last() else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        if segs.len() >= 2 {
+            let mut ty = segs[segs.len() - 2].clone();
+            if ty == "Self" {
+                ty = self.impl_type.clone().unwrap_or(ty);
+            }
+            let k = format!("{ty}::{last}");
+            if self.table.functions.contains(&k) {
+                keys.push(k);
+            }
+        }
+        let first_is_local = segs.len() == 1 || matches!(segs[0].as_str(), "crate" | "self" | "super");
+        let module_path = segs.len() >= 2
+            && segs[segs.len() - 2]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_lowercase());
+        if keys.is_empty() && (first_is_local || module_path) && self.table.functions.contains(last) {
+            keys.push(last.clone());
+        }
+        keys
+    }
+
+    fn record_call(&mut self, state: &State, site: CallSite) {
+        if let Some(ctx) = state.in_child_branch() {
+            if !ctx.execed {
+                self.facts.forks[ctx.idx]
+                    .child
+                    .push(ChildEvent::Call(site.clone()));
+            }
+        }
+        self.unit.calls.push(site);
+    }
+
+    fn eval_call(&mut self, c: &syn::ExprCall, state: State) -> (State, Val) {
+        let Expr::Path(func) = &*c.func else {
+            let (s, _) = self.eval(&c.func, state);
+            let (s, _) = self.eval_all(c.args.iter(), s);
+            return (s, Val::default());
+        };
+        let path = &func.path;
+        let segs = segments(path);
+        let last = segs.last().cloned().unwrap_or_default();
+        // Calling a closure held in a variable runs its body here.
+        if segs.len() == 1 {
+            if let Some((_, calls)) = self.unit.closures.iter().rev().find(|c| c.0 == last).cloned() {
+                let (s, _) = self.eval_all(c.args.iter(), state);
+                for site in calls {
+                    self.record_call(&s, site);
+                }
+                return (s, Val::default());
+            }
+        }
+        let candidates = self.resolve(path);
+        let (target, role, canonical) = self.target_of(path, &candidates);
+        // Tuple structs and enum variants (`Some(x)`, `Wrapper(g)`) are not calls.
+        if last.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+            let (s, vals) = self.eval_all(c.args.iter(), state);
+            let mut v = Val::default();
+            for x in vals {
+                v.guards.extend(x.guards);
+            }
+            return (s, v);
+        }
+        let span = self.span(c);
+        let callee_span = self.span(&c.func);
+        // Closures given to thread and pool spawns run elsewhere: own units.
+        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        let mut state = state;
+        let mut arg_vals = Vec::new();
+        for a in &c.args {
+            if let Expr::Closure(cl) = a {
+                if runs_elsewhere {
+                    self.walk_closure_unit(cl);
+                } else {
+                    state = self.walk_closure_inline(cl, state);
+                }
+                arg_vals.push(Val::default());
+            } else {
+                let (s, v) = self.eval(a, state);
+                state = s;
+                arg_vals.push(v);
+            }
+        }
+        // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
+        // it here; a buffered writer flushes when dropped.
+        for a in &c.args {
+            if let Some(name) = path_ident(a) {
+                self.flushed(&mut state, &name);
+                state
+                    .guards
+                    .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+            }
+        }
+        let text = display_path(&segs);
+        self.record_call(
+            &state,
+            CallSite {
+                span: span.clone(),
+                text,
+                target: target.clone(),
+                kind: CallKind::Path,
+                role,
+            },
+        );
+        let mut val = Val::default();
+        if canonical == "std::io::stdout" {
+            val.ty = Some("std::io::Stdout".into());
+        }
+        if let Some(fd) = candidates
+            .iter()
+            .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
+        {
+            self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+        }
+        if matches!(
+            role,
+            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
+        ) {
+            self.facts.starts_processes = true;
+        }
+        if segs.len() >= 2
+            && (last == "new" || last.starts_with("with_") || last == "default" || last.starts_with("from"))
+        {
+            // `T::new()` has type T: keep T's resolved path.
+            let full = candidates.first().cloned().unwrap_or_else(|| segs.join("::"));
+            val.ty = full.rsplit_once("::").map(|(ty, _)| ty.to_string());
+        }
+        match role {
+            Some(Role::Fork(shape)) => {
+                let idx = self.fork_site(
+                    &state,
+                    span,
+                    canonical,
+                    false,
+                    shape == ForkResultShape::ChildOnly,
+                );
+                let procs = if shape == ForkResultShape::ChildOnly {
+                    CHILD
+                } else {
+                    ALL
+                };
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                });
+                val.fork = Some((idx, shape, procs));
+            }
+            Some(Role::Vfork) => {
+                let idx = self.fork_site(&state, span, canonical, true, false);
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs: ALL,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                });
+                val.fork = Some((idx, ForkResultShape::Raw, ALL));
+            }
+            Some(Role::Exec) => {
+                if let Some(ctx) = state.in_child_branch() {
+                    self.facts.forks[ctx.idx].child.push(ChildEvent::Exec(span));
+                    if let Some(f) = state.fork.as_mut() {
+                        f.execed = true;
+                    }
+                }
+            }
+            Some(Role::ExitNow) => {
+                state.live = false;
+                state.exited = true;
+            }
+            Some(Role::ExitCleanup) => {
+                self.escape_if_child(&state, EscapeKind::ExitCleanup, span);
+                state.live = false;
+                state.exited = true;
+            }
+            Some(Role::SpawnThread | Role::Runtime) => {
+                let what = if role == Some(Role::Runtime) {
+                    format!("`{}` starts worker threads here", display_path(&segs))
+                } else {
+                    "thread spawned here".to_string()
+                };
+                val.thread = Some(self.add_thread(&mut state, callee_span, what));
+            }
+            _ => {}
+        }
+        if let Target::Local { keys } = &target {
+            if keys.iter().any(|k| self.table.diverging.contains(k)) {
+                state.live = false;
+                state.exited = true;
+            }
+        }
+        (state, val)
+    }
+
+    /// A raw fd creation: recorded when its flags lack close-on-exec.
+    fn fd_creation(
+        &mut self,
+        callee: String,
+        fd: &crate::knowledge::FdCreation,
+        c: &syn::ExprCall,
+        span: Span,
+    ) {
+        let missing = match (&fd.needs, fd.flags_arg) {
+            (Some(flag), Some(i)) => match c.args.iter().nth(i) {
+                Some(arg) => {
+                    let mut text = arg.to_token_stream().to_string();
+                    // A flags variable bound earlier in the function.
+                    if let Some(name) = path_ident(arg) {
+                        if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                            text = t.clone();
+                        }
+                    }
+                    !text
+                        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                        .any(|tok| tok == flag)
+                }
+                None => false,
+            },
+            _ => true,
+        };
+        if missing {
+            self.facts.fds_without_cloexec.push(FdCreationFact {
+                file: self.file,
+                span,
+                callee,
+                function: self.function.clone(),
+                suggest: fd.suggest.clone(),
+                why: fd.why.clone(),
+            });
+        }
+    }
+
+    fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
+        let id = self.id();
+        let fact = ThreadFact { span, what };
+        self.unit.spawns.push(fact.clone());
+        state.threads.push(LiveThread {
+            id,
+            fact,
+            handle: None,
+        });
+        id
+    }
+
+    fn fork_site(&mut self, state: &State, span: Span, callee: String, vfork: bool, survivor: bool) -> usize {
+        let key = (span.start, span.end);
+        let guards: Vec<GuardFact> = state.guards.iter().map(|g| g.fact.clone()).collect();
+        let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+        if let Some(&idx) = self.fork_by_span.get(&key) {
+            // Seen before (second walk of a loop): widen what was live.
+            let f = &mut self.facts.forks[idx];
+            for g in guards {
+                if !f.guards.contains(&g) {
+                    f.guards.push(g);
+                }
+            }
+            for t in threads {
+                if !f.threads.contains(&t) {
+                    f.threads.push(t);
+                }
+            }
+            for p in &state.pending {
+                if !f.unflushed.contains(p) {
+                    f.unflushed.push(p.clone());
+                }
+            }
+            return idx;
+        }
+        self.facts.forks.push(ForkFact {
+            file: self.file,
+            span,
+            callee,
+            vfork,
+            survivor,
+            function: self.function.clone(),
+            guards,
+            threads,
+            child: Vec::new(),
+            parent_reads: Vec::new(),
+            result_var: None,
+            unflushed: state.pending.clone(),
+        });
+        let idx = self.facts.forks.len() - 1;
+        self.fork_by_span.insert(key, idx);
+        idx
+    }
+
+    fn eval_method(&mut self, m: &syn::ExprMethodCall, state: State) -> (State, Val) {
+        let method = m.method.to_string();
+        let (mut state, recv) = self.eval(&m.receiver, state);
+        let span = self.span(m);
+        let recv_text = m.receiver.to_token_stream().to_string().replace(' ', "");
+        // Type of the receiver where the code states it.
+        let recv_ty = recv.ty.clone().or_else(|| {
+            if recv_text == "self" {
+                self.impl_type.clone()
+            } else {
+                None
+            }
+        });
+        let typed_key = recv_ty.as_ref().and_then(|t| self.typed_method(t, &method));
+        let role = typed_key
+            .as_ref()
+            .and_then(|k| self.knowledge.function(k))
+            .and_then(|f| f.role)
+            .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
+        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
+            self.facts.starts_processes = true;
+        }
+        if role == Some(Role::PreExec) {
+            return self.pre_exec(m, state, span);
+        }
+        let mut arg_vals = Vec::new();
+        for a in &m.args {
+            if let Expr::Closure(cl) = a {
+                if runs_elsewhere {
+                    self.walk_closure_unit(cl);
+                } else {
+                    state = self.walk_closure_inline(cl, state);
+                }
+                arg_vals.push(Val::default());
+            } else {
+                let (s, v) = self.eval(a, state);
+                state = s;
+                arg_vals.push(v);
+            }
+        }
+        let mut val = Val {
+            static_root: recv.static_root.clone(),
+            ty: recv.ty.clone().filter(|_| returns_self(&method)),
+            ..Val::default()
+        };
+        // Statics: writes in the child, reads in the parent.
+        if let Some(name) = &recv.static_root {
+            if is_write_method(&method) || (method == "with" && closure_writes(&m.args)) {
+                self.global_write(&state, name, span.clone());
+            } else {
+                self.global_read(&state, name, span.clone());
+            }
+        }
+        let is_lock = match method.as_str() {
+            "lock" | "try_lock" => true,
+            "read" | "write" | "try_read" | "try_write" => self.is_rwlock(&m.receiver, &recv),
+            _ => false,
+        };
+        let text = format!(".{method}()");
+        if is_lock {
+            let stdio = is_stdio(&recv_text);
+            let id = self.id();
+            // try_lock never blocks; its guard (if it got one) is still held.
+            let class = if method.starts_with("try_") {
+                Class::Safe
+            } else if stdio {
+                Class::Prints
+            } else {
+                Class::Locks
+            };
+            self.record_call(
+                &state,
+                CallSite {
+                    span: span.clone(),
+                    text,
+                    target: Target::Known {
+                        class,
+                        why: format!("`{recv_text}.{method}()` takes a lock another thread may hold"),
+                    },
+                    kind: CallKind::Method,
+                    role: None,
+                },
+            );
+            if stdio {
+                val.ty = Some("std::io::StdoutLock".into());
+            }
+            state.guards.push(LiveGuard {
+                id,
+                fact: GuardFact {
+                    span,
+                    lock: recv_text,
+                    stdio,
+                },
+                binding: None,
+                depth: self.depth,
+            });
+            self.unit.temps.push(id);
+            val.guards.push(id);
+            return (state, val);
+        }
+        if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
+            match method.as_str() {
+                "flush" => self.flushed(&mut state, &sink),
+                "write_all" | "write" | "write_fmt" => {
+                    let text = m.args.first().and_then(str_lit);
+                    let has_newline = text.as_deref().is_some_and(|t| t.contains('\n'));
+                    let at_end = text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                    self.note_output(&mut state, sink, buffering, has_newline, at_end, span.clone());
+                }
+                _ => {}
+            }
+        }
+        match method.as_str() {
+            "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default" | "unwrap_unchecked" => {
+                // `fork().expect(..)` panics only where the fork failed, not in the child.
+                if matches!(method.as_str(), "unwrap" | "expect") && recv.fork.is_none() {
+                    self.escape_if_child(&state, EscapeKind::Panic, self.span(&m.method));
+                }
+                val.guards = recv.guards;
+                val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
+                val.thread = recv.thread;
+                val.ty = recv.ty;
+                return (state, val);
+            }
+            "ok" | "as_mut" | "as_ref" | "into_inner" => {
+                val.guards = recv.guards;
+                val.fork = recv.fork;
+                return (state, val);
+            }
+            "join" => {
+                // Joining a handle ends its thread's evidence; joining the
+                // loop variable over a collection of handles ends them all.
+                let handle = path_ident(&m.receiver);
+                if let Some(h) = handle {
+                    let coll = self
+                        .unit
+                        .loop_vars
+                        .iter()
+                        .rev()
+                        .find(|l| l.0 == h)
+                        .map(|l| l.1.clone());
+                    state.threads.retain(|t| {
+                        t.handle.as_deref() != Some(h.as_str()) && t.handle.as_deref() != coll.as_deref()
+                    });
+                }
+            }
+            "push" | "insert" | "push_back" => {
+                // handles.push(thread::spawn(..)): the collection holds the handle.
+                if let (Some(coll), Some(t)) =
+                    (path_ident(&m.receiver), arg_vals.iter().find_map(|v| v.thread))
+                {
+                    if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
+                        th.handle = Some(coll);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let target = if let Some(k) = &typed_key {
+            match self.knowledge.function(k) {
+                Some(f) => f.class.map_or(Target::Unknown, |class| Target::Known {
+                    class,
+                    why: f.why.clone(),
+                }),
+                None if self.table.functions.contains(k) => Target::Local {
+                    keys: vec![k.clone()],
+                },
+                None => self.method_by_name(&method),
+            }
+        } else {
+            self.method_by_name(&method)
+        };
+        self.record_call(
+            &state,
+            CallSite {
+                span: span.clone(),
+                text,
+                target,
+                kind: CallKind::Method,
+                role,
+            },
+        );
+        if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
+            val.thread =
+                Some(self.add_thread(&mut state, self.span(&m.method), "thread spawned here".into()));
+        }
+        (state, val)
+    }
+
+    /// `Type::method` as a knowledge or crate key, when the receiver's type is known.
+    fn typed_method(&self, ty: &str, method: &str) -> Option<String> {
+        let short = ty.rsplit("::").next().unwrap_or(ty);
+        let local = format!("{short}::{method}");
+        if self.table.functions.contains(&local) {
+            return Some(local);
+        }
+        let full = format!("{ty}::{method}");
+        if self.knowledge.function(&full).is_some() {
+            return Some(full);
+        }
+        let resolved = self
+            .imports
+            .last()
+            .map(|i| i.resolve(&[short.to_string(), method.to_string()]))
+            .unwrap_or_default();
+        resolved
+            .into_iter()
+            .find(|k| self.knowledge.function(k).is_some())
+    }
+
+    fn method_by_name(&self, method: &str) -> Target {
+        match self.knowledge.methods.get(method) {
+            Some(f) => f.class.map_or(Target::Unknown, |class| Target::Known {
+                class,
+                why: f.why.clone(),
+            }),
+            None => Target::Unknown,
+        }
+    }
+
+    fn is_rwlock(&self, receiver: &Expr, recv: &Val) -> bool {
+        if recv.ty.as_deref().is_some_and(|t| t.ends_with("RwLock")) {
+            return true;
+        }
+        let name = match receiver {
+            Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        name.is_some_and(|n| {
+            self.table.rwlocks.contains(&n)
+                || self.unit.var_types.iter().any(|(v, t)| v == &n && t == "RwLock")
+        })
+    }
+
+    /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
+    /// and exec; its calls are collected as one fact.
+    fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
+        let calls = match m.args.first() {
+            Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
+            Some(Expr::Call(c)) if path_last(&c.func).as_deref() == Some("new") => {
+                // Box::new(closure)
+                match c.args.first() {
+                    Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
+                    _ => Vec::new(),
+                }
+            }
+            Some(arg @ Expr::Path(p)) => {
+                let v = self.path_value(&p.path);
+                match v.closure {
+                    Some(calls) => calls,
+                    None => {
+                        let candidates = self.resolve(&p.path);
+                        match self.target_of(&p.path, &candidates).0 {
+                            // A function of the crate is the closure: its own calls are checked.
+                            Target::Local { keys } => {
+                                self.facts.pre_execs.push(PreExecFact {
+                                    file: self.file,
+                                    span,
+                                    function: self.function.clone(),
+                                    calls: Vec::new(),
+                                    named: keys,
+                                });
+                                return (state, Val::default());
+                            }
+                            target => vec![CallSite {
+                                span: self.span(arg),
+                                text: display_path(&segments(&p.path)),
+                                target,
+                                kind: CallKind::Path,
+                                role: None,
+                            }],
+                        }
+                    }
+                }
+            }
+            Some(other) => {
+                let (_, v) = self.eval(other, state.clone());
+                v.closure.unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        self.facts.pre_execs.push(PreExecFact {
+            file: self.file,
+            span,
+            function: self.function.clone(),
+            calls,
+            named: Vec::new(),
+        });
+        (state, Val::default())
+    }
+
+    /// A closure that runs elsewhere (a thread, `pre_exec`) or later: its
+    /// own unit, with its own state. Returns the calls it makes.
+    fn walk_closure_unit(&mut self, c: &syn::ExprClosure) -> Vec<CallSite> {
+        let mut unit = Unit {
+            is_closure: true,
+            ..Unit::default()
+        };
+        // Captured variables keep their known facts (closures, types).
+        unit.closures = self.unit.closures.clone();
+        unit.var_types = self.unit.var_types.clone();
+        let saved = std::mem::replace(&mut self.unit, unit);
+        let _ = self.eval(&c.body, State::new());
+        let unit = std::mem::replace(&mut self.unit, saved);
+        self.unit.spawns.extend(unit.spawns);
+        unit.calls
+    }
+
+    /// A closure passed to an ordinary call (`iter().map(..)`,
+    /// `unwrap_or_else(..)`): assumed to run now, in this state; its
+    /// `return` leaves only the closure.
+    fn walk_closure_inline(&mut self, c: &syn::ExprClosure, state: State) -> State {
+        let was = std::mem::replace(&mut self.unit.is_closure, true);
+        let (end, _) = self.eval(&c.body, state.clone());
+        self.unit.is_closure = was;
+        // The closure may or may not run: keep what it added (threads), not what it ended.
+        let mut out = state;
+        if end.live {
+            for t in end.threads {
+                if !out.threads.iter().any(|x| x.id == t.id) {
+                    out.threads.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    // ----- macros -----
+
+    fn eval_macro(&mut self, mac: &syn::Macro, span: Span, state: State) -> (State, Val) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut state = state;
+        // Arguments of format-like and expression macros are expressions: walk them.
+        let args: Vec<Expr> = mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+            .map(|p| p.into_iter().collect())
+            .unwrap_or_default();
+        let mut vals = Vec::new();
+        for a in &args {
+            let (s, v) = self.eval(a, state);
+            state = s;
+            vals.push(v);
+        }
+        // Buffered output: print!/write! without a newline stays in a buffer.
+        match name.as_str() {
+            "print" | "println" => {
+                let text = args.first().and_then(str_lit);
+                let newline_at_end = name == "println" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                let has_newline = name == "println" || text.as_deref().is_some_and(|t| t.contains('\n'));
+                self.note_output(
+                    &mut state,
+                    "stdout".into(),
+                    Buffering::Line,
+                    has_newline,
+                    newline_at_end,
+                    span.clone(),
+                );
+            }
+            "write" | "writeln" => {
+                if let (Some(target), Some(v)) = (args.first(), vals.first()) {
+                    if let Some((sink, buffering)) = self.sink_of(target, v) {
+                        let text = args.get(1).and_then(str_lit);
+                        let newline_at_end =
+                            name == "writeln" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                        let has_newline =
+                            name == "writeln" || text.as_deref().is_some_and(|t| t.contains('\n'));
+                        self.note_output(
+                            &mut state,
+                            sink,
+                            buffering,
+                            has_newline,
+                            newline_at_end,
+                            span.clone(),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        let fact = self.knowledge.macros.get(&name);
+        let class = match (name.as_str(), fact.and_then(|f| f.class)) {
+            ("write" | "writeln", _) => match args.first() {
+                Some(t) if is_stdio(&t.to_token_stream().to_string().replace(' ', "")) => Some(Class::Prints),
+                _ => None,
+            },
+            (_, c) => c,
+        };
+        let Some(class) = class else {
+            return (state, Val::default());
+        };
+        self.record_call(
+            &state,
+            CallSite {
+                span: span.clone(),
+                text: format!("{name}!"),
+                target: Target::Known {
+                    class,
+                    why: fact
+                        .map(|f| f.why.clone())
+                        .unwrap_or_else(|| "writes to stdout".into()),
+                },
+                kind: CallKind::Macro,
+                role: None,
+            },
+        );
+        match name.as_str() {
+            "panic" | "unreachable" | "todo" | "unimplemented" => {
+                self.escape_if_child(&state, EscapeKind::Panic, span);
+                state.live = false;
+            }
+            "assert" | "assert_eq" | "assert_ne" => self.escape_if_child(&state, EscapeKind::Panic, span),
+            _ => {}
+        }
+        (state, Val::default())
+    }
+
+    // ----- buffered output -----
+
+    /// Where writes to this expression end up buffered: stdout (line
+    /// buffered), a `LineWriter`, or a `BufWriter` (fully buffered).
+    fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
+        let text = target.to_token_stream().to_string().replace(' ', "");
+        let ty = v.ty.as_deref().unwrap_or("");
+        if text.ends_with("stdout()") || ty.ends_with("Stdout") || ty.ends_with("StdoutLock") {
+            return Some(("stdout".into(), Buffering::Line));
+        }
+        let name = text
+            .trim_start_matches("&mut")
+            .trim_start_matches('&')
+            .to_string();
+        if ty.ends_with("BufWriter") {
+            return Some((name, Buffering::Full));
+        }
+        if ty.ends_with("LineWriter") {
+            return Some((name, Buffering::Line));
+        }
+        None
+    }
+
+    fn note_output(
+        &mut self,
+        state: &mut State,
+        sink: String,
+        buffering: Buffering,
+        has_newline: bool,
+        newline_at_end: bool,
+        span: Span,
+    ) {
+        if buffering == Buffering::Line && has_newline {
+            // A line-buffered writer flushes everything up to its last newline.
+            state.pending.retain(|p| p.sink != sink);
+        }
+        if buffering == Buffering::Full || !newline_at_end {
+            state.pending.push(PendingOutput { span, sink });
+        }
+    }
+
+    fn flushed(&mut self, state: &mut State, sink: &str) {
+        state.pending.retain(|p| p.sink != sink);
+    }
+
+    // ----- control flow -----
+
+    fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
+        if let Some(ctx) = state.in_child() {
+            if !ctx.escaped && !self.facts.forks[ctx.idx].survivor {
+                self.facts.forks[ctx.idx]
+                    .child
+                    .push(ChildEvent::Escape { kind, span });
+            }
+        }
+    }
+
+    fn loop_exit(&mut self, mut state: State, span: Span) -> (State, Val) {
+        if let Some(ctx) = state.in_child() {
+            if ctx.loop_depth > 0 && self.unit.loops.len() <= ctx.loop_depth && !self.unit.is_closure {
+                self.escape_if_child(&state, EscapeKind::Break, span);
+                if let Some(f) = state.fork.as_mut() {
+                    f.escaped = true;
+                }
+            }
+        }
+        if let Some(l) = self.unit.loops.last_mut() {
+            l.push(state);
+        }
+        (State::dead(), Val::default())
+    }
+
+    fn walk_loop(
+        &mut self,
+        _label: Option<&syn::Label>,
+        body: &syn::Block,
+        state: State,
+        infinite: bool,
+    ) -> (State, Val) {
+        self.unit.loops.push(Vec::new());
+        let (first, _) = self.walk_block(body, state.clone());
+        let head = join(vec![state, first]);
+        let (second, _) = self.walk_block(body, head.clone());
+        let mut exits = self.unit.loops.pop().unwrap_or_default();
+        if !infinite {
+            exits.push(join(vec![head, second]));
+        }
+        (join(exits), Val::default())
+    }
+
+    /// The processes a condition's true and false branches can be in, when
+    /// it tests a fork's result.
+    fn split(&mut self, cond: &Expr, state: State) -> (State, Option<(usize, Procs, Procs)>) {
+        match cond {
+            Expr::Paren(p) => self.split(&p.expr, state),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                let (s, sp) = self.split(&u.expr, state);
+                (s, sp.map(|(i, t, f)| (i, f, t)))
+            }
+            Expr::Binary(b) => {
+                use syn::BinOp::*;
+                if matches!(b.op, And(_) | Or(_)) {
+                    let (s, l) = self.split(&b.left, state);
+                    let (s, r) = self.split(&b.right, s);
+                    let sp = match (l, r) {
+                        (Some((i, t1, f1)), Some((j, t2, f2))) if i == j => {
+                            if matches!(b.op, And(_)) {
+                                Some((i, t1 & t2, f1 | f2))
+                            } else {
+                                Some((i, t1 | t2, f1 & f2))
+                            }
+                        }
+                        (Some((i, t, _)), None) | (None, Some((i, t, _))) if matches!(b.op, And(_)) => {
+                            Some((i, t, ALL))
+                        }
+                        (Some((i, _, f)), None) | (None, Some((i, _, f))) => Some((i, ALL, f)),
+                        _ => None,
+                    };
+                    return (s, sp);
+                }
+                let (s, lv) = self.eval(&b.left, state);
+                let (s, rv) = self.eval(&b.right, s);
+                let (fork, lit, flipped) = match (lv.fork, rv.fork) {
+                    (Some(f), None) => (f, int_lit(&b.right), false),
+                    (None, Some(f)) => (f, int_lit(&b.left), true),
+                    _ => return (s, None),
+                };
+                let Some(n) = lit else { return (s, None) };
+                let (idx, shape, _) = fork;
+                if shape != ForkResultShape::Raw {
+                    return (s, None);
+                }
+                // Which processes satisfy `pid OP n` (pid: 0 child, >0 parent, -1 failed).
+                let op = b.op;
+                let holds = |pid: i64| -> bool {
+                    let (l, r) = if flipped { (n, pid) } else { (pid, n) };
+                    match op {
+                        Eq(_) => l == r,
+                        Ne(_) => l != r,
+                        Lt(_) => l < r,
+                        Le(_) => l <= r,
+                        Gt(_) => l > r,
+                        Ge(_) => l >= r,
+                        _ => true,
+                    }
+                };
+                let mut t = 0;
+                for (pid, p) in [(0, CHILD), (1, PARENT), (-1, FAILED)] {
+                    if holds(pid) {
+                        t |= p;
+                    }
+                }
+                if !matches!(op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_)) {
+                    return (s, None);
+                }
+                (s, Some((idx, t, ALL & !t)))
+            }
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "is_child" | "is_parent") => {
+                let (s, v) = self.eval(&m.receiver, state);
+                let Some((idx, _, _)) = v.fork else {
+                    return (s, None);
+                };
+                let t = if m.method == "is_child" { CHILD } else { PARENT };
+                (s, Some((idx, t, ALL & !t)))
+            }
+            Expr::Let(l) => {
+                let (s, v) = self.eval(&l.expr, state);
+                let Some((idx, _, possible)) = v.fork else {
+                    return (s, None);
+                };
+                let t = pat_procs(&l.pat, possible);
+                (s, Some((idx, t, ALL & !(t & !guarded(&l.pat)))))
+            }
+            other => {
+                let (s, _) = self.eval(other, state);
+                (s, None)
+            }
+        }
+    }
+
+    fn narrow(&self, mut state: State, idx: usize, mask: Procs) -> State {
+        if let Some(f) = state.fork.as_mut() {
+            if f.idx == idx {
+                f.procs &= mask;
+                if f.procs == 0 {
+                    state.live = false;
+                }
+            }
+        }
+        state
+    }
+
+    fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let (state, split) = self.split(&i.cond, state);
+        let (then_in, else_in) = match split {
+            Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
+            None => (state.clone(), state),
+        };
+        let (then_out, tv) = if then_in.live {
+            self.walk_block(&i.then_branch, then_in)
+        } else {
+            (then_in, Val::default())
+        };
+        let (else_out, ev) = match &i.else_branch {
+            Some((_, e)) if else_in.live => self.eval(e, else_in),
+            _ => (else_in, Val::default()),
+        };
+        let else_end = match &i.else_branch {
+            Some((_, e)) => self.span(e),
+            None => self.close_span(&i.then_branch),
+        };
+        let branches = vec![(then_out, self.close_span(&i.then_branch)), (else_out, else_end)];
+        let mut out = self.merge_branches(branches, split.map(|s| s.0));
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        out.guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        let mut v = tv;
+        v.guards.extend(ev.guards);
+        (out, v)
+    }
+
+    fn walk_match(&mut self, m: &syn::ExprMatch, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let (state, scrut) = self.eval(&m.expr, state);
+        let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
+        let mut branches = Vec::new();
+        for arm in &m.arms {
+            let mut arm_state = state.clone();
+            if let Some((idx, _, _)) = scrut.fork {
+                let mask = pat_procs(&arm.pat, remaining);
+                arm_state = self.narrow(arm_state, idx, mask);
+                if guarded(&arm.pat) == 0 {
+                    remaining &= !mask;
+                }
+                if mask == 0 {
+                    arm_state.live = false;
+                }
+            }
+            if let Pat::Guard(g) = &arm.pat {
+                let (s, _) = self.eval(&g.guard, arm_state);
+                arm_state = s;
+            }
+            let (end, _) = if arm_state.live {
+                self.eval(&arm.body, arm_state)
+            } else {
+                (arm_state, Val::default())
+            };
+            let arm_end = match &*arm.body {
+                Expr::Block(b) => self.close_span(&b.block),
+                other => self.span(other),
+            };
+            branches.push((end, arm_end));
+        }
+        let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
+        // A match scrutinee's temporaries live through every arm, then die.
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        out.guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        (out, Val::default())
+    }
+
+    /// Joins the ends of a fork split's branches, noting a child branch
+    /// that falls through into code the parent runs too, and the daemon
+    /// pattern where the parent leaves at once and the child carries on.
+    fn merge_branches(&mut self, branches: Vec<(State, Span)>, fork_idx: Option<usize>) -> State {
+        let mut fell_through = false;
+        if let Some(idx) = fork_idx {
+            let is_idx = |s: &State| s.fork.is_some_and(|f| f.idx == idx);
+            let live_parent = branches
+                .iter()
+                .any(|(s, _)| s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs & PARENT != 0));
+            fell_through = live_parent && !self.unit.is_closure;
+            if fell_through {
+                for (s, end) in &branches {
+                    if s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs == CHILD) {
+                        self.escape_if_child(s, EscapeKind::FallThrough, end.clone());
+                    }
+                }
+            }
+            let all_child_or_exited = branches.iter().all(|(s, _)| {
+                if s.live {
+                    s.fork.is_some_and(|f| f.procs & !CHILD == 0)
+                } else {
+                    s.exited
+                }
+            });
+            let child_lives = branches.iter().any(|(s, _)| s.live);
+            if all_child_or_exited && child_lives && !self.unit.is_closure {
+                self.facts.forks[idx].survivor = true;
+            }
+        }
+        let mut states: Vec<State> = branches.into_iter().map(|(s, _)| s).collect();
+        if let (Some(idx), true) = (fork_idx, fell_through) {
+            // After a fall-through the merged child has escaped already.
+            for s in states.iter_mut() {
+                if let Some(f) = s.fork.as_mut() {
+                    if f.idx == idx && f.procs == CHILD && s.live {
+                        f.escaped = true;
+                    }
+                }
+            }
+        }
+        let exited = states.iter().all(|s| !s.live && s.exited);
+        let mut out = join(states);
+        out.exited = exited;
+        out
+    }
+}
+
+// ----- helpers -----
+
+/// Why a function body runs with other threads around.
+fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
+    for a in attrs {
+        let path = a.path().to_token_stream().to_string().replace(' ', "");
+        if path == "test" || path.ends_with("::test") {
+            return Some("a `#[test]` body runs on one of the test harness's threads".into());
+        }
+        if path.ends_with("::main") && !path.starts_with("std") {
+            return Some(format!(
+                "`#[{path}]` runs this body on an async runtime's worker threads"
+            ));
+        }
+    }
+    if sig.asyncness.is_some() {
+        return Some("an `async fn` runs on an async runtime, which may have worker threads".into());
+    }
+    None
+}
+
+/// The name a `let` pattern binds, and its declared type's name.
+fn pat_binding(pat: &Pat) -> (Option<String>, Option<String>) {
+    match pat {
+        Pat::Ident(i) => (Some(i.ident.to_string()), None),
+        Pat::Type(t) => (pat_binding(&t.pat).0, type_name(&t.ty)),
+        Pat::Wild(_) => (Some("_".into()), None),
+        Pat::Reference(r) => pat_binding(&r.pat),
+        _ => (None, None),
+    }
+}
+
+trait PatTypeHint {
+    fn pat_type_hint(&self) -> Option<&syn::Type>;
+}
+
+impl PatTypeHint for syn::Local {
+    fn pat_type_hint(&self) -> Option<&syn::Type> {
+        match &self.pat {
+            Pat::Type(t) => Some(&t.ty),
+            _ => None,
+        }
+    }
+}
+
+/// Which processes match a pattern on a fork result.
+fn pat_procs(pat: &Pat, remaining: Procs) -> Procs {
+    let named = |name: &str| -> Option<Procs> {
+        match name {
+            "Child" => Some(CHILD),
+            "Parent" => Some(PARENT),
+            "Err" => Some(FAILED),
+            _ => None,
+        }
+    };
+    let r = match pat {
+        Pat::Wild(_) => remaining,
+        Pat::Ident(i) => match &i.subpat {
+            Some((_, sub)) => pat_procs(sub, remaining),
+            None => match named(&i.ident.to_string()) {
+                Some(p) => p,
+                None => remaining,
+            },
+        },
+        Pat::Lit(l) => match int_lit(&Expr::Lit(l.clone())) {
+            Some(0) => CHILD,
+            Some(n) if n < 0 => FAILED,
+            Some(_) => PARENT,
+            None => 0,
+        },
+        Pat::Range(r) => {
+            let lo = r.start.as_deref().and_then(int_lit);
+            let hi = r.end.as_deref().and_then(int_lit);
+            let mut p = 0;
+            for (pid, bit) in [(0, CHILD), (1, PARENT), (-1, FAILED)] {
+                let above = lo.is_none_or(|l| pid >= l);
+                let below = hi.is_none_or(|h| match r.limits {
+                    syn::RangeLimits::Closed(_) => pid <= h,
+                    syn::RangeLimits::HalfOpen(_) => pid < h,
+                });
+                if above && below {
+                    p |= bit;
+                }
+            }
+            p
+        }
+        Pat::Or(o) => o.cases.iter().fold(0, |acc, c| acc | pat_procs(c, remaining)),
+        Pat::Paren(p) => pat_procs(&p.pat, remaining),
+        Pat::Guard(g) => pat_procs(&g.pat, remaining),
+        Pat::Path(p) => p
+            .path
+            .segments
+            .last()
+            .and_then(|s| named(&s.ident.to_string()))
+            .unwrap_or(remaining),
+        Pat::Struct(s) => s
+            .path
+            .segments
+            .last()
+            .and_then(|s| named(&s.ident.to_string()))
+            .unwrap_or(remaining),
+        Pat::TupleStruct(t) => {
+            let last = t
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            match last.as_str() {
+                "Ok" | "Some" => t
+                    .elems
+                    .first()
+                    .map_or(remaining & !FAILED, |inner| pat_procs(inner, remaining & !FAILED)),
+                "Err" | "None" => FAILED,
+                other => named(other).unwrap_or(remaining),
+            }
+        }
+        _ => remaining,
+    };
+    r & remaining
+}
+
+/// A pattern with a guard may not match: it removes nothing from the rest.
+fn guarded(pat: &Pat) -> Procs {
+    if matches!(pat, Pat::Guard(_)) {
+        ALL
+    } else {
+        0
+    }
+}
+
+fn int_lit(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => i.base10_parse().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => int_lit(&u.expr).map(|n| -n),
+        Expr::Paren(p) => int_lit(&p.expr),
+        Expr::Group(g) => int_lit(&g.expr),
+        _ => None,
+    }
+}
+
+fn path_ident(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
+        _ => None,
+    }
+}
+
+fn path_last(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The static at the root of an assignment target (`X`, `*X.lock().unwrap()`, `X.field`).
+fn static_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => {
+            let name = p.path.segments.last()?.ident.to_string();
+            name.chars()
+                .all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit())
+                .then_some(name)
+        }
+        Expr::Unary(u) => static_root(&u.expr),
+        Expr::Field(f) => static_root(&f.base),
+        Expr::Index(i) => static_root(&i.expr),
+        Expr::MethodCall(m) => static_root(&m.receiver),
+        Expr::Paren(p) => static_root(&p.expr),
+        _ => None,
+    }
+}
+
+/// `+=`, `|=`, ... (not the comparisons `==`, `<=`, ...).
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    let t = op.to_token_stream().to_string();
+    t.ends_with('=') && !matches!(t.as_str(), "==" | "!=" | "<=" | ">=")
+}
+
+fn is_write_method(m: &str) -> bool {
+    m.starts_with("fetch_")
+        || matches!(
+            m,
+            "store"
+                | "swap"
+                | "compare_exchange"
+                | "compare_exchange_weak"
+                | "set"
+                | "replace"
+                | "take"
+                | "push"
+                | "push_str"
+                | "insert"
+                | "clear"
+                | "extend"
+                | "remove"
+                | "borrow_mut"
+                | "get_mut"
+        )
+}
+
+/// `X.with(|c| c.set(..))` on a thread_local writes it.
+fn closure_writes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+    args.iter().any(|a| {
+        let t = a.to_token_stream().to_string();
+        [
+            ".set",
+            ".replace",
+            ".borrow_mut",
+            ".push",
+            ".insert",
+            ".store",
+            ".fetch_",
+        ]
+        .iter()
+        .any(|w| {
+            t.contains(&format!("{} (", w.trim_start_matches('.')))
+                || t.replace(' ', "").contains(&format!("{w}("))
+        })
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Buffering {
+    /// Flushed at each newline (stdout, `LineWriter`).
+    Line,
+    /// Flushed when full or asked (`BufWriter`).
+    Full,
+}
+
+/// The value of a string (or byte string) literal.
+fn str_lit(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            syn::Lit::ByteStr(b) => Some(String::from_utf8_lossy(&b.value()).into_owned()),
+            _ => None,
+        },
+        Expr::Reference(r) => str_lit(&r.expr),
+        _ => None,
+    }
+}
+
+fn returns_self(method: &str) -> bool {
+    matches!(
+        method,
+        "arg"
+            | "args"
+            | "env"
+            | "envs"
+            | "current_dir"
+            | "stdin"
+            | "stdout"
+            | "stderr"
+            | "name"
+            | "stack_size"
+            | "uid"
+            | "gid"
+    )
+}
+
+fn is_stdio(recv: &str) -> bool {
+    recv.ends_with("stdout()") || recv.ends_with("stderr()") || recv == "stdout" || recv == "stderr"
+}
+
+fn display_path(segs: &[String]) -> String {
+    let n = segs.len();
+    if n >= 2 {
+        format!("{}::{}", segs[n - 2], segs[n - 1])
+    } else {
+        segs.join("::")
+    }
+}

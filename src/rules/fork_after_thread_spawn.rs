@@ -1,0 +1,44 @@
+//! Threads running at fork() do not exist in the child, but whatever they
+//! held (a mutex, stdout's lock, the env lock) stays held there.
+
+use super::{describe_call, RuleCtx};
+use crate::diagnostic::{Finding, Label};
+
+pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for fork in ctx.forks() {
+        if fork.threads.is_empty() {
+            continue;
+        }
+        for (call, effect) in ctx.child_calls(fork) {
+            if !effect.class.takes_lock() {
+                continue;
+            }
+            let mut f = Finding::new(
+                "fork_after_thread_spawn",
+                format!(
+                    "the child takes a lock that a thread running at fork() may hold: {}",
+                    describe_call(call, &effect)
+                ),
+                Label::new(
+                    fork.file,
+                    call.span.clone(),
+                    "a thread running at fork() may hold this lock forever",
+                ),
+            )
+            .in_function(fork.function.clone());
+            for t in &fork.threads {
+                f = f.with_label(Label::new(fork.file, t.span.clone(), t.what.clone()));
+            }
+            f = f
+                .with_label(Label::new(fork.file, fork.span.clone(), "forked here"))
+                .with_note("only the forking thread exists in the child; locks other threads held stay locked")
+                .with_help(
+                    "in the child use only async-signal-safe calls (libc::write, dup2, exec, _exit) before exec, \
+                     or fork before starting threads, or use std::process::Command",
+                );
+            out.push(f);
+        }
+    }
+    out
+}

@@ -1,0 +1,41 @@
+//! `CommandExt::pre_exec` closures run in the forked child before exec,
+//! where std documents that only async-signal-safe code may run.
+
+use super::{describe_call, RuleCtx};
+use crate::diagnostic::{Finding, Label};
+
+pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in ctx.files.iter().flat_map(|f| f.pre_execs.iter()) {
+        // A function passed by name: its own calls, where they are written.
+        let named = ctx
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| f.keys.iter().any(|k| p.named.contains(k)));
+        let calls = p
+            .calls
+            .iter()
+            .map(|c| (p.file, c))
+            .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))));
+        for (file, call) in calls {
+            let effect = ctx.effect_of(call);
+            let unknown = effect.class == crate::knowledge::Class::Unknown && ctx.opts.unknown_calls_warn;
+            if !effect.class.is_unsafe() && !unknown {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    "unsafe_call_in_pre_exec",
+                    format!("not async-signal-safe in a pre_exec closure: {}", describe_call(call, &effect)),
+                    Label::new(file, call.span.clone(), "runs in the forked child before exec"),
+                )
+                .in_function(p.function.clone())
+                .with_label(Label::new(p.file, p.span.clone(), "registered to run before exec here"))
+                .with_note("the closure runs after fork() in the child, where only async-signal-safe calls are allowed; std's Command holds its environment lock across that fork")
+                .with_help("prepare everything before spawn() and call only async-signal-safe functions (libc::dup2, setsid, close, signal masks) in the closure"),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,539 @@
+//! Drives the `forklint` binary as a user does: exit codes, levels from the
+//! command line and from config files, suppressions, baselines, and the
+//! `rules` / `explain` subcommands.
+//!
+//! Most cases use `parse_error` (warn by default): a file that does not
+//! parse yields exactly one finding at a known place, independent of the
+//! analysis.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh directory for one test, under cargo's per-target temp dir.
+fn project(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, file: &str, text: &str) {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn forklint(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run forklint");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `--format json` findings as (rule, level, line).
+fn findings(run: &Run) -> Vec<(String, String, u64)> {
+    run.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            (
+                v["rule"].as_str().unwrap().to_string(),
+                v["level"].as_str().unwrap().to_string(),
+                v["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const CLEAN: &str = "fn main() {\n    let x = 1;\n    let _ = x;\n}\n";
+/// Does not parse: one parse_error at line 2.
+const BROKEN: &str = "fn main() {\n    let x = 1 +;\n}\n";
+
+fn parse_error_at(line: u64, level: &str) -> (String, String, u64) {
+    ("parse_error".into(), level.into(), line)
+}
+
+#[test]
+fn exit_codes_follow_levels_from_the_command_line() {
+    let dir = project("exit_codes");
+    write(&dir, "clean.rs", CLEAN);
+    write(&dir, "broken.rs", BROKEN);
+
+    let r = forklint(&dir, &["clean.rs"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("0 errors, 0 warnings in 1 file"), "{r:?}");
+
+    let r = forklint(&dir, &["broken.rs", "--format", "json"]);
+    assert_eq!(
+        (r.code, findings(&r)),
+        (0, vec![parse_error_at(2, "warning")]),
+        "{r:?}"
+    );
+
+    for deny in [
+        &["-D", "parse_error"][..],
+        &["-D", "forklint::parse_error"],
+        &["-D", "warnings"],
+        &["--deny", "warnings"],
+    ] {
+        let mut args = vec!["broken.rs", "--format", "json"];
+        args.extend(deny);
+        let r = forklint(&dir, &args);
+        assert_eq!(
+            (r.code, findings(&r)),
+            (1, vec![parse_error_at(2, "error")]),
+            "{deny:?} {r:?}"
+        );
+    }
+
+    // Later flags win; -D warnings applies to whatever is still a warning.
+    let r = forklint(&dir, &["broken.rs", "-D", "parse_error", "-W", "parse_error"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = forklint(
+        &dir,
+        &[
+            "broken.rs",
+            "-D",
+            "warnings",
+            "-A",
+            "parse_error",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    let r = forklint(&dir, &["broken.rs", "-A", "warnings", "--format", "json"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = project("usage_errors");
+    write(&dir, "clean.rs", CLEAN);
+    for args in [
+        &["clean.rs", "-D", "no_such_rule"][..],
+        &["clean.rs", "--no-such-flag"],
+        &["clean.rs", "--baseline", "missing.json"],
+        &["clean.rs", "--baseline", "a.json", "--write-baseline", "b.json"],
+        &["explain", "no_such_rule"],
+    ] {
+        let r = forklint(&dir, args);
+        assert_eq!(r.code, 2, "{args:?} {r:?}");
+        assert!(!r.stderr.is_empty(), "{args:?} says why");
+    }
+    let r = forklint(&dir, &["clean.rs", "-D", "no_such_rule"]);
+    assert!(r.stderr.contains("unknown rule `no_such_rule`"), "{r:?}");
+}
+
+#[test]
+fn forklint_toml_sets_levels_and_the_command_line_overrides_it() {
+    let dir = project("forklint_toml");
+    write(&dir, "forklint.toml", "[levels]\nparse_error = \"deny\"\n");
+    write(&dir, "src/broken.rs", BROKEN);
+
+    let r = forklint(&dir, &["src/broken.rs"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("error[forklint::parse_error]"), "{r:?}");
+
+    // Found by walking up from a subdirectory.
+    let r = forklint(&dir.join("src"), &["broken.rs"]);
+    assert_eq!(r.code, 1, "{r:?}");
+
+    let r = forklint(&dir, &["src/broken.rs", "-W", "parse_error"]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn cargo_metadata_sets_levels() {
+    let dir = project("cargo_metadata");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\"]\n\n[workspace.metadata.forklint]\nlevels = { parse_error = \"deny\" }\n",
+    );
+    write(
+        &dir,
+        "a/Cargo.toml",
+        "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(&dir, "a/src/main.rs", BROKEN);
+
+    // From the workspace root, through cargo metadata discovery.
+    let r = forklint(&dir, &["--format", "json"]);
+    assert_eq!(
+        (r.code, findings(&r)),
+        (1, vec![parse_error_at(2, "error")]),
+        "{r:?}"
+    );
+
+    // From the member: its package table overrides the workspace's.
+    write(
+        &dir,
+        "a/Cargo.toml",
+        "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [package.metadata.forklint.levels]\nparse_error = \"allow\"\n",
+    );
+    let r = forklint(&dir.join("a"), &["--format", "json"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+}
+
+#[test]
+fn config_mistakes_are_errors_with_their_location() {
+    let dir = project("config_mistakes");
+    write(&dir, "clean.rs", CLEAN);
+    for (text, location, says) in [
+        (
+            "assume_threads = true\nunknown_key = 1\n",
+            "forklint.toml:2:1:",
+            "unknown_key",
+        ),
+        (
+            "[levels]\nlock_held_across_fork = \"warn\"\nlock_held_acros_fork = \"deny\"\n",
+            "forklint.toml:3:1:",
+            "unknown rule `lock_held_acros_fork`",
+        ),
+        (
+            "[levels]\nparse_error = \"loud\"\n",
+            "forklint.toml:2:15:",
+            "\"loud\"",
+        ),
+        (
+            "unknown_calls = \"maybe\"\n",
+            "forklint.toml:1:17:",
+            "unknown_calls",
+        ),
+        (
+            "[signal_safe]\n\"my::write\" = \"\"\n",
+            "forklint.toml:2:15:",
+            "needs a reason",
+        ),
+        ("[levels\n", "forklint.toml:1:", "invalid configuration"),
+    ] {
+        write(&dir, "forklint.toml", text);
+        let r = forklint(&dir, &["clean.rs"]);
+        assert_eq!(r.code, 2, "{text:?} {r:?}");
+        let err = r.stderr.lines().next().unwrap_or("");
+        assert!(err.contains(location) && err.contains(says), "{text:?}: {err}");
+    }
+
+    // In Cargo.toml, the location is in Cargo.toml.
+    std::fs::remove_file(dir.join("forklint.toml")).unwrap();
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[package.metadata.forklint]\nasume_threads = true\n",
+    );
+    let r = forklint(&dir, &["clean.rs"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("Cargo.toml:6:1:") && r.stderr.contains("asume_threads"),
+        "{r:?}"
+    );
+
+    // A valid config with every option is accepted.
+    std::fs::remove_file(dir.join("Cargo.toml")).unwrap();
+    write(
+        &dir,
+        "forklint.toml",
+        "unknown_calls = \"warn\"\nassume_threads = true\nlock_types = [\"parking_lot::Mutex\"]\n\
+         thread_spawners = [\"pool::spawn\"]\n\n[levels]\nwarnings = \"deny\"\n\n\
+         [signal_safe]\n\"sys::raw_write\" = \"only calls write(2)\"\n",
+    );
+    let r = forklint(&dir, &["clean.rs"]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn suppression_comments() {
+    let dir = project("suppressions");
+    // The finding is on line 3; the comment above it suppresses it.
+    write(
+        &dir,
+        "above.rs",
+        "fn main() {\n    // forklint: allow(parse_error) -- work in progress\n    let x = 1 +;\n}\n",
+    );
+    write(
+        &dir,
+        "same_line.rs",
+        "fn main() {\n    let x = 1 +; // forklint: allow(forklint::parse_error) -- wip\n}\n",
+    );
+    write(
+        &dir,
+        "whole_file.rs",
+        "//! forklint: allow(parse_error) -- generated code\n\nfn main() {\n    let x = 1 +;\n}\n",
+    );
+    for file in ["above.rs", "same_line.rs", "whole_file.rs"] {
+        let r = forklint(&dir, &[file, "-D", "warnings", "--format", "json"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{file}: {r:?}");
+    }
+
+    // Inside a string literal it is not a comment; the finding stays.
+    write(
+        &dir,
+        "in_string.rs",
+        "fn main() {\n    let s = \"// forklint: allow(parse_error)\"; let x = 1 +;\n}\n",
+    );
+    let r = forklint(&dir, &["in_string.rs", "--format", "json"]);
+    assert_eq!(findings(&r), vec![parse_error_at(2, "warning")], "{r:?}");
+}
+
+#[test]
+fn useless_suppressions_are_reported() {
+    let dir = project("unused");
+    write(
+        &dir,
+        "main.rs",
+        "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]\nfn main() {\n    \
+         // forklint: allow(parse_error) -- nothing to suppress\n    let x = 1;\n    \
+         let _ = x; // forklint: allow(lock_held_acros_fork)\n}\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let got = findings(&r);
+    let want: Vec<_> = [1, 3, 5]
+        .into_iter()
+        .map(|line| ("unused_suppression".to_string(), "warning".to_string(), line))
+        .collect();
+    assert_eq!(got, want, "{r:?}");
+    assert!(r.stdout.contains("unknown rule `lock_held_acros_fork`"), "{r:?}");
+
+    let r = forklint(&dir, &["main.rs", "-A", "unused_suppression", "--format", "json"]);
+    assert_eq!(r.stdout, "", "{r:?}");
+}
+
+#[test]
+fn baseline_round_trip() {
+    let dir = project("baseline");
+    write(&dir, "lib.rs", BROKEN);
+    write(&dir, "other.rs", "fn other() {\n    let y = 2 +;\n}\n");
+
+    let r = forklint(
+        &dir,
+        &[".", "-D", "warnings", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(r.code, 0, "writing a baseline accepts what it records: {r:?}");
+    assert!(r.stderr.contains("wrote 2 findings"), "{r:?}");
+    let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
+    assert!(text.contains("\"fingerprint\""), "{text}");
+
+    let check = |dir: &Path| forklint(dir, &[".", "-D", "warnings", "--baseline", "baseline.json"]);
+    let r = check(&dir);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("0 errors, 0 warnings") && r.stdout.contains("2 findings baselined"),
+        "{r:?}"
+    );
+
+    // Lines added above move the finding; it stays baselined.
+    write(
+        &dir,
+        "lib.rs",
+        &format!("// A new header.\n\nuse std::io;\n\n{BROKEN}"),
+    );
+    let r = check(&dir);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("2 findings baselined"), "{r:?}");
+
+    // Changing the offending code brings it back; the other stays hidden.
+    write(&dir, "lib.rs", "fn main() {\n    let x = 1 + ];\n}\n");
+    let r = check(&dir);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout.contains("1 error, 0 warnings") && r.stdout.contains("1 finding baselined"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("lib.rs:2:17"), "{r:?}");
+
+    // Machine formats keep stdout for findings and say it on stderr.
+    let r = forklint(&dir, &[".", "--format", "json", "--baseline", "baseline.json"]);
+    assert_eq!(findings(&r), vec![parse_error_at(2, "warning")], "{r:?}");
+    assert!(r.stderr.contains("1 finding baselined"), "{r:?}");
+
+    write(&dir, "garbage.json", "not json");
+    let r = forklint(&dir, &[".", "--baseline", "garbage.json"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("garbage.json") && r.stderr.contains("not a forklint baseline"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn rules_lists_every_rule_with_level_and_summary() {
+    let dir = project("rules");
+    let r = forklint(&dir, &["rules"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    for rule in forklint::rules::RULES {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(rule.name))
+            .unwrap_or_else(|| panic!("{} missing from `rules`: {r:?}", rule.name));
+        let level = forklint::output::level_name(rule.default_level);
+        assert_eq!(line.split_whitespace().nth(1), Some(level), "{line}");
+        assert!(line.contains(rule.summary), "{line}");
+    }
+    assert_eq!(r.stdout.lines().count(), forklint::rules::RULES.len());
+}
+
+#[test]
+fn explain_prints_the_rule_doc() {
+    let dir = project("explain");
+    for name in ["unused_suppression", "forklint::unused_suppression"] {
+        let r = forklint(&dir, &["explain", name]);
+        assert_eq!(r.code, 0, "{r:?}");
+        let doc = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/unused_suppression.md"),
+        )
+        .unwrap();
+        assert_eq!(r.stdout, doc);
+    }
+    let r = forklint(&dir, &["explain", "unused_supression"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("unknown rule"), "{r:?}");
+}
+
+/// A real hazard: `STATE` is locked at the fork (line 9) and the child
+/// locks it again. `{ATTR}` and `{TRAIL}` are where suppressions go.
+const HAZARD: &str = r#"use std::sync::Mutex;
+
+use nix::unistd::{fork, ForkResult};
+
+static STATE: Mutex<u32> = Mutex::new(0);
+{ATTR}
+fn spawn_child() {
+    let guard = STATE.lock().unwrap();
+    match unsafe { fork() } {{TRAIL}
+        Ok(ForkResult::Child) => {
+            let again = STATE.lock().map(|v| *v).unwrap_or(0);
+            unsafe { libc::_exit(again as i32) };
+        }
+        Ok(ForkResult::Parent { .. }) => drop(guard),
+        Err(_) => {}
+    }
+}
+
+fn main() {
+    spawn_child();
+}
+"#;
+
+fn hazard(attr: &str, trail: &str) -> String {
+    HAZARD.replace("{ATTR}", attr).replace("{TRAIL}", trail)
+}
+
+fn lock_at(line: u64) -> (String, String, u64) {
+    ("lock_held_across_fork".into(), "error".into(), line)
+}
+
+#[test]
+fn real_finding_levels_and_suppressions() {
+    let dir = project("real_suppressions");
+    write(&dir, "plain.rs", &hazard("", ""));
+    let r = forklint(&dir, &["plain.rs", "--format", "json"]);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+    let r = forklint(&dir, &["plain.rs", "-W", "lock_held_across_fork"]);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    for (file, attr, trail) in [
+        (
+            "trailing.rs",
+            "",
+            " // forklint: allow(lock_held_across_fork) -- the child only reads",
+        ),
+        (
+            "attribute.rs",
+            "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]",
+            "",
+        ),
+    ] {
+        write(&dir, file, &hazard(attr, trail));
+        let r = forklint(&dir, &[file, "-D", "warnings", "--format", "json"]);
+        assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{file}: {r:?}");
+    }
+    let above = hazard("", "").replace(
+        "    match unsafe",
+        "    // forklint: allow(lock_held_across_fork) -- the child only reads\n    match unsafe",
+    );
+    write(&dir, "above.rs", &above);
+    let r = forklint(&dir, &["above.rs", "-D", "warnings", "--format", "json"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+
+    // On another item the attribute suppresses nothing, and says so.
+    let elsewhere = hazard("", "").replace(
+        "fn main()",
+        "#[cfg_attr(forklint, allow(forklint::lock_held_across_fork))]\nfn main()",
+    );
+    write(&dir, "elsewhere.rs", &elsewhere);
+    let attr_line = elsewhere
+        .lines()
+        .position(|l| l.starts_with("#[cfg_attr"))
+        .unwrap() as u64
+        + 1;
+    let r = forklint(&dir, &["elsewhere.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&r),
+        vec![
+            lock_at(9),
+            ("unused_suppression".into(), "warning".into(), attr_line)
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn real_finding_baseline_survives_moves_not_changes() {
+    let dir = project("real_baseline");
+    write(&dir, "main.rs", &hazard("", ""));
+    let r = forklint(&dir, &["main.rs", "--write-baseline", "b.json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let text = std::fs::read_to_string(dir.join("b.json")).unwrap();
+    assert!(text.contains("\"function\": \"spawn_child\""), "{text}");
+
+    let check = |dir: &Path| forklint(dir, &["main.rs", "--baseline", "b.json", "--format", "json"]);
+    assert_eq!(check(&dir).code, 0);
+
+    // Moved down by new code above, and reindented: still baselined.
+    let moved = hazard("", "")
+        .replace("fn spawn_child", "fn unrelated() {}\n\n/// Docs.\nfn spawn_child")
+        .replace("match unsafe { fork() }", "match unsafe {  fork( ) }");
+    write(&dir, "main.rs", &moved);
+    let r = check(&dir);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    assert!(r.stderr.contains("1 finding baselined"), "{r:?}");
+
+    // The offending code changed: reported again.
+    let changed = hazard("", "").replace("unsafe { fork() }", "unsafe { nix::unistd::fork() }");
+    write(&dir, "main.rs", &changed);
+    let r = check(&dir);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+
+    // So is the same code in a different function.
+    let renamed = hazard("", "").replace("spawn_child", "start_worker");
+    write(&dir, "main.rs", &renamed);
+    let r = check(&dir);
+    assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+}
