@@ -607,7 +607,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            names(&[dir.clone()]),
+            names(std::slice::from_ref(&dir)),
             ["rule_a-hang", "rule_a-ok_quick", "rule_b-dup"]
         );
         assert_eq!(names(&[dir.join("rule_a")]), ["rule_a-hang", "rule_a-ok_quick"]);
