@@ -486,9 +486,7 @@ impl Supervisor<'_> {
         let mut table = ProcTable::default();
         loop {
             if let Some(sig) = self.interrupt.and_then(Interrupt::check) {
-                for mut run in std::mem::take(&mut active) {
-                    self.terminate(&mut run, &mut attribution, me, &mut buf, None);
-                }
+                self.terminate_all(&mut active, &mut attribution, me, &mut buf, None);
                 return Err(sig);
             }
             while active.len() < parallel && next < jobs.len() {
@@ -546,15 +544,23 @@ impl Supervisor<'_> {
                     finished.push((i, timed_out));
                 }
             }
-            for &(i, timed_out) in finished.iter().rev() {
-                let mut run = active.swap_remove(i);
-                // A run that ended by itself was judged on a fresh scan;
-                // one to kill gets a new one (no pid in it can have been
-                // reused since).
-                let fresh = (!timed_out).then(|| table.clone());
-                self.terminate(&mut run, &mut attribution, me, &mut buf, fresh);
+            if finished.is_empty() {
+                continue;
+            }
+            let mut ending: Vec<Active> = Vec::new();
+            let mut timed_out = Vec::new();
+            for &(i, t) in finished.iter().rev() {
+                ending.push(active.swap_remove(i));
+                timed_out.push(t);
+            }
+            // This round's scan if there was one (runs that ended by
+            // themselves were judged on it); no pid in it can have been
+            // reused since.
+            let fresh = (last_scan == Some(now)).then(|| table.clone());
+            self.terminate_all(&mut ending, &mut attribution, me, &mut buf, fresh);
+            for (run, t) in ending.into_iter().zip(timed_out) {
                 let job = run.job;
-                let obs = run.into_observation(timed_out);
+                let obs = run.into_observation(t);
                 done(job, &obs);
                 results[job] = Some(obs);
             }
@@ -641,12 +647,13 @@ impl Supervisor<'_> {
         }
     }
 
-    /// Kills every process of the run that is still alive and reaps them
-    /// all, then reads the last of their output. `table` is a scan taken
-    /// just now, if there is one.
-    fn terminate(
+    /// Kills every process of the runs that is still alive and reaps them
+    /// all, then reads the last of their output. All runs at once: one scan
+    /// per round, every SIGKILL sent before any waiting. `table` is a scan
+    /// taken just now, if there is one.
+    fn terminate_all(
         &self,
-        run: &mut Active,
+        runs: &mut [Active],
         attribution: &mut Attribution,
         me: i32,
         buf: &mut [u8],
@@ -654,54 +661,70 @@ impl Supervisor<'_> {
     ) {
         let give_up = Instant::now() + KILL_GRACE;
         let mut table = table.unwrap_or_else(ProcTable::scan);
+        let mut settled = vec![false; runs.len()];
         loop {
-            attribution.assign(&table, std::slice::from_mut(run));
-            run.reap(&table, me);
-            // What `reap` collected has left `known` (the root aside), so
-            // the table, though taken before, answers for the rest.
-            let root = run.root.as_raw();
-            let pending = |p: &&procfs::ProcInfo| {
-                run.known.get(&p.pid) == Some(&p.start) && !(p.pid == root && run.root_reaped)
-            };
-            let alive: Vec<(i32, u64)> = table
-                .procs
-                .iter()
-                .filter(pending)
-                .filter(|p| !p.zombie)
-                .map(|p| (p.pid, p.start))
-                .collect();
-            let unreaped = table
-                .procs
-                .iter()
-                .filter(pending)
-                .any(|p| p.zombie && p.ppid == me);
-            if run.root_reaped && alive.is_empty() && !unreaped {
-                break;
-            }
-            if Instant::now() >= give_up {
-                run.error.get_or_insert(format!(
-                    "{} process(es) of the run could not be killed: {:?}",
-                    alive.len(),
-                    alive.iter().map(|a| a.0).collect::<Vec<_>>()
-                ));
-                break;
-            }
-            // The group first (one call catches processes forked since the
-            // scan), then each straggler that left the group.
-            let _ = killpg(run.root, Signal::SIGKILL);
-            for &(pid, start) in &alive {
-                if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
-                    run.killed.insert((pid, start));
+            attribution.assign(&table, runs);
+            let out_of_time = Instant::now() >= give_up;
+            let mut all_settled = true;
+            for (run, settled) in runs.iter_mut().zip(&mut settled) {
+                if *settled {
+                    continue;
                 }
+                run.reap(&table, me);
+                // What `reap` collected has left `known` (the root aside),
+                // so the table, though taken before, answers for the rest.
+                let root = run.root.as_raw();
+                let pending = |p: &&procfs::ProcInfo| {
+                    run.known.get(&p.pid) == Some(&p.start) && !(p.pid == root && run.root_reaped)
+                };
+                let alive: Vec<(i32, u64)> = table
+                    .procs
+                    .iter()
+                    .filter(pending)
+                    .filter(|p| !p.zombie)
+                    .map(|p| (p.pid, p.start))
+                    .collect();
+                let unreaped = table
+                    .procs
+                    .iter()
+                    .filter(pending)
+                    .any(|p| p.zombie && p.ppid == me);
+                if run.root_reaped && alive.is_empty() && !unreaped {
+                    *settled = true;
+                    continue;
+                }
+                if out_of_time {
+                    run.error.get_or_insert(format!(
+                        "{} process(es) of the run could not be killed: {:?}",
+                        alive.len(),
+                        alive.iter().map(|a| a.0).collect::<Vec<_>>()
+                    ));
+                    *settled = true;
+                    continue;
+                }
+                all_settled = false;
+                // The group first (one call catches processes forked since
+                // the scan), then each straggler that left the group.
+                let _ = killpg(run.root, Signal::SIGKILL);
+                for &(pid, start) in &alive {
+                    if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
+                        run.killed.insert((pid, start));
+                    }
+                }
+            }
+            if all_settled {
+                break;
             }
             std::thread::sleep(Duration::from_millis(2));
             table = ProcTable::scan();
         }
-        run.root_time.get_or_insert(run.start.elapsed());
-        // Every writer is gone: what is left in the pipes ends in EOF. A
-        // writer that escaped the run would make this return on EAGAIN.
-        run.drain_pipes(self.capture_limit, buf);
-        run.out.fd = None;
-        run.err.fd = None;
+        for run in runs {
+            run.root_time.get_or_insert(run.start.elapsed());
+            // Every writer is gone: what is left in the pipes ends in EOF.
+            // A writer that escaped the run would make this stop at EAGAIN.
+            run.drain_pipes(self.capture_limit, buf);
+            run.out.fd = None;
+            run.err.fd = None;
+        }
     }
 }
