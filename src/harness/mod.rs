@@ -121,7 +121,8 @@ pub fn run_confirm(args: &ConfirmArgs) -> i32 {
                 ConfirmFormat::Human => report::render_human(&report),
                 ConfirmFormat::Json => report::render_json(&report),
             };
-            print!("{text}");
+            // A closed stdout (`| head`) is not an error worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
             i32::from(!report.ok)
         }
         Err(ConfirmError::Setup(msg)) => {
