@@ -15,6 +15,9 @@ pub struct Discovered {
     pub package: Option<usize>,
     /// Files with the same key are analysed together (one crate).
     pub crate_key: String,
+    /// Named on the command line: always parsed, even when nothing in it
+    /// can hold a hazard, so that a broken file is reported.
+    pub explicit: bool,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +48,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
             path: root.to_path_buf(),
             package,
             crate_key: crate_key.to_string(),
+            explicit: true,
         });
         return;
     }
@@ -65,6 +69,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
                     path: e.path().to_path_buf(),
                     package,
                     crate_key: crate_key.to_string(),
+                    explicit: false,
                 })
             }
             Ok(_) => {}

@@ -16,8 +16,10 @@ pub mod fixture;
 pub mod harness;
 pub mod index;
 pub mod knowledge;
+pub mod lexer;
 pub mod output;
 pub mod rules;
+pub mod scan;
 pub mod source;
 pub mod suppress;
 
@@ -56,6 +58,8 @@ pub struct Report {
     pub db: SourceDb,
     pub findings: Vec<Finding>,
     pub files_checked: usize,
+    /// Files parsed: all of them with `--full`, those that can matter otherwise.
+    pub files_parsed: usize,
     /// Findings hidden by `// forklint: allow(..)` and `cfg_attr` suppressions.
     pub suppressed: usize,
     /// Findings hidden because the baseline has them (or, with
@@ -131,6 +135,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         let mut file = SourceFile::new(d.path.clone(), display, text);
         file.package = d.package;
         file.crate_key = d.crate_key.clone();
+        file.explicit = d.explicit;
         let id = db.add(file);
         if let Some(msg) = problem {
             findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
@@ -148,8 +153,11 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
     }
     let files_checked = crates.values().map(Vec::len).sum();
+    let mut files_parsed = 0;
     for key in crate_order {
-        findings.extend(analysis::analyze_crate(&db, &crates[&key], opts));
+        let r = analysis::analyze_crate(&db, &crates[&key], opts);
+        findings.extend(r.findings);
+        files_parsed += r.parsed;
     }
     // Suppressions before levels: a suppression of a rule the user set to
     // allow still counts as used.
@@ -161,6 +169,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         db,
         findings,
         files_checked,
+        files_parsed,
         suppressed,
         baselined: 0,
     }

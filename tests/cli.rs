@@ -181,8 +181,9 @@ fn cargo_metadata_sets_levels() {
     );
     write(&dir, "a/src/main.rs", BROKEN);
 
-    // From the workspace root, through cargo metadata discovery.
-    let r = forklint(&dir, &["--format", "json"]);
+    // From the workspace root, through cargo metadata discovery. `--full`:
+    // the broken file names no fork, so only a full run parses it.
+    let r = forklint(&dir, &["--full", "--format", "json"]);
     assert_eq!(
         (r.code, findings(&r)),
         (1, vec![parse_error_at(2, "error")]),
@@ -330,16 +331,29 @@ fn baseline_round_trip() {
     write(&dir, "lib.rs", BROKEN);
     write(&dir, "other.rs", "fn other() {\n    let y = 2 +;\n}\n");
 
+    // `--full` throughout: these files name no fork, so only a full run parses them.
     let r = forklint(
         &dir,
-        &[".", "-D", "warnings", "--write-baseline", "baseline.json"],
+        &[
+            ".",
+            "--full",
+            "-D",
+            "warnings",
+            "--write-baseline",
+            "baseline.json",
+        ],
     );
     assert_eq!(r.code, 0, "writing a baseline accepts what it records: {r:?}");
     assert!(r.stderr.contains("wrote 2 findings"), "{r:?}");
     let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
     assert!(text.contains("\"fingerprint\""), "{text}");
 
-    let check = |dir: &Path| forklint(dir, &[".", "-D", "warnings", "--baseline", "baseline.json"]);
+    let check = |dir: &Path| {
+        forklint(
+            dir,
+            &[".", "--full", "-D", "warnings", "--baseline", "baseline.json"],
+        )
+    };
     let r = check(&dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
@@ -368,7 +382,10 @@ fn baseline_round_trip() {
     assert!(r.stdout.contains("lib.rs:2:17"), "{r:?}");
 
     // Machine formats keep stdout for findings and say it on stderr.
-    let r = forklint(&dir, &[".", "--format", "json", "--baseline", "baseline.json"]);
+    let r = forklint(
+        &dir,
+        &[".", "--full", "--format", "json", "--baseline", "baseline.json"],
+    );
     assert_eq!(findings(&r), vec![parse_error_at(2, "warning")], "{r:?}");
     assert!(r.stderr.contains("1 finding baselined"), "{r:?}");
 

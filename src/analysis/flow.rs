@@ -7,6 +7,8 @@
 //! loops are walked twice so that facts flow along the back edge; `return`,
 //! `break`, `?` and diverging calls end or split paths.
 
+mod fds;
+
 use std::collections::HashMap;
 
 use quote::ToTokens;
@@ -68,6 +70,8 @@ struct State {
     fork: Option<ForkCtx>,
     /// Output written into a userspace buffer and not flushed yet.
     pending: Vec<PendingOutput>,
+    /// Descriptors open on this path (created and not closed).
+    fds: Vec<FdId>,
 }
 
 impl State {
@@ -79,6 +83,7 @@ impl State {
             threads: Vec::new(),
             fork: None,
             pending: Vec::new(),
+            fds: Vec::new(),
         }
     }
 
@@ -126,6 +131,11 @@ fn join(states: Vec<State>) -> State {
                 out.pending.push(p);
             }
         }
+        for f in s.fds {
+            if !out.fds.contains(&f) {
+                out.fds.push(f);
+            }
+        }
         out.fork = match (out.fork, s.fork) {
             (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
                 procs: a.procs | b.procs,
@@ -151,6 +161,10 @@ struct Val {
     static_root: Option<String>,
     /// Type the value is known to have (`T::new()`, `T { .. }`).
     ty: Option<String>,
+    /// Descriptors the value holds (a `File`, a pipe end, a raw fd).
+    fds: Vec<FdId>,
+    /// Per element, for tuples and arrays (`(read_end, write_end)`).
+    fd_elems: Option<Vec<Vec<FdId>>>,
 }
 
 #[derive(Default)]
@@ -160,6 +174,13 @@ struct Unit {
     fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
     var_types: Vec<(String, String)>,
     closures: Vec<(String, Vec<CallSite>)>,
+    /// Variables (and `fds[0]`-style places) holding descriptors.
+    fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
+    fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
+    /// What the function does with descriptors it receives as parameters.
+    fd_params: Vec<(usize, FdOp)>,
+    fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Loop variable -> the collection it iterates (for joins of handles).
@@ -183,6 +204,10 @@ pub struct Walker<'a> {
     nesting: usize,
     next_id: usize,
     fork_by_span: HashMap<(usize, usize), usize>,
+    fd_by_span: HashMap<(usize, usize, FdKind), FdId>,
+    pipes: usize,
+    /// Descriptors that are plain integers (copying them does not move them).
+    raw_fds: Vec<FdId>,
     pub facts: FileFacts,
 }
 
@@ -201,6 +226,9 @@ impl<'a> Walker<'a> {
             nesting: 0,
             next_id: 0,
             fork_by_span: HashMap::new(),
+            fd_by_span: HashMap::new(),
+            pipes: 0,
+            raw_fds: Vec::new(),
             facts: FileFacts::default(),
         }
     }
@@ -258,7 +286,14 @@ impl<'a> Walker<'a> {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    self.imports.push(Imports::from_items(items));
+                    // `use super::*` brings the parent module's names in scope.
+                    let mut imports = if uses_super_glob(items) {
+                        self.imports.last().cloned().unwrap_or_default()
+                    } else {
+                        Imports::default()
+                    };
+                    imports.add_items(items);
+                    self.imports.push(imports);
                     self.walk_items(items);
                     self.imports.pop();
                 }
@@ -289,8 +324,10 @@ impl<'a> Walker<'a> {
                 handle: None,
             });
         }
-        let (end, _) = self.walk_block(block, state);
+        self.bind_params(sig, &mut state);
+        let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        let returns_file = self.returned_file(&tail);
         let unit = std::mem::replace(&mut self.unit, saved_unit);
         self.facts.functions.push(FnFact {
             keys,
@@ -298,6 +335,9 @@ impl<'a> Walker<'a> {
             span: self.span(&sig.ident),
             calls: unit.calls,
             spawns: unit.spawns,
+            fd_params: unit.fd_params,
+            fd_param_calls: unit.fd_param_calls,
+            returns_file,
         });
         self.function = saved_fn;
         self.depth = saved_depth;
@@ -395,6 +435,7 @@ impl<'a> Walker<'a> {
                 state = join(vec![state, end]);
             }
         }
+        self.fd_bind(&local.pat, &val, &init.expr);
         let Some(name) = name else {
             return state;
         };
@@ -513,7 +554,8 @@ impl<'a> Walker<'a> {
             }
             Expr::Try(t) => {
                 let (s, mut v) = self.eval(&t.expr, state);
-                if !self.unit.is_closure {
+                // `fork()?` returns only where the fork failed, never in the child.
+                if !self.unit.is_closure && v.fork.is_none() {
                     self.escape_if_child(&s, EscapeKind::Try, self.span(&t.question_token));
                 }
                 if let Some((_, _, p)) = v.fork.as_mut() {
@@ -533,8 +575,18 @@ impl<'a> Walker<'a> {
             Expr::Index(i) => {
                 let (s, _) = self.eval(&i.expr, state);
                 let (s, _) = self.eval(&i.index, s);
-                self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
-                (s, Val::default())
+                // `fds[0]`: a literal index into a fixed array is checked at compile time.
+                if int_lit(&i.index).is_none() {
+                    self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
+                }
+                let fds = self.fd_value(expr);
+                (
+                    s,
+                    Val {
+                        fds,
+                        ..Val::default()
+                    },
+                )
             }
             Expr::Binary(b) => {
                 let (s, _) = self.eval(&b.left, state);
@@ -557,6 +609,7 @@ impl<'a> Walker<'a> {
                     s,
                     Val {
                         static_root: v.static_root,
+                        fds: v.fds,
                         ..Val::default()
                     },
                 )
@@ -579,7 +632,9 @@ impl<'a> Walker<'a> {
             }
             Expr::Let(l) => self.eval(&l.expr, state),
             Expr::Path(p) => {
-                let v = self.path_value(&p.path);
+                let mut v = self.path_value(&p.path);
+                v.fds = self.fd_value(expr);
+                v.fd_elems = self.fd_elems_of(expr);
                 if let Some(name) = &v.static_root {
                     self.global_read(&state, name, self.span(p));
                 }
@@ -598,8 +653,13 @@ impl<'a> Walker<'a> {
     ) -> (State, Val) {
         let (s, vals) = self.eval_all(elems, state);
         let mut out = Val { ty, ..Val::default() };
+        let mut elems = Vec::new();
         for v in vals {
             out.guards.extend(v.guards);
+            elems.push(v.fds);
+        }
+        if elems.iter().any(|e| !e.is_empty()) {
+            out.fd_elems = Some(elems);
         }
         (s, out)
     }
@@ -827,6 +887,12 @@ impl<'a> Walker<'a> {
                 state
                     .guards
                     .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+                let wraps = candidates
+                    .iter()
+                    .any(|c| self.knowledge.fd_wrappers.contains_key(c));
+                if matches!(target, Target::Local { .. } | Target::Unknown) && !wraps {
+                    self.fd_moved(a, &mut state);
+                }
             }
         }
         let text = display_path(&segs);
@@ -849,6 +915,22 @@ impl<'a> Walker<'a> {
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
         {
             self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+        }
+        self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
+        if let Target::Local { keys } = &target {
+            let args: Vec<(usize, &Val)> = arg_vals.iter().enumerate().collect();
+            self.fd_args(keys, &args, span.clone(), &state);
+            if val.fds.is_empty() {
+                val.fds = vec![self.fd_returned(keys, span.clone(), &mut state)];
+            }
+            // `Spool::open(..)`: an associated function of a type of the crate
+            // is taken to return that type, for resolving its methods.
+            if segs.len() >= 2
+                && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
+                && val.ty.is_none()
+            {
+                val.ty = Some(segs[segs.len() - 2].clone());
+            }
         }
         if matches!(
             role,
@@ -1005,6 +1087,11 @@ impl<'a> Walker<'a> {
                     f.unflushed.push(p.clone());
                 }
             }
+            for fd in &state.fds {
+                if !f.fds_open.contains(fd) {
+                    f.fds_open.push(*fd);
+                }
+            }
             return idx;
         }
         self.facts.forks.push(ForkFact {
@@ -1020,6 +1107,9 @@ impl<'a> Walker<'a> {
             parent_reads: Vec::new(),
             result_var: None,
             unflushed: state.pending.clone(),
+            fds_open: state.fds.clone(),
+            fd_uses: Vec::new(),
+            fd_calls: Vec::new(),
         });
         let idx = self.facts.forks.len() - 1;
         self.fork_by_span.insert(key, idx);
@@ -1127,6 +1217,7 @@ impl<'a> Walker<'a> {
             val.guards.push(id);
             return (state, val);
         }
+        self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
         if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
             match method.as_str() {
                 "flush" => self.flushed(&mut state, &sink),
@@ -1149,9 +1240,20 @@ impl<'a> Walker<'a> {
                 val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
                 val.thread = recv.thread;
                 val.ty = recv.ty;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
+                return (state, val);
+            }
+            "context" | "with_context" | "map_err" | "wrap_err" | "wrap_err_with" => {
+                // anyhow/eyre on a fork's result: still the fork's result.
+                val.fork = recv.fork;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 return (state, val);
             }
             "ok" | "as_mut" | "as_ref" | "into_inner" => {
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 val.guards = recv.guards;
                 val.fork = recv.fork;
                 return (state, val);
@@ -1199,6 +1301,11 @@ impl<'a> Walker<'a> {
         } else {
             self.method_by_name(&method)
         };
+        if let Target::Local { keys } = &target {
+            let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
+            args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
+            self.fd_args(keys, &args, span.clone(), &state);
+        }
         self.record_call(
             &state,
             CallSite {
@@ -1372,6 +1479,14 @@ impl<'a> Walker<'a> {
         let args: Vec<Expr> = mac
             .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
             .map(|p| p.into_iter().collect())
+            .or_else(|_| {
+                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
+                mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let e: Expr = input.parse()?;
+                    let _: proc_macro2::TokenStream = input.parse()?;
+                    Ok(vec![e])
+                })
+            })
             .unwrap_or_default();
         let mut vals = Vec::new();
         for a in &args {
@@ -1446,7 +1561,23 @@ impl<'a> Walker<'a> {
                 self.escape_if_child(&state, EscapeKind::Panic, span);
                 state.live = false;
             }
-            "assert" | "assert_eq" | "assert_ne" => self.escape_if_child(&state, EscapeKind::Panic, span),
+            "assert" | "assert_eq" | "assert_ne" => {
+                // `assert!(pid >= 0)` holds in the child: no panic there, and
+                // the failed fork does not get past it.
+                let split = match (name.as_str(), args.first()) {
+                    ("assert", Some(cond)) => self.split(cond, state.clone()).1,
+                    _ => None,
+                };
+                match split {
+                    Some((idx, holds, _)) => {
+                        if holds & CHILD == 0 {
+                            self.escape_if_child(&state, EscapeKind::Panic, span);
+                        }
+                        state = self.narrow(state, idx, holds);
+                    }
+                    None => self.escape_if_child(&state, EscapeKind::Panic, span),
+                }
+            }
             _ => {}
         }
         (state, Val::default())
@@ -1678,6 +1809,7 @@ impl<'a> Walker<'a> {
         let saved_temps = std::mem::take(&mut self.unit.temps);
         let (state, scrut) = self.eval(&m.expr, state);
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
+        let mut value = Val::default();
         let mut branches = Vec::new();
         for arm in &m.arms {
             let mut arm_state = state.clone();
@@ -1695,11 +1827,19 @@ impl<'a> Walker<'a> {
                 let (s, _) = self.eval(&g.guard, arm_state);
                 arm_state = s;
             }
-            let (end, _) = if arm_state.live {
+            // `Ok(ends) => ends`: the arm's bindings hold the scrutinee's descriptors.
+            self.fd_bind(&arm.pat, &scrut, &m.expr);
+            let (end, v) = if arm_state.live {
                 self.eval(&arm.body, arm_state)
             } else {
                 (arm_state, Val::default())
             };
+            if end.live {
+                value.fds.extend(v.fds);
+                if value.fd_elems.is_none() {
+                    value.fd_elems = v.fd_elems;
+                }
+            }
             let arm_end = match &*arm.body {
                 Expr::Block(b) => self.close_span(&b.block),
                 other => self.span(other),
@@ -1711,7 +1851,7 @@ impl<'a> Walker<'a> {
         let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
         out.guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
-        (out, Val::default())
+        (out, value)
     }
 
     /// Joins the ends of a fork split's branches, noting a child branch
@@ -1764,6 +1904,15 @@ impl<'a> Walker<'a> {
 
 // ----- helpers -----
 
+fn uses_super_glob(items: &[syn::Item]) -> bool {
+    items.iter().any(|i| match i {
+        syn::Item::Use(u) => {
+            matches!(&u.tree, syn::UseTree::Path(p) if p.ident == "super" && matches!(&*p.tree, syn::UseTree::Glob(_)))
+        }
+        _ => false,
+    })
+}
+
 /// Why a function body runs with other threads around.
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
@@ -1786,6 +1935,8 @@ fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<Stri
 /// The name a `let` pattern binds, and its declared type's name.
 fn pat_binding(pat: &Pat) -> (Option<String>, Option<String>) {
     match pat {
+        // `let Some(x) = ..`, `let Ok(x) = .. else { .. }`
+        Pat::TupleStruct(t) if t.elems.len() == 1 => pat_binding(&t.elems[0]),
         Pat::Ident(i) => (Some(i.ident.to_string()), None),
         Pat::Type(t) => (pat_binding(&t.pat).0, type_name(&t.ty)),
         Pat::Wild(_) => (Some("_".into()), None),

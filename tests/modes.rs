@@ -1,0 +1,111 @@
+//! The demand-driven default and `--full` must give identical findings, and
+//! the output must not depend on the number of worker threads.
+
+use std::path::Path;
+
+use forklint::{output, Options};
+
+/// Every fixture directory and the realistic corpus, each linted as a whole.
+fn targets() -> Vec<&'static Path> {
+    let mut t = vec![
+        Path::new("fixtures"),
+        Path::new("tests/corpus"),
+        Path::new("tests/snapshots/real"),
+    ];
+    t.retain(|p| p.exists());
+    t
+}
+
+fn rendered(path: &Path, opts: &Options) -> (String, usize) {
+    let report = forklint::lint_paths(&[path], opts);
+    (output::json::render(&report), report.files_parsed)
+}
+
+#[test]
+fn default_and_full_modes_give_identical_findings() {
+    for t in targets() {
+        let (demand, parsed_demand) = rendered(t, &Options::default());
+        let (full, parsed_full) = rendered(
+            t,
+            &Options {
+                full: true,
+                ..Options::default()
+            },
+        );
+        assert!(!full.is_empty(), "{}: no findings at all", t.display());
+        assert_eq!(
+            demand,
+            full,
+            "{}: the demand-driven mode differs from --full",
+            t.display()
+        );
+        assert!(parsed_demand <= parsed_full, "{}", t.display());
+    }
+}
+
+#[test]
+fn output_is_identical_at_one_and_two_threads() {
+    for t in targets() {
+        let one = rendered(
+            t,
+            &Options {
+                jobs: Some(1),
+                ..Options::default()
+            },
+        )
+        .0;
+        let two = rendered(
+            t,
+            &Options {
+                jobs: Some(2),
+                ..Options::default()
+            },
+        )
+        .0;
+        assert_eq!(one, two, "{}: output depends on the thread count", t.display());
+    }
+}
+
+#[test]
+fn demand_mode_parses_only_files_that_can_matter() {
+    let dir = std::env::temp_dir().join(format!("forklint-demand-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // main.rs forks and calls a helper in helper.rs; unrelated.rs matters to nobody.
+    std::fs::write(
+        dir.join("main.rs"),
+        "use std::thread;\nfn main() {\n    let _t = thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        helper::log_start();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("helper.rs"),
+        "pub fn log_start() {\n    let s = String::from(\"started\");\n    drop(s);\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("unrelated.rs"),
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+    )
+    .unwrap();
+    let demand = forklint::lint_paths(&[dir.as_path()], &Options::default());
+    let full = forklint::lint_paths(
+        &[dir.as_path()],
+        &Options {
+            full: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        demand.files_parsed, 2,
+        "main.rs and the helper it calls from the child"
+    );
+    assert_eq!(full.files_parsed, 3);
+    let rules: Vec<&str> = demand.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        vec!["unsafe_call_in_child"],
+        "the helper allocates in a threaded child"
+    );
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+    let _ = std::fs::remove_dir_all(&dir);
+}
