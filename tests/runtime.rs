@@ -404,7 +404,7 @@ fn every_fixture_behaves_as_its_directive_says() {
         eprintln!("no fixtures yet");
         return;
     };
-    let table = harness::report::render_human(&report);
+    let table = forklint::output::confirm::render_human(&report);
     let mut failures = Vec::new();
     for f in &report.fixtures {
         // The static column is tests/ui.rs's business; here: the runtime

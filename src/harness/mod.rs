@@ -118,8 +118,8 @@ pub fn run_confirm(args: &ConfirmArgs) -> i32 {
     match result {
         Ok(report) => {
             let text = match args.format {
-                ConfirmFormat::Human => report::render_human(&report),
-                ConfirmFormat::Json => report::render_json(&report),
+                ConfirmFormat::Human => crate::output::confirm::render_human(&report),
+                ConfirmFormat::Json => crate::output::confirm::render_json(&report),
             };
             // A closed stdout (`| head`) is not an error worth a panic.
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
