@@ -53,6 +53,8 @@ pub struct FileScan {
     pub spawns: bool,
     /// Calls a raw fd creation function of libc or nix.
     pub creates_fds: bool,
+    /// Names the program's own binary (`current_exe`): it may re-execute itself.
+    pub reexecs: bool,
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
     pub rwlocks: Vec<String>,
@@ -134,6 +136,9 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
                 }
                 if SPAWN_WORDS.contains(&w) {
                     out.spawns = true;
+                }
+                if w == "current_exe" {
+                    out.reexecs = true;
                 }
                 if w == "libc" || w == "nix" {
                     mentions_fd_crate = true;

@@ -10,7 +10,7 @@ use crate::scan::FileScan;
 
 /// A file worth parsing before anything asks for it.
 pub fn matters_alone(scan: &FileScan, crate_starts_processes: bool) -> bool {
-    scan.forks || (scan.creates_fds && crate_starts_processes)
+    scan.forks || scan.reexecs || (scan.creates_fds && crate_starts_processes)
 }
 
 /// Function keys the rules will ask summaries for: callees of child
@@ -48,6 +48,12 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
         }
         for (_, keys) in &f.returned_by {
             needed.extend(keys.iter().cloned());
+        }
+        // A re-executed child's code path: what the role switch calls.
+        if !f.reexecs.is_empty() {
+            for func in &f.functions {
+                needed.extend(func.role_calls.iter().flatten().cloned());
+            }
         }
         for p in &f.pre_execs {
             needed.extend(p.named.iter().cloned());

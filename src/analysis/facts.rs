@@ -242,6 +242,13 @@ pub struct FnFact {
     /// Calls to functions of the crate made while this thread held locks or
     /// other threads ran: the callee starts in that context.
     pub call_contexts: Vec<CallContext>,
+    /// Statics it reads and writes (name, where), for re-exec'd children.
+    pub static_reads: Vec<(String, Span)>,
+    /// Writes, with whether they happen inside a role switch's branch.
+    pub static_writes: Vec<(String, Span, bool)>,
+    /// Functions called in the branch of a role switch (`if args.nth(1) ==
+    /// Some("--child") { child_main() }`): the re-exec'd child's code.
+    pub role_calls: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +268,8 @@ pub struct FileFacts {
     pub fds_without_cloexec: Vec<FdCreationFact>,
     /// The file starts processes (fork, exec, Command, posix_spawn).
     pub starts_processes: bool,
+    /// `Command::new(current_exe()..)`: the program runs itself again.
+    pub reexecs: Vec<Span>,
     /// Every fd-bearing value created in the file.
     pub fds: Vec<FdFact>,
     /// For `FdKind::Returned` descriptors: the keys of the function that returned it.

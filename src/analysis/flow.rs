@@ -176,6 +176,11 @@ struct Unit {
     closures: Vec<(String, Vec<CallSite>)>,
     /// Variables (and `fds[0]`-style places) holding descriptors.
     fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Inside the branch of a role switch (nesting count).
+    in_role_branch: usize,
+    static_reads: Vec<(String, Span)>,
+    static_writes: Vec<(String, Span, bool)>,
+    role_calls: Vec<Vec<String>>,
     /// Calls to functions of the crate made with locks held or threads running.
     call_contexts: Vec<CallContext>,
     /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
@@ -357,6 +362,9 @@ impl<'a> Walker<'a> {
                 unit.spawns
             },
             call_contexts: unit.call_contexts,
+            static_reads: unit.static_reads,
+            static_writes: unit.static_writes,
+            role_calls: unit.role_calls,
             fd_params: unit.fd_params,
             fd_param_calls: unit.fd_param_calls,
             returns_file,
@@ -758,6 +766,10 @@ impl<'a> Walker<'a> {
     }
 
     fn global_write(&mut self, state: &State, name: &str, span: Span) {
+        let in_role = self.unit.in_role_branch > 0;
+        self.unit
+            .static_writes
+            .push((name.to_string(), span.clone(), in_role));
         if let Some(ctx) = state.in_child_branch() {
             self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
                 name: name.to_string(),
@@ -767,6 +779,7 @@ impl<'a> Walker<'a> {
     }
 
     fn global_read(&mut self, state: &State, name: &str, span: Span) {
+        self.unit.static_reads.push((name.to_string(), span.clone()));
         if let Some(ctx) = state.in_parent() {
             if ctx.procs & CHILD == 0 {
                 self.facts.forks[ctx.idx]
@@ -953,6 +966,23 @@ impl<'a> Walker<'a> {
             },
         );
         let mut val = Val::default();
+        // Command::new(current_exe()): the program starts a copy of itself.
+        if canonical == "std::process::Command::new" {
+            if let Some(arg) = c.args.first() {
+                let mut text = arg.to_token_stream().to_string();
+                if let Some(name) = path_ident(arg).or_else(|| match arg {
+                    Expr::Reference(r) => path_ident(&r.expr),
+                    _ => None,
+                }) {
+                    if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                        text = t.clone();
+                    }
+                }
+                if names_own_binary(&text) {
+                    self.facts.reexecs.push(span.clone());
+                }
+            }
+        }
         if canonical == "std::io::stdout" {
             val.ty = Some("std::io::Stdout".into());
         }
@@ -1209,12 +1239,11 @@ impl<'a> Walker<'a> {
             ty: recv.ty.clone().filter(|_| returns_self(&method)),
             ..Val::default()
         };
-        // Statics: writes in the child, reads in the parent.
+        // Statics: a writing method is a write (the path itself was already
+        // recorded as a read where it was evaluated).
         if let Some(name) = &recv.static_root {
             if is_write_method(&method) || (method == "with" && closure_writes(&m.args)) {
                 self.global_write(&state, name, span.clone());
-            } else {
-                self.global_read(&state, name, span.clone());
             }
         }
         let is_lock = match method.as_str() {
@@ -1829,11 +1858,27 @@ impl<'a> Walker<'a> {
             Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
             None => (state.clone(), state),
         };
+        // A role switch on the command line or environment: the branch is
+        // what a re-exec'd copy of the program runs.
+        let role_switch = is_role_switch(&i.cond);
+        let calls_before = self.unit.calls.len();
+        self.unit.in_role_branch += usize::from(role_switch);
         let (then_out, tv) = if then_in.live {
             self.walk_block(&i.then_branch, then_in)
         } else {
             (then_in, Val::default())
         };
+        self.unit.in_role_branch -= usize::from(role_switch);
+        if role_switch {
+            let keys: Vec<Vec<String>> = self.unit.calls[calls_before..]
+                .iter()
+                .filter_map(|c| match &c.target {
+                    Target::Local { keys } => Some(keys.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.unit.role_calls.extend(keys);
+        }
         let (else_out, ev) = match &i.else_branch {
             Some((_, e)) if else_in.live => self.eval(e, else_in),
             _ => (else_in, Val::default()),
@@ -1964,6 +2009,19 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
         }
         _ => false,
     })
+}
+
+/// `if std::env::args().nth(1).as_deref() == Some("--worker")`,
+/// `if env::var_os("CHILD").is_some()`: the program decides its role from
+/// how it was started.
+fn is_role_switch(cond: &Expr) -> bool {
+    let t = cond.to_token_stream().to_string().replace(' ', "");
+    t.contains("args()") || t.contains("args_os()") || t.contains("var(") || t.contains("var_os(")
+}
+
+/// `current_exe()` or `/proc/self/exe`: the program's own binary.
+fn names_own_binary(text: &str) -> bool {
+    text.contains("current_exe") || text.contains("/proc/self/exe")
 }
 
 /// Why a function body runs with other threads around.
