@@ -554,3 +554,49 @@ fn real_finding_baseline_survives_moves_not_changes() {
     let r = check(&dir);
     assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
 }
+
+#[test]
+fn config_knowledge_reaches_the_analysis() {
+    let dir = project("config_knowledge");
+    // A pool the knowledge tables do not know starts threads; the child
+    // prints (takes stdout's lock) and builds a CString (allocates).
+    write(
+        &dir,
+        "main.rs",
+        "fn main() {\n    pool::spawn_worker(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n        let _c = std::ffi::CString::new(\"x\");\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&r),
+        vec![],
+        "without config the pool is unknown: no thread evidence: {r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<(String, u64)> = findings(&r)
+        .into_iter()
+        .map(|(rule, _, line)| (rule, line))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("fork_after_thread_spawn".into(), 5),
+            ("unsafe_call_in_child".into(), 6)
+        ],
+        "{r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n\n[signal_safe]\n\"std::ffi::CString::new\" = \"this program's allocator takes no locks\"\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<String> = findings(&r).into_iter().map(|(rule, _, _)| rule).collect();
+    assert_eq!(rules, vec!["fork_after_thread_spawn".to_string()], "{r:?}");
+}

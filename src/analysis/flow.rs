@@ -201,7 +201,7 @@ struct Unit {
 pub struct Walker<'a> {
     file: FileId,
     offset: usize,
-    knowledge: &'static Knowledge,
+    knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
     impl_type: Option<String>,
@@ -220,11 +220,11 @@ pub struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(file: FileId, offset: usize, table: &'a CrateTable) -> Self {
+    pub fn new(file: FileId, offset: usize, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         Walker {
             file,
             offset,
-            knowledge: Knowledge::builtin(),
+            knowledge,
             table,
             imports: Vec::new(),
             impl_type: None,
@@ -1248,7 +1248,14 @@ impl<'a> Walker<'a> {
         }
         let is_lock = match method.as_str() {
             "lock" | "try_lock" => true,
-            "read" | "write" | "try_read" | "try_write" => self.is_rwlock(&m.receiver, &recv),
+            "read" | "write" | "try_read" | "try_write" => {
+                self.is_rwlock(&m.receiver, &recv)
+                    // A lock type the user declared (config `lock_types`).
+                    || typed_key
+                        .as_ref()
+                        .and_then(|k| self.knowledge.function(k))
+                        .is_some_and(|f| f.class == Some(Class::Locks))
+            }
             _ => false,
         };
         let text = format!(".{method}()");

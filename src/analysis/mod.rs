@@ -33,7 +33,14 @@ pub struct CrateResult {
 /// Scans every file of one crate, parses and analyses the ones that can
 /// matter (all of them with `--full`), and runs the rules.
 pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateResult {
-    let knowledge = Knowledge::builtin();
+    // The built-in tables, plus what the user's config adds.
+    let owned;
+    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
+        Knowledge::builtin()
+    } else {
+        owned = opts.extra_knowledge.knowledge();
+        &owned
+    };
     let fd_creators: Vec<&str> = knowledge
         .fd_creation
         .keys()
@@ -54,7 +61,10 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .collect();
     while !todo.is_empty() {
         let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
-        for (i, r) in todo.iter().zip(walk_files(db, &batch, &table, opts.jobs)) {
+        for (i, r) in todo
+            .iter()
+            .zip(walk_files(db, &batch, &table, knowledge, opts.jobs))
+        {
             result.parsed += 1;
             match r {
                 Ok(f) => facts[*i] = Some(f),
@@ -124,7 +134,13 @@ type Walked = Result<facts::FileFacts, Box<Finding>>;
 /// Parses and walks files on worker threads (a parsed `syn::File` is
 /// `!Send`: each worker parses and walks whole files and sends back facts).
 /// Results come back in the order of `files`.
-fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<usize>) -> Vec<Walked> {
+fn walk_files(
+    db: &SourceDb,
+    files: &[FileId],
+    table: &CrateTable,
+    knowledge: &Knowledge,
+    jobs: Option<usize>,
+) -> Vec<Walked> {
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, files.len().max(1));
@@ -135,7 +151,7 @@ fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<
             let worker = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&id) = files.get(i) else { break };
-                let r = walk_file(db, id, table);
+                let r = walk_file(db, id, table, knowledge);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
             };
             std::thread::Builder::new()
@@ -161,10 +177,15 @@ fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<
         .collect()
 }
 
-fn walk_file(db: &SourceDb, id: FileId, table: &CrateTable) -> Result<facts::FileFacts, Box<Finding>> {
+fn walk_file(
+    db: &SourceDb,
+    id: FileId,
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> Result<facts::FileFacts, Box<Finding>> {
     let text = &db.get(id).text;
     let result = parse(db, id).map(|ast| {
-        let mut walker = flow::Walker::new(id, stripped_prefix(text), table);
+        let mut walker = flow::Walker::new(id, stripped_prefix(text), table, knowledge);
         walker.walk_file(&ast);
         walker.facts
     });
