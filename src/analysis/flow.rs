@@ -181,6 +181,8 @@ struct Unit {
     static_reads: Vec<(String, Span)>,
     static_writes: Vec<(String, Span, bool)>,
     role_calls: Vec<Vec<String>>,
+    /// Locks this unit takes (receiver text), to say which a thread may hold.
+    locks_taken: Vec<String>,
     /// Calls to functions of the crate made with locks held or threads running.
     call_contexts: Vec<CallContext>,
     /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
@@ -212,6 +214,8 @@ pub struct Walker<'a> {
     nesting: usize,
     next_id: usize,
     fork_by_span: HashMap<(usize, usize), usize>,
+    /// Locks taken by the last closure walked as its own unit.
+    closure_locks: Vec<String>,
     fd_by_span: HashMap<(usize, usize, FdKind), FdId>,
     pipes: usize,
     /// Descriptors that are plain integers (copying them does not move them).
@@ -235,6 +239,7 @@ impl<'a> Walker<'a> {
             nesting: 0,
             next_id: 0,
             fork_by_span: HashMap::new(),
+            closure_locks: Vec::new(),
             fd_by_span: HashMap::new(),
             pipes: 0,
             raw_fds: Vec::new(),
@@ -922,12 +927,14 @@ impl<'a> Walker<'a> {
         let callee_span = self.span(&c.func);
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        let mut spawned_locks = Vec::new();
         let mut state = state;
         let mut arg_vals = Vec::new();
         for a in &c.args {
             if let Expr::Closure(cl) = a {
                 if runs_elsewhere {
                     self.walk_closure_unit(cl);
+                    spawned_locks = std::mem::take(&mut self.closure_locks);
                 } else {
                     state = self.walk_closure_inline(cl, state);
                 }
@@ -1076,7 +1083,7 @@ impl<'a> Walker<'a> {
                 let what = if role == Some(Role::Runtime) {
                     format!("`{}` starts worker threads here", display_path(&segs))
                 } else {
-                    "thread spawned here".to_string()
+                    thread_what(&spawned_locks)
                 };
                 val.thread = Some(self.add_thread(&mut state, callee_span, what));
             }
@@ -1213,6 +1220,7 @@ impl<'a> Walker<'a> {
             .and_then(|f| f.role)
             .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        let mut spawned_locks = Vec::new();
         if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
             self.facts.starts_processes = true;
         }
@@ -1224,6 +1232,7 @@ impl<'a> Walker<'a> {
             if let Expr::Closure(cl) = a {
                 if runs_elsewhere {
                     self.walk_closure_unit(cl);
+                    spawned_locks = std::mem::take(&mut self.closure_locks);
                 } else {
                     state = self.walk_closure_inline(cl, state);
                 }
@@ -1285,6 +1294,14 @@ impl<'a> Walker<'a> {
             );
             if stdio {
                 val.ty = Some("std::io::StdoutLock".into());
+            }
+            let name = if stdio {
+                "stdout".to_string()
+            } else {
+                recv_text.clone()
+            };
+            if !self.unit.locks_taken.contains(&name) {
+                self.unit.locks_taken.push(name);
             }
             state.guards.push(LiveGuard {
                 id,
@@ -1400,8 +1417,7 @@ impl<'a> Walker<'a> {
             },
         );
         if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
-            val.thread =
-                Some(self.add_thread(&mut state, self.span(&m.method), "thread spawned here".into()));
+            val.thread = Some(self.add_thread(&mut state, self.span(&m.method), thread_what(&spawned_locks)));
         }
         (state, val)
     }
@@ -1526,6 +1542,7 @@ impl<'a> Walker<'a> {
         let _ = self.eval(&c.body, State::new());
         let unit = std::mem::replace(&mut self.unit, saved);
         self.unit.spawns.extend(unit.spawns);
+        self.closure_locks = unit.locks_taken;
         unit.calls
     }
 
@@ -1624,6 +1641,12 @@ impl<'a> Walker<'a> {
         let Some(class) = class else {
             return (state, Val::default());
         };
+        if class == Class::Prints {
+            let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
+            if !self.unit.locks_taken.contains(&stream) {
+                self.unit.locks_taken.push(stream);
+            }
+        }
         self.record_call(
             &state,
             CallSite {
@@ -2029,6 +2052,16 @@ fn is_role_switch(cond: &Expr) -> bool {
 /// `current_exe()` or `/proc/self/exe`: the program's own binary.
 fn names_own_binary(text: &str) -> bool {
     text.contains("current_exe") || text.contains("/proc/self/exe")
+}
+
+/// "thread spawned here", naming the locks its closure takes.
+fn thread_what(locks: &[String]) -> String {
+    if locks.is_empty() {
+        "thread spawned here".to_string()
+    } else {
+        let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
+        format!("thread spawned here; it locks {}", names.join(", "))
+    }
 }
 
 /// Why a function body runs with other threads around.
