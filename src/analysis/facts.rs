@@ -121,6 +121,12 @@ pub struct ForkFact {
     pub result_var: Option<String>,
     /// Output written into a buffer and not flushed before the fork.
     pub unflushed: Vec<PendingOutput>,
+    /// The child may flush its copy of the buffers (writes a line, flushes,
+    /// or leaves its branch and exits normally); `_exit` and exec do not.
+    pub child_flushes: bool,
+    /// The parent may flush its copy (it carries on, returns or exit()s)
+    /// rather than leaving at once with `_exit`.
+    pub parent_flushes: bool,
     /// Descriptors open at the fork: both processes hold them now.
     pub fds_open: Vec<FdId>,
     /// Reads, writes and seeks of descriptors after the fork, by process.

@@ -342,6 +342,7 @@ impl<'a> Walker<'a> {
         self.bind_params(sig, &mut state);
         let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        self.note_flush(&end);
         let returns_file = self.returned_file(&tail);
         // The fork's result is the function's value and the child gets here too.
         let returns_fork = match (tail.fork, end.fork) {
@@ -586,6 +587,7 @@ impl<'a> Walker<'a> {
                 };
                 if !self.unit.is_closure {
                     self.escape_if_child(&s, EscapeKind::Return, self.span(r));
+                    self.note_flush(&s);
                 }
                 (State { live: false, ..s }, Val::default())
             }
@@ -1191,6 +1193,8 @@ impl<'a> Walker<'a> {
             parent_reads: Vec::new(),
             result_var: None,
             unflushed: state.pending.clone(),
+            child_flushes: false,
+            parent_flushes: false,
             fds_open: state.fds.clone(),
             fd_uses: Vec::new(),
             fd_calls: Vec::new(),
@@ -1724,6 +1728,7 @@ impl<'a> Walker<'a> {
         if buffering == Buffering::Line && has_newline {
             // A line-buffered writer flushes everything up to its last newline.
             state.pending.retain(|p| p.sink != sink);
+            self.note_flush(state);
         }
         if buffering == Buffering::Full || !newline_at_end {
             state.pending.push(PendingOutput { span, sink });
@@ -1732,11 +1737,31 @@ impl<'a> Walker<'a> {
 
     fn flushed(&mut self, state: &mut State, sink: &str) {
         state.pending.retain(|p| p.sink != sink);
+        self.note_flush(state);
+    }
+
+    /// The processes at this point flush their copy of userspace buffers
+    /// (a line written, a flush, a normal exit).
+    fn note_flush(&mut self, state: &State) {
+        let Some(ctx) = state.fork.filter(|_| state.live) else {
+            return;
+        };
+        let fork = &mut self.facts.forks[ctx.idx];
+        if ctx.procs & CHILD != 0 && !ctx.execed {
+            fork.child_flushes = true;
+        }
+        if ctx.procs & PARENT != 0 {
+            fork.parent_flushes = true;
+        }
     }
 
     // ----- control flow -----
 
     fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
+        // Leaving by return or exit() flushes stdio at the process's exit.
+        if kind != EscapeKind::Panic {
+            self.note_flush(state);
+        }
         if let Some(ctx) = state.in_child() {
             if !ctx.escaped && !self.facts.forks[ctx.idx].survivor {
                 self.facts.forks[ctx.idx]
