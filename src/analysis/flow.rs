@@ -58,6 +58,9 @@ struct ForkCtx {
     escaped: bool,
     /// How many loops enclosed the fork (a break out of them escapes).
     loop_depth: usize,
+    /// The fork this process came out of before this one (a double fork):
+    /// what it does at exit it does for that fork's copy of the buffers too.
+    outer: Option<(usize, Procs)>,
 }
 
 #[derive(Debug, Clone)]
@@ -1050,6 +1053,7 @@ impl<'a> Walker<'a> {
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, shape, procs));
             }
@@ -1061,6 +1065,7 @@ impl<'a> Walker<'a> {
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, ForkResultShape::Raw, ALL));
             }
@@ -1746,12 +1751,17 @@ impl<'a> Walker<'a> {
         let Some(ctx) = state.fork.filter(|_| state.live) else {
             return;
         };
-        let fork = &mut self.facts.forks[ctx.idx];
-        if ctx.procs & CHILD != 0 && !ctx.execed {
-            fork.child_flushes = true;
-        }
-        if ctx.procs & PARENT != 0 {
-            fork.parent_flushes = true;
+        for (idx, procs, execed) in [(ctx.idx, ctx.procs, ctx.execed)]
+            .into_iter()
+            .chain(ctx.outer.map(|(i, p)| (i, p, false)))
+        {
+            let fork = &mut self.facts.forks[idx];
+            if procs & CHILD != 0 && !execed {
+                fork.child_flushes = true;
+            }
+            if procs & PARENT != 0 {
+                fork.parent_flushes = true;
+            }
         }
     }
 
