@@ -161,6 +161,39 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
     out
 }
 
+/// A file with a `fn main` at top level and no `mod name;` declarations:
+/// a program on its own (examples/, src/bin/, scripts, fixtures).
+pub fn is_standalone_program(text: &str) -> bool {
+    if !text.contains("fn main") {
+        return false;
+    }
+    let toks: Vec<_> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+        .collect();
+    let word = |i: usize, w: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Word && &text[t.span.clone()] == w)
+    };
+    let punct = |i: usize, p: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.span.clone()] == p)
+    };
+    let mut depth = 0usize;
+    let mut has_main = false;
+    for i in 0..toks.len() {
+        if punct(i, "{") {
+            depth += 1;
+        } else if punct(i, "}") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && word(i, "fn") && word(i + 1, "main") {
+            has_main = true;
+        } else if word(i, "mod") && punct(i + 2, ";") {
+            return false;
+        }
+    }
+    has_main
+}
+
 /// Does the text use any of these names as a word (not in a comment or string)?
 pub fn mentions_any(text: &str, names: &[String]) -> bool {
     if names.is_empty() || !names.iter().any(|n| text.contains(n.as_str())) {

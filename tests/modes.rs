@@ -74,7 +74,7 @@ fn demand_mode_parses_only_files_that_can_matter() {
     // main.rs forks and calls a helper in helper.rs; unrelated.rs matters to nobody.
     std::fs::write(
         dir.join("main.rs"),
-        "use std::thread;\nfn main() {\n    let _t = thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        helper::log_start();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+        "mod helper;\nmod unrelated;\nuse std::thread;\nfn main() {\n    let _t = thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        helper::log_start();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
     )
     .unwrap();
     std::fs::write(
@@ -119,7 +119,7 @@ fn demand_mode_follows_callers_of_forking_functions_across_files() {
     // which forks in another file: the fork happens after a thread spawn.
     std::fs::write(
         dir.join("main.rs"),
-        "fn start_status() {\n    std::thread::spawn(|| loop {});\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
+        "mod probe;\nfn start_status() {\n    std::thread::spawn(|| loop {});\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
     )
     .unwrap();
     std::fs::write(
