@@ -932,24 +932,7 @@ impl<'a> Walker<'a> {
         let callee_span = self.span(&c.func);
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
-        let mut spawned_locks = Vec::new();
-        let mut state = state;
-        let mut arg_vals = Vec::new();
-        for a in &c.args {
-            if let Expr::Closure(cl) = a {
-                if runs_elsewhere {
-                    self.walk_closure_unit(cl);
-                    spawned_locks = std::mem::take(&mut self.closure_locks);
-                } else {
-                    state = self.walk_closure_inline(cl, state);
-                }
-                arg_vals.push(Val::default());
-            } else {
-                let (s, v) = self.eval(a, state);
-                state = s;
-                arg_vals.push(v);
-            }
-        }
+        let (mut state, arg_vals, spawned_locks) = self.eval_args(&c.args, runs_elsewhere, state);
         // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
         // it here; a buffered writer flushes when dropped.
         for a in &c.args {
@@ -1143,6 +1126,35 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A call's arguments, in order. Closures given to thread and pool
+    /// spawns run elsewhere (their own unit; the locks they take are
+    /// returned); other closures are assumed to run here, now.
+    fn eval_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        runs_elsewhere: bool,
+        mut state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let mut vals = Vec::new();
+        let mut spawned_locks = Vec::new();
+        for a in args {
+            if let Expr::Closure(cl) = a {
+                if runs_elsewhere {
+                    self.walk_closure_unit(cl);
+                    spawned_locks = std::mem::take(&mut self.closure_locks);
+                } else {
+                    state = self.walk_closure_inline(cl, state);
+                }
+                vals.push(Val::default());
+            } else {
+                let (s, v) = self.eval(a, state);
+                state = s;
+                vals.push(v);
+            }
+        }
+        (state, vals, spawned_locks)
+    }
+
     fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
         let id = self.id();
         let fact = ThreadFact { span, what };
@@ -1211,7 +1223,7 @@ impl<'a> Walker<'a> {
 
     fn eval_method(&mut self, m: &syn::ExprMethodCall, state: State) -> (State, Val) {
         let method = m.method.to_string();
-        let (mut state, recv) = self.eval(&m.receiver, state);
+        let (state, recv) = self.eval(&m.receiver, state);
         let span = self.span(m);
         let recv_text = m.receiver.to_token_stream().to_string().replace(' ', "");
         // Type of the receiver where the code states it.
@@ -1229,29 +1241,13 @@ impl<'a> Walker<'a> {
             .and_then(|f| f.role)
             .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
-        let mut spawned_locks = Vec::new();
         if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
             self.facts.starts_processes = true;
         }
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
-        let mut arg_vals = Vec::new();
-        for a in &m.args {
-            if let Expr::Closure(cl) = a {
-                if runs_elsewhere {
-                    self.walk_closure_unit(cl);
-                    spawned_locks = std::mem::take(&mut self.closure_locks);
-                } else {
-                    state = self.walk_closure_inline(cl, state);
-                }
-                arg_vals.push(Val::default());
-            } else {
-                let (s, v) = self.eval(a, state);
-                state = s;
-                arg_vals.push(v);
-            }
-        }
+        let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
         let mut val = Val {
             static_root: recv.static_root.clone(),
             ty: recv.ty.clone().filter(|_| returns_self(&method)),

@@ -177,6 +177,18 @@ impl Walker<'_> {
         }
     }
 
+    /// For a pipe's read end: its write end, if this path still holds it.
+    fn write_end_open(&self, state: &State, fd: FdId) -> Option<FdId> {
+        let Some(FdKind::PipeRead(pipe)) = self.facts.fds.get(fd).map(|f| f.kind) else {
+            return None;
+        };
+        state
+            .fds
+            .iter()
+            .copied()
+            .find(|&w| self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe)))
+    }
+
     /// The per-element descriptors of a variable bound to a pair of pipe ends.
     pub(super) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
         let text = expr.to_token_stream().to_string().replace(' ', "");
@@ -230,14 +242,7 @@ impl Walker<'_> {
             return;
         };
         for &fd in fds {
-            let write_end_open = match self.facts.fds.get(fd).map(|f| f.kind) {
-                Some(FdKind::PipeRead(pipe)) => state
-                    .fds
-                    .iter()
-                    .copied()
-                    .find(|&w| self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe))),
-                _ => None,
-            };
+            let write_end_open = self.write_end_open(state, fd);
             for (bit, child) in [(CHILD, true), (PARENT, false)] {
                 if ctx.procs & bit == 0 || (child && ctx.escaped) {
                     continue;
@@ -361,13 +366,7 @@ impl Walker<'_> {
                 let Some(ctx) = state.fork.filter(|_| state.live) else {
                     continue;
                 };
-                let write_end_open =
-                    match kind {
-                        Some(FdKind::PipeRead(pipe)) => state.fds.iter().copied().find(|&w| {
-                            self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe))
-                        }),
-                        _ => None,
-                    };
+                let write_end_open = self.write_end_open(state, fd);
                 for (bit, child) in [(CHILD, true), (PARENT, false)] {
                     if ctx.procs & bit == 0 || (child && ctx.escaped) {
                         continue;
