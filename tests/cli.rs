@@ -600,3 +600,47 @@ fn config_knowledge_reaches_the_analysis() {
     let rules: Vec<String> = findings(&r).into_iter().map(|(rule, _, _)| rule).collect();
     assert_eq!(rules, vec!["fork_after_thread_spawn".to_string()], "{r:?}");
 }
+
+#[test]
+fn package_selection_follows_cargo() {
+    let dir = project("package_selection");
+    write(&dir, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n");
+    // The same hazard in each package: a fork whose child falls through.
+    let hazard = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n    }\n}\n";
+    for p in ["a", "b"] {
+        write(
+            &dir,
+            &format!("{p}/Cargo.toml"),
+            &format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        write(&dir, &format!("{p}/src/main.rs"), hazard);
+    }
+    let paths = |args: &[&str]| -> Vec<String> {
+        let r = forklint(&dir, &[args, &["--format", "json"]].concat());
+        let mut p: Vec<String> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        paths(&[]),
+        vec!["a/src/main.rs", "b/src/main.rs"],
+        "a virtual workspace lints every member"
+    );
+    assert_eq!(paths(&["-p", "b"]), vec!["b/src/main.rs"]);
+    assert_eq!(paths(&["--workspace", "--exclude", "a"]), vec!["b/src/main.rs"]);
+    assert_eq!(
+        paths(&["--manifest-path", "a/Cargo.toml", "-p", "a"]),
+        vec!["a/src/main.rs"]
+    );
+    let r = forklint(&dir, &["-p", "nope"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}
