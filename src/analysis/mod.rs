@@ -151,7 +151,17 @@ fn walk_files(
             let worker = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&id) = files.get(i) else { break };
-                let r = walk_file(db, id, table, knowledge);
+                // A bug of ours on one file must not lose the others: the
+                // file gets a diagnostic and the run goes on.
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
+                    .unwrap_or_else(|_| {
+                        proc_macro2::extra::invalidate_current_thread_spans();
+                        Err(Box::new(Finding::new(
+                            "parse_error",
+                            "internal error while analysing this file (a forklint bug; please report it); it was not checked",
+                            Label::new(id, 0..0, ""),
+                        )))
+                    });
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
             };
             std::thread::Builder::new()
