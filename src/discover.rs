@@ -201,23 +201,6 @@ fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
     named && id.starts_with(url)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::spec_matches;
-
-    #[test]
-    fn package_specs_match_by_name_version_or_id() {
-        let id = "path+file:///w/fixtures#0.0.0";
-        assert!(spec_matches("fixtures", "fixtures", id));
-        assert!(spec_matches("fixtures@0.0.0", "fixtures", id));
-        assert!(spec_matches(id, "fixtures", id));
-        assert!(!spec_matches("forklint", "fixtures", id));
-        let other = "path+file:///w/tools#app@0.1.0";
-        assert!(spec_matches("path+file:///w/tools#app@0.1.0", "app", other));
-        assert!(!spec_matches("path+file:///w/tools#lib@0.1.0", "app", other));
-    }
-}
-
 /// `panic = "abort"` in the dev or release profile of a manifest: a panic
 /// in a forked child then cannot unwind into the parent's frames.
 pub fn manifest_panic_abort(manifest: &Path) -> bool {
@@ -246,4 +229,21 @@ pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
         .skip(1)
         .map(|d| d.join("Cargo.toml"))
         .find(|m| m.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_matches;
+
+    #[test]
+    fn package_specs_match_by_name_version_or_id() {
+        let id = "path+file:///w/fixtures#0.0.0";
+        assert!(spec_matches("fixtures", "fixtures", id));
+        assert!(spec_matches("fixtures@0.0.0", "fixtures", id));
+        assert!(spec_matches(id, "fixtures", id));
+        assert!(!spec_matches("forklint", "fixtures", id));
+        let other = "path+file:///w/tools#app@0.1.0";
+        assert!(spec_matches("path+file:///w/tools#app@0.1.0", "app", other));
+        assert!(!spec_matches("path+file:///w/tools#lib@0.1.0", "app", other));
+    }
 }
