@@ -49,6 +49,12 @@ fn spawned_by_helpers_before(
     f.calls
         .iter()
         .filter(|c| c.span.start < at)
+        // `let h = start_metrics(); h.join();` before `at`: joined.
+        .filter(|c| {
+            !f.joined_calls
+                .iter()
+                .any(|(call, join)| *call == c.span && join.start < at)
+        })
         .filter_map(|c| match &c.target {
             Target::Local { keys } if keys.iter().any(|k| summaries.get(k).is_some_and(|s| s.spawns)) => {
                 Some((

@@ -252,6 +252,9 @@ pub struct FnFact {
     pub static_reads: Vec<(String, Span)>,
     /// Writes, with whether they happen inside a role switch's branch.
     pub static_writes: Vec<(String, Span, bool)>,
+    /// Calls to the crate's functions whose result (a thread handle) was
+    /// joined: (the call's span, the join's span).
+    pub joined_calls: Vec<(Span, Span)>,
     /// Functions called in the branch of a role switch (`if args.nth(1) ==
     /// Some("--child") { child_main() }`): the re-exec'd child's code.
     pub role_calls: Vec<Vec<String>>,

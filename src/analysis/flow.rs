@@ -184,6 +184,9 @@ struct Unit {
     static_reads: Vec<(String, Span)>,
     static_writes: Vec<(String, Span, bool)>,
     role_calls: Vec<Vec<String>>,
+    /// `let name = helper()`: the variable holds that call's result.
+    call_vars: Vec<(String, Span)>,
+    joined_calls: Vec<(Span, Span)>,
     /// Locks this unit takes (receiver text), to say which a thread may hold.
     locks_taken: Vec<String>,
     /// Calls to functions of the crate made with locks held or threads running.
@@ -374,6 +377,7 @@ impl<'a> Walker<'a> {
             static_reads: unit.static_reads,
             static_writes: unit.static_writes,
             role_calls: unit.role_calls,
+            joined_calls: unit.joined_calls,
             fd_params: unit.fd_params,
             fd_param_calls: unit.fd_param_calls,
             returns_file,
@@ -509,6 +513,9 @@ impl<'a> Walker<'a> {
         self.unit
             .var_texts
             .push((name.clone(), init.expr.to_token_stream().to_string()));
+        if let Expr::Call(c) = &*init.expr {
+            self.unit.call_vars.push((name.clone(), self.span(c)));
+        }
         if let Some(t) = val.thread {
             if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
                 th.handle = Some(name.clone());
@@ -1367,6 +1374,12 @@ impl<'a> Walker<'a> {
                 // Joining a handle ends its thread's evidence; joining the
                 // loop variable over a collection of handles ends them all.
                 let handle = path_ident(&m.receiver);
+                if let Some(h) = &handle {
+                    // `let h = start_metrics(); h.join()`: the helper's thread is joined.
+                    if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
+                        self.unit.joined_calls.push((call.clone(), span.clone()));
+                    }
+                }
                 if let Some(h) = handle {
                     let coll = self
                         .unit
@@ -1912,6 +1925,19 @@ impl<'a> Walker<'a> {
         state
     }
 
+    /// `if std::env::args().nth(1).as_deref() == Some("--worker")`, `if
+    /// env::var_os("CHILD").is_some()`, or a test of a variable bound to
+    /// `env::args()...`: the program decides its role from how it was started.
+    fn is_role_switch(&self, cond: &Expr) -> bool {
+        let t = cond.to_token_stream().to_string().replace(' ', "");
+        reads_args_or_env(&t)
+            || self.unit.var_texts.iter().any(|(name, init)| {
+                reads_args_or_env(&init.replace(' ', ""))
+                    && t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == name)
+            })
+    }
+
     fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
         let saved_temps = std::mem::take(&mut self.unit.temps);
         let (state, split) = self.split(&i.cond, state);
@@ -1921,7 +1947,7 @@ impl<'a> Walker<'a> {
         };
         // A role switch on the command line or environment: the branch is
         // what a re-exec'd copy of the program runs.
-        let role_switch = is_role_switch(&i.cond);
+        let role_switch = self.is_role_switch(&i.cond);
         let calls_before = self.unit.calls.len();
         self.unit.in_role_branch += usize::from(role_switch);
         let (then_out, tv) = if then_in.live {
@@ -2072,11 +2098,8 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
     })
 }
 
-/// `if std::env::args().nth(1).as_deref() == Some("--worker")`,
-/// `if env::var_os("CHILD").is_some()`: the program decides its role from
-/// how it was started.
-fn is_role_switch(cond: &Expr) -> bool {
-    let t = cond.to_token_stream().to_string().replace(' ', "");
+/// The text reads the command line or the environment.
+fn reads_args_or_env(t: &str) -> bool {
     t.contains("args()") || t.contains("args_os()") || t.contains("var(") || t.contains("var_os(")
 }
 

@@ -73,8 +73,18 @@ fn reexec_reads(ctx: &RuleCtx) -> Vec<Finding> {
             }
             i += 1;
         }
+        // Set on the child's path too (in the role branch): its own value.
+        let child_sets: Vec<&String> = f
+            .static_writes
+            .iter()
+            .filter(|(_, _, in_role)| *in_role)
+            .map(|(n, _, _)| n)
+            .collect();
         for g in fns.iter().filter(|g| g.keys.iter().any(|k| child.contains(k))) {
             for (name, span) in &g.static_reads {
+                if child_sets.contains(&name) {
+                    continue;
+                }
                 // The child sets it itself: its own value, not the parent's.
                 if g.static_writes.iter().any(|(n, _, _)| n == name) {
                     continue;
