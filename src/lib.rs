@@ -141,7 +141,15 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
             findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
             continue;
         }
-        let entry = crates.entry(d.crate_key).or_insert_with_key(|k| {
+        // A standalone program (an example, a fixture, a script: `fn main`
+        // and no modules of its own) is a crate of its own, not a module of
+        // the directory's crate.
+        let key = if scan::is_standalone_program(&db.get(id).text) {
+            db.get(id).path.display().to_string()
+        } else {
+            d.crate_key
+        };
+        let entry = crates.entry(key).or_insert_with_key(|k| {
             crate_order.push(k.clone());
             Vec::new()
         });

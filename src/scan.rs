@@ -53,6 +53,8 @@ pub struct FileScan {
     pub spawns: bool,
     /// Calls a raw fd creation function of libc or nix.
     pub creates_fds: bool,
+    /// Names the program's own binary (`current_exe`): it may re-execute itself.
+    pub reexecs: bool,
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
     pub rwlocks: Vec<String>,
@@ -135,6 +137,9 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
                 if SPAWN_WORDS.contains(&w) {
                     out.spawns = true;
                 }
+                if w == "current_exe" {
+                    out.reexecs = true;
+                }
                 if w == "libc" || w == "nix" {
                     mentions_fd_crate = true;
                 }
@@ -154,6 +159,48 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
     out.rwlocks.sort();
     out.rwlocks.dedup();
     out
+}
+
+/// A file with a `fn main` at top level and no `mod name;` declarations:
+/// a program on its own (examples/, src/bin/, scripts, fixtures).
+pub fn is_standalone_program(text: &str) -> bool {
+    if !text.contains("fn main") {
+        return false;
+    }
+    let toks: Vec<_> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+        .collect();
+    let word = |i: usize, w: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Word && &text[t.span.clone()] == w)
+    };
+    let punct = |i: usize, p: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.span.clone()] == p)
+    };
+    let mut depth = 0usize;
+    let mut has_main = false;
+    for i in 0..toks.len() {
+        if punct(i, "{") {
+            depth += 1;
+        } else if punct(i, "}") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && word(i, "fn") && word(i + 1, "main") {
+            has_main = true;
+        } else if word(i, "mod") && punct(i + 2, ";") {
+            return false;
+        }
+    }
+    has_main
+}
+
+/// Does the text use any of these names as a word (not in a comment or string)?
+pub fn mentions_any(text: &str, names: &[String]) -> bool {
+    if names.is_empty() || !names.iter().any(|n| text.contains(n.as_str())) {
+        return false;
+    }
+    lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .any(|t| t.kind == TokenKind::Word && names.iter().any(|n| n == &text[t.span.clone()]))
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
@@ -234,7 +281,31 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
                     }
                     break;
                 }
-                if depth == 1 {
+                // A block closing at statement level ends the statement only
+                // if nothing continues the expression (`unsafe { f() } {` of a
+                // match head, `} else {`, `}.method()`, `}?`).
+                let continues = toks.get(j + 1).is_some_and(|n| {
+                    matches!(
+                        n.text,
+                        "{" | "."
+                            | "?"
+                            | "else"
+                            | "as"
+                            | "=>"
+                            | ")"
+                            | ","
+                            | "="
+                            | "+"
+                            | "-"
+                            | "*"
+                            | "/"
+                            | "&"
+                            | "|"
+                            | "<"
+                            | ">"
+                    )
+                });
+                if depth == 1 && !continues {
                     last_stmt = stmt_start..j + 1;
                     stmt_start = j + 1;
                 }
@@ -276,7 +347,8 @@ mod tests {
              impl<T> Trait for Wrapper<T> where T: Copy { fn method(&self) {} }\n\
              fn die() -> ! { loop {} }\n\
              fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
-             fn maybe(c: bool) { if c { std::process::exit(1) } }\n",
+             fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
+             fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
             &["pipe"],
         );
         assert!(s.forks && !s.spawns && !s.creates_fds);
@@ -290,7 +362,8 @@ mod tests {
                 ("Wrapper::method", false),
                 ("die", true),
                 ("quit", true),
-                ("maybe", false)
+                ("maybe", false),
+                ("wrap", false)
             ]
         );
         assert!(

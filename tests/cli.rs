@@ -576,3 +576,129 @@ fn stats_count_files_read_and_parsed_per_mode() {
     let r = forklint(&dir, &[".", "--format", "json"]);
     assert!(!r.stderr.contains("files read"), "{r:?}");
 }
+
+#[test]
+fn config_knowledge_reaches_the_analysis() {
+    let dir = project("config_knowledge");
+    // A pool the knowledge tables do not know starts threads; the child
+    // prints (takes stdout's lock) and builds a CString (allocates).
+    write(
+        &dir,
+        "main.rs",
+        "fn main() {\n    pool::spawn_worker(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n        let _c = std::ffi::CString::new(\"x\");\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&r),
+        vec![],
+        "without config the pool is unknown: no thread evidence: {r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<(String, u64)> = findings(&r)
+        .into_iter()
+        .map(|(rule, _, line)| (rule, line))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("fork_after_thread_spawn".into(), 5),
+            ("unsafe_call_in_child".into(), 6)
+        ],
+        "{r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n\n[signal_safe]\n\"std::ffi::CString::new\" = \"this program's allocator takes no locks\"\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<String> = findings(&r).into_iter().map(|(rule, _, _)| rule).collect();
+    assert_eq!(rules, vec!["fork_after_thread_spawn".to_string()], "{r:?}");
+}
+
+#[test]
+fn package_selection_follows_cargo() {
+    let dir = project("package_selection");
+    write(&dir, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n");
+    // The same hazard in each package: a fork whose child falls through.
+    let hazard = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n    }\n}\n";
+    for p in ["a", "b"] {
+        write(
+            &dir,
+            &format!("{p}/Cargo.toml"),
+            &format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        write(&dir, &format!("{p}/src/main.rs"), hazard);
+    }
+    let paths = |args: &[&str]| -> Vec<String> {
+        let r = forklint(&dir, &[args, &["--format", "json"]].concat());
+        let mut p: Vec<String> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        paths(&[]),
+        vec!["a/src/main.rs", "b/src/main.rs"],
+        "a virtual workspace lints every member"
+    );
+    assert_eq!(paths(&["-p", "b"]), vec!["b/src/main.rs"]);
+    assert_eq!(paths(&["--workspace", "--exclude", "a"]), vec!["b/src/main.rs"]);
+    assert_eq!(
+        paths(&["--manifest-path", "a/Cargo.toml", "-p", "a"]),
+        vec!["a/src/main.rs"]
+    );
+    let r = forklint(&dir, &["-p", "nope"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn panic_abort_profile_silences_only_the_panic_escape() {
+    let dir = project("panic_abort");
+    // The child can panic (unwrap) and falls through past its branch.
+    let src = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n: Option<u8> = None;\n        let _ = n.unwrap();\n    }\n}\n";
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"pa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    write(&dir, "src/main.rs", src);
+    let lines = |dir: &Path| -> Vec<u64> {
+        let r = forklint(dir, &["--format", "json"]);
+        findings(&r)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "child_escapes_fork_branch")
+            .map(|f| f.2)
+            .collect()
+    };
+    assert_eq!(
+        lines(&dir),
+        vec![5, 6],
+        "a panic that unwinds, and the fall-through"
+    );
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"pa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[profile.dev]\npanic = \"abort\"\n[profile.release]\npanic = \"abort\"\n",
+    );
+    assert_eq!(
+        lines(&dir),
+        vec![6],
+        "under panic = \"abort\" a panic cannot unwind into the parent"
+    );
+}

@@ -5,6 +5,7 @@ pub mod facts;
 pub mod flow;
 pub mod summary;
 
+pub mod context;
 pub mod demand;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,7 +33,14 @@ pub struct CrateResult {
 /// Scans every file of one crate, parses and analyses the ones that can
 /// matter (all of them with `--full`), and runs the rules.
 pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateResult {
-    let knowledge = Knowledge::builtin();
+    // The built-in tables, plus what the user's config adds.
+    let owned;
+    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
+        Knowledge::builtin()
+    } else {
+        owned = opts.extra_knowledge.knowledge();
+        &owned
+    };
     let fd_creators: Vec<&str> = knowledge
         .fd_creation
         .keys()
@@ -42,7 +50,7 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .iter()
         .map(|&id| crate::scan::scan(&db.get(id).text, &fd_creators))
         .collect();
-    let table = CrateTable::from_scans(&scans);
+    let mut table = CrateTable::from_scans(&scans);
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
@@ -53,7 +61,10 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .collect();
     while !todo.is_empty() {
         let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
-        for (i, r) in todo.iter().zip(walk_files(db, &batch, &table, opts.jobs)) {
+        for (i, r) in todo
+            .iter()
+            .zip(walk_files(db, &batch, &table, knowledge, opts.jobs))
+        {
             result.parsed += 1;
             match r {
                 Ok(f) => facts[*i] = Some(f),
@@ -65,25 +76,51 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         }
         // Pull in the definitions the facts so far call into, to a fixed point.
         let needed = demand::needed_names(facts.iter().flatten());
+        let chain: Vec<String> = demand::fork_callers(facts.iter().flatten())
+            .iter()
+            .map(|k| demand::called_name(k).to_string())
+            .collect();
         todo = (0..files.len())
             .filter(|&i| {
                 facts[i].is_none()
-                    && scans[i]
+                    && (scans[i]
                         .fns
                         .iter()
                         .any(|f| needed.contains(&f.key) || needed.contains(&f.name))
+                        || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
             })
             .collect();
+        if todo.is_empty() {
+            // Fork wrappers found: their callers are fork sites. Walk the
+            // files that call them again, now knowing (rare: a file is
+            // parsed twice only here).
+            let wrappers = demand::fork_wrappers(facts.iter().flatten());
+            if wrappers.len() > table.fork_wrappers.len() {
+                table.fork_wrappers = wrappers;
+                todo = (0..files.len())
+                    .filter(|&i| {
+                        facts[i]
+                            .as_ref()
+                            .is_some_and(|f| demand::calls_any(f, &table.fork_wrappers))
+                    })
+                    .collect();
+                for &i in &todo {
+                    facts[i] = None;
+                }
+            }
+        }
     }
     let all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
     if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {
         eprintln!("{all:#?}");
     }
     let summaries = summary::compute(&all);
+    let entry = context::compute(&all, &summaries);
     let ctx = crate::rules::RuleCtx {
         db,
         files: &all,
         summaries: &summaries,
+        entry: &entry,
         opts,
         starts_processes,
     };
@@ -97,7 +134,13 @@ type Walked = Result<facts::FileFacts, Box<Finding>>;
 /// Parses and walks files on worker threads (a parsed `syn::File` is
 /// `!Send`: each worker parses and walks whole files and sends back facts).
 /// Results come back in the order of `files`.
-fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<usize>) -> Vec<Walked> {
+fn walk_files(
+    db: &SourceDb,
+    files: &[FileId],
+    table: &CrateTable,
+    knowledge: &Knowledge,
+    jobs: Option<usize>,
+) -> Vec<Walked> {
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, files.len().max(1));
@@ -108,7 +151,17 @@ fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<
             let worker = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&id) = files.get(i) else { break };
-                let r = walk_file(db, id, table);
+                // A bug of ours on one file must not lose the others: the
+                // file gets a diagnostic and the run goes on.
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
+                    .unwrap_or_else(|_| {
+                        proc_macro2::extra::invalidate_current_thread_spans();
+                        Err(Box::new(Finding::new(
+                            "parse_error",
+                            "internal error while analysing this file (a forklint bug; please report it); it was not checked",
+                            Label::new(id, 0..0, ""),
+                        )))
+                    });
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
             };
             std::thread::Builder::new()
@@ -134,10 +187,15 @@ fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, jobs: Option<
         .collect()
 }
 
-fn walk_file(db: &SourceDb, id: FileId, table: &CrateTable) -> Result<facts::FileFacts, Box<Finding>> {
+fn walk_file(
+    db: &SourceDb,
+    id: FileId,
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> Result<facts::FileFacts, Box<Finding>> {
     let text = &db.get(id).text;
     let result = parse(db, id).map(|ast| {
-        let mut walker = flow::Walker::new(id, stripped_prefix(text), table);
+        let mut walker = flow::Walker::new(id, stripped_prefix(text), table, knowledge);
         walker.walk_file(&ast);
         walker.facts
     });

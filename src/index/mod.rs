@@ -19,6 +19,9 @@ pub struct CrateTable {
     /// Names (statics, fields, bindings) declared with an `RwLock` type, so
     /// `.read()`/`.write()` on them is a lock and `file.read(..)` is not.
     pub rwlocks: HashSet<String>,
+    /// Functions of the crate that fork and return the fork's result (found
+    /// by a first walk): a call to one is a fork site in its caller.
+    pub fork_wrappers: std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
 }
 
 impl CrateTable {

@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::Expr;
 
 use super::{path_ident, State, Val, Walker, CHILD, PARENT};
-use crate::analysis::facts::{FdFact, FdId, FdKind, FdOp, FdUse, Span};
+use crate::analysis::facts::{FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
 use crate::knowledge::FdSourceKind;
 
 /// Methods that move a file's offset, and how.
@@ -162,7 +162,8 @@ impl Walker<'_> {
         }
         match method.as_str() {
             "try_clone" | "as_raw_fd" | "into_raw_fd" | "as_fd" | "into" | "by_ref" | "get_ref"
-            | "get_mut" | "into_inner" | "unwrap" | "expect" => {
+            | "get_mut" | "into_inner" | "unwrap" | "expect" | "map" | "and_then" | "ok_or"
+            | "ok_or_else" | "map_err" | "context" | "with_context" => {
                 val.fds = recv.fds.clone();
                 val.fd_elems = recv.fd_elems.clone();
             }
@@ -176,8 +177,35 @@ impl Walker<'_> {
         }
     }
 
+    /// For a pipe's read end: its write end, if this path still holds it.
+    fn write_end_open(&self, state: &State, fd: FdId) -> Option<FdId> {
+        let Some(FdKind::PipeRead(pipe)) = self.facts.fds.get(fd).map(|f| f.kind) else {
+            return None;
+        };
+        state
+            .fds
+            .iter()
+            .copied()
+            .find(|&w| self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe)))
+    }
+
+    /// The per-element descriptors of a variable bound to a pair of pipe ends.
+    pub(super) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
+        let text = expr.to_token_stream().to_string().replace(' ', "");
+        self.unit
+            .fd_elem_vars
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == text)
+            .map(|(_, e)| e.clone())
+    }
+
     /// The descriptors a path or index expression names.
     pub(super) fn fd_value(&self, expr: &Expr) -> Vec<FdId> {
+        // A field of an fd-holding value (`self.file`) holds its descriptor.
+        if let Expr::Field(f) = expr {
+            return self.fd_value(&f.base);
+        }
         let text = expr.to_token_stream().to_string().replace(' ', "");
         self.unit
             .fd_vars
@@ -202,18 +230,19 @@ impl Walker<'_> {
     }
 
     fn fd_use(&mut self, state: &State, fds: &[FdId], op: FdOp, span: Span) {
+        // Inside a helper: remember what it does to its parameters.
+        for &fd in fds {
+            if let Some(FdKind::Param(i)) = self.facts.fds.get(fd).map(|f| f.kind) {
+                if !self.unit.fd_params.contains(&(i, op)) {
+                    self.unit.fd_params.push((i, op));
+                }
+            }
+        }
         let Some(ctx) = state.fork.filter(|_| state.live) else {
             return;
         };
         for &fd in fds {
-            let write_end_open = match self.facts.fds.get(fd).map(|f| f.kind) {
-                Some(FdKind::PipeRead(pipe)) => state
-                    .fds
-                    .iter()
-                    .copied()
-                    .find(|&w| self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe))),
-                _ => None,
-            };
+            let write_end_open = self.write_end_open(state, fd);
             for (bit, child) in [(CHILD, true), (PARENT, false)] {
                 if ctx.procs & bit == 0 || (child && ctx.escaped) {
                     continue;
@@ -237,6 +266,12 @@ impl Walker<'_> {
     /// patterns over a pipe's pair of ends.
     pub(super) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
         match pat {
+            syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {
+                // `Ok(ends) => ends`: a pair of pipe ends kept together.
+                self.unit
+                    .fd_elem_vars
+                    .push((i.ident.to_string(), val.fd_elems.clone().unwrap_or_default()));
+            }
             syn::Pat::Ident(i) if !val.fds.is_empty() => {
                 self.unit.fd_vars.push((i.ident.to_string(), val.fds.clone()));
                 if is_raw_fd_source(init) {
@@ -244,6 +279,9 @@ impl Walker<'_> {
                 }
             }
             syn::Pat::Type(t) => self.fd_bind(&t.pat, val, init),
+            // `let Ok(file) = File::open(..) else { .. }`
+            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => self.fd_bind(&ts.elems[0], val, init),
+            syn::Pat::Reference(r) => self.fd_bind(&r.pat, val, init),
             syn::Pat::Tuple(syn::PatTuple { elems, .. }) | syn::Pat::Slice(syn::PatSlice { elems, .. }) => {
                 let parts = val.fd_elems.clone().or_else(|| {
                     // `let [r, w] = fds;` over a pipe array.
@@ -277,6 +315,87 @@ impl Walker<'_> {
             }
             _ => {}
         }
+    }
+}
+
+impl Walker<'_> {
+    /// Each parameter (and `self`) of the function being walked holds a
+    /// placeholder descriptor, so its summary can say what it does to them.
+    pub(super) fn bind_params(&mut self, sig: &syn::Signature, state: &mut State) {
+        for (i, input) in sig.inputs.iter().enumerate() {
+            let (name, span) = match input {
+                syn::FnArg::Receiver(r) => ("self".to_string(), self.span(r)),
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    syn::Pat::Ident(p) => {
+                        // `service: &Service`: its methods resolve to the crate's.
+                        if let Some(ty) = crate::index::type_name(&t.ty) {
+                            self.unit.var_types.push((p.ident.to_string(), ty));
+                        }
+                        (p.ident.to_string(), self.span(&p.ident))
+                    }
+                    _ => continue,
+                },
+            };
+            let fd = self.new_fd(span, FdKind::Param(i), state);
+            self.unit.fd_vars.push((name, vec![fd]));
+        }
+    }
+
+    /// A function whose value is a file it opened: `Some(append)`.
+    pub(super) fn returned_file(&self, tail: &Val) -> Option<bool> {
+        tail.fds
+            .iter()
+            .find_map(|&fd| match self.facts.fds.get(fd).map(|f| f.kind) {
+                Some(FdKind::File { append }) => Some(append),
+                _ => None,
+            })
+    }
+
+    /// Descriptors passed to a function of the crate: recorded per
+    /// parameter, resolved against the callee's summary by the rules.
+    pub(super) fn fd_args(&mut self, keys: &[String], args: &[(usize, &Val)], span: Span, state: &State) {
+        for &(param, v) in args {
+            for &fd in &v.fds {
+                let kind = self.facts.fds.get(fd).map(|f| f.kind);
+                if let Some(FdKind::Param(i)) = kind {
+                    let call = (i, keys.to_vec(), param);
+                    if !self.unit.fd_param_calls.contains(&call) {
+                        self.unit.fd_param_calls.push(call);
+                    }
+                }
+                let Some(ctx) = state.fork.filter(|_| state.live) else {
+                    continue;
+                };
+                let write_end_open = self.write_end_open(state, fd);
+                for (bit, child) in [(CHILD, true), (PARENT, false)] {
+                    if ctx.procs & bit == 0 || (child && ctx.escaped) {
+                        continue;
+                    }
+                    let c = FdCall {
+                        keys: keys.to_vec(),
+                        param,
+                        fd,
+                        child,
+                        span: span.clone(),
+                        write_end_open,
+                    };
+                    let calls = &mut self.facts.forks[ctx.idx].fd_calls;
+                    if !calls.contains(&c) {
+                        calls.push(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value of a call to a function of the crate may be a file it
+    /// opened: a placeholder the rules resolve through `returns_file`.
+    pub(super) fn fd_returned(&mut self, keys: &[String], span: Span, state: &mut State) -> FdId {
+        let fd = self.new_fd(span, FdKind::Returned, state);
+        if !self.facts.returned_by.iter().any(|(f, _)| *f == fd) {
+            self.facts.returned_by.push((fd, keys.to_vec()));
+        }
+        fd
     }
 }
 
