@@ -79,8 +79,8 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
         toks.get(i)
             .is_some_and(|t| t.kind == TokenKind::Punct && t.text == p)
     };
-    let mut mentions_fd_crate = false;
-    let mut mentions_fd_creator = false;
+    // Inside `use libc::...;` / `use nix::...;`.
+    let mut use_of_fd_crate = false;
     // Brace depth, and the depth and type of the impl blocks we are in.
     let mut depth = 0usize;
     let mut impls: Vec<(usize, String)> = Vec::new();
@@ -103,6 +103,7 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
             }
             (TokenKind::Punct, ";") => {
                 pending_impl = None;
+                use_of_fd_crate = false;
             }
             (TokenKind::Word, "impl") => pending_impl = Some(impl_type(&toks, i + 1)),
             (TokenKind::Word, "fn") => {
@@ -131,7 +132,17 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
                 }
             }
             (TokenKind::Word, w) => {
-                if FORK_WORDS.contains(&w) {
+                // `x.clone()` and a field named `daemon` are not forks: these
+                // words count only as a path's last segment (`libc::clone`).
+                let path_call = i >= 2 && punct(i - 1, ":") && punct(i - 2, ":");
+                let ambiguous = matches!(w, "clone" | "clone3" | "daemon");
+                // ... of libc, nix's sched/unistd or the fork crate, not `Arc::clone`.
+                let fork_path = path_call
+                    && matches!(
+                        i.checked_sub(3).and_then(word),
+                        Some("libc" | "sched" | "unistd" | "fork")
+                    );
+                if FORK_WORDS.contains(&w) && (!ambiguous || fork_path) {
                     out.forks = true;
                 }
                 if SPAWN_WORDS.contains(&w) {
@@ -140,11 +151,26 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
                 if w == "current_exe" {
                     out.reexecs = true;
                 }
-                if w == "libc" || w == "nix" {
-                    mentions_fd_crate = true;
+                if w == "use" {
+                    use_of_fd_crate = matches!(word(i + 1), Some("libc" | "nix"));
                 }
-                if fd_creators.contains(&w) {
-                    mentions_fd_creator = true;
+                // `libc::pipe(..)`, `unistd::pipe()`, or imported from libc/nix.
+                let qualified = path_call
+                    && matches!(
+                        i.checked_sub(3).and_then(word),
+                        Some(
+                            "libc"
+                                | "unistd"
+                                | "fcntl"
+                                | "socket"
+                                | "memfd"
+                                | "epoll"
+                                | "inotify"
+                                | "Inotify"
+                        )
+                    );
+                if fd_creators.contains(&w) && (qualified || use_of_fd_crate) {
+                    out.creates_fds = true;
                 }
                 // `name: RwLock<..>` (a field or a typed binding).
                 if punct(i + 1, ":") && !punct(i + 2, ":") && type_mentions(&toks, i + 2, "RwLock") {
@@ -155,7 +181,6 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
         }
         i += 1;
     }
-    out.creates_fds = mentions_fd_crate && mentions_fd_creator;
     out.rwlocks.sort();
     out.rwlocks.dedup();
     out
@@ -371,5 +396,13 @@ mod tests {
             "a word in a string is not a token"
         );
         assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &["pipe"]).creates_fds);
+        assert!(scan("use nix::unistd::{pipe, close};", &["pipe"]).creates_fds);
+        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &["open"]).creates_fds);
+        assert!(
+            !scan("let v = x.clone(); let daemon = true;", &[]).forks,
+            "clone() and a field are not forks"
+        );
+        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &[]).forks);
+        assert!(!scan("let a = Arc::clone(&b);", &[]).forks);
     }
 }

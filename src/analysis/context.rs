@@ -2,13 +2,17 @@
 //! they started before calling it. A fork inside a helper inherits them, so
 //! `main` starting a thread and then calling `supervise()`, which forks, is
 //! a fork after a thread spawn. Computed over the call graph to a fixed
-//! point (contexts only grow).
+//! point (contexts only grow, and are bounded).
 
 use std::collections::HashMap;
 
-use super::facts::{FileFacts, ForkFact, GuardFact, Target, ThreadFact};
+use super::facts::{FileFacts, FnFact, ForkFact, GuardFact, Target, ThreadFact};
 use super::summary::Summaries;
 use crate::source::FileId;
+
+/// Evidence kept per function: a few witnesses are enough to report and to
+/// label; keeping every one would grow with the call graph.
+const MAX_WITNESSES: usize = 4;
 
 /// Evidence with the file it is in (callers may live in other files).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,16 +22,20 @@ pub struct Context {
 }
 
 impl Context {
+    fn is_empty(&self) -> bool {
+        self.guards.is_empty() && self.threads.is_empty()
+    }
+
     fn absorb(&mut self, other: &Context) -> bool {
         let mut changed = false;
         for g in &other.guards {
-            if !self.guards.contains(g) {
+            if self.guards.len() < MAX_WITNESSES && !self.guards.contains(g) {
                 self.guards.push(g.clone());
                 changed = true;
             }
         }
         for t in &other.threads {
-            if !self.threads.contains(t) {
+            if self.threads.len() < MAX_WITNESSES && !self.threads.contains(t) {
                 self.threads.push(t.clone());
                 changed = true;
             }
@@ -39,26 +47,24 @@ impl Context {
 /// Entry context per function key.
 pub type EntryContexts = HashMap<String, Context>;
 
-/// Threads started before `at` in a function by calls to the crate's own
-/// functions that leave threads running.
-fn spawned_by_helpers_before(
-    f: &super::facts::FnFact,
-    at: usize,
-    summaries: &Summaries,
-) -> Vec<(FileId, ThreadFact)> {
+/// Calls in `f` to the crate's functions that leave threads running (not
+/// joined through the handle they return), in source order.
+fn spawning_calls(f: &FnFact, summaries: &Summaries) -> Vec<(usize, usize, ThreadFact)> {
     f.calls
         .iter()
-        .filter(|c| c.span.start < at)
-        // `let h = start_metrics(); h.join();` before `at`: joined.
-        .filter(|c| {
-            !f.joined_calls
-                .iter()
-                .any(|(call, join)| *call == c.span && join.start < at)
-        })
         .filter_map(|c| match &c.target {
             Target::Local { keys } if keys.iter().any(|k| summaries.get(k).is_some_and(|s| s.spawns)) => {
+                // `let h = start_metrics(); h.join();`: joined from there on.
+                let joined_at = f
+                    .joined_calls
+                    .iter()
+                    .filter(|(call, _)| *call == c.span)
+                    .map(|(_, join)| join.start)
+                    .min()
+                    .unwrap_or(usize::MAX);
                 Some((
-                    f.file,
+                    c.span.start,
+                    joined_at,
                     ThreadFact {
                         span: c.span.clone(),
                         what: format!("`{}` starts threads that keep running", c.text),
@@ -70,34 +76,48 @@ fn spawned_by_helpers_before(
         .collect()
 }
 
+/// Threads started by helpers before `at` and not joined by then.
+fn spawned_before(spawning: &[(usize, usize, ThreadFact)], file: FileId, at: usize) -> Context {
+    let mut ctx = Context::default();
+    for (start, joined_at, t) in spawning {
+        if *start < at && *joined_at >= at && ctx.threads.len() < MAX_WITNESSES {
+            ctx.threads.push((file, t.clone()));
+        }
+    }
+    ctx
+}
+
 pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
-    let fns: Vec<_> = files.iter().flat_map(|f| f.functions.iter()).collect();
+    let fns: Vec<&FnFact> = files.iter().flat_map(|f| f.functions.iter()).collect();
+    let spawning: Vec<_> = fns.iter().map(|f| spawning_calls(f, summaries)).collect();
     let mut entry: EntryContexts = HashMap::new();
-    // Bounded: each round adds evidence or stops; the bound guards against
-    // pathological call graphs.
-    for _ in 0..64 {
+    // Bounded: each round adds evidence or stops, and evidence is capped.
+    for _ in 0..16 {
         let mut changed = false;
-        for f in &fns {
-            let own = f
-                .keys
-                .iter()
-                .filter_map(|k| entry.get(k))
-                .fold(Context::default(), |mut acc, c| {
-                    acc.absorb(c);
-                    acc
-                });
+        for (f, spawning) in fns.iter().zip(&spawning) {
+            let mut own = Context::default();
+            for k in &f.keys {
+                if let Some(c) = entry.get(k) {
+                    own.absorb(c);
+                }
+            }
+            if own.is_empty() && spawning.is_empty() && f.call_contexts.is_empty() {
+                continue;
+            }
             for c in &f.calls {
                 let Target::Local { keys } = &c.target else {
                     continue;
                 };
                 let mut ctx = own.clone();
-                ctx.threads
-                    .extend(spawned_by_helpers_before(f, c.span.start, summaries));
+                ctx.absorb(&spawned_before(spawning, f.file, c.span.start));
                 if let Some(cc) = f.call_contexts.iter().find(|cc| cc.span == c.span) {
-                    ctx.guards.extend(cc.guards.iter().map(|g| (f.file, g.clone())));
-                    ctx.threads.extend(cc.threads.iter().map(|t| (f.file, t.clone())));
+                    let here = Context {
+                        guards: cc.guards.iter().map(|g| (f.file, g.clone())).collect(),
+                        threads: cc.threads.iter().map(|t| (f.file, t.clone())).collect(),
+                    };
+                    ctx.absorb(&here);
                 }
-                if ctx.guards.is_empty() && ctx.threads.is_empty() {
+                if ctx.is_empty() {
                     continue;
                 }
                 for k in keys {
@@ -130,11 +150,11 @@ pub fn at_fork(
         .flat_map(|f| f.functions.iter())
         .find(|f| f.file == fork.file && f.keys == fork.function_keys && f.span.start <= fork.span.start)
     {
-        let helpers = Context {
-            guards: Vec::new(),
-            threads: spawned_by_helpers_before(f, fork.span.start, summaries),
-        };
-        ctx.absorb(&helpers);
+        ctx.absorb(&spawned_before(
+            &spawning_calls(f, summaries),
+            f.file,
+            fork.span.start,
+        ));
     }
     for k in &fork.function_keys {
         if let Some(e) = entry.get(k) {

@@ -46,8 +46,11 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
                 needed.extend(c.keys.iter().cloned());
             }
         }
-        for (_, keys) in &f.returned_by {
-            needed.extend(keys.iter().cloned());
+        // Values open at a fork that a crate function returned: is it a file?
+        for (fd, keys) in &f.returned_by {
+            if f.forks.iter().any(|fork| fork.fds_open.contains(fd)) {
+                needed.extend(keys.iter().cloned());
+            }
         }
         // A re-executed child's code path: what the role switch calls.
         if !f.reexecs.is_empty() {
@@ -137,4 +140,13 @@ pub fn calls_any(
             Target::Local { keys: k } => k.iter().any(|k| keys.contains_key(k)),
             _ => false,
         })
+}
+
+/// Keys of entry points (`main`, tests): nothing calls them.
+pub fn entry_points<'a>(files: impl Iterator<Item = &'a FileFacts>) -> HashSet<String> {
+    files
+        .flat_map(|f| f.functions.iter())
+        .filter(|f| f.entry)
+        .flat_map(|f| f.keys.iter().cloned())
+        .collect()
 }

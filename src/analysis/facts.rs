@@ -243,6 +243,9 @@ pub struct FnFact {
     pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// Returns a file it opened (`Some(append)`), like a constructor.
     pub returns_file: Option<bool>,
+    /// An entry point (`main`, a `#[test]`, `#[tokio::main]`): nothing in the
+    /// crate calls it.
+    pub entry: bool,
     /// Forks and returns the fork's result in both processes (a fork wrapper).
     pub returns_fork: Option<crate::knowledge::ForkResultShape>,
     /// Calls to functions of the crate made while this thread held locks or

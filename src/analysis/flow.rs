@@ -107,6 +107,22 @@ impl State {
         self.in_child().filter(|f| !f.escaped)
     }
 
+    /// Same guards, threads, fork context, pending output and descriptors.
+    fn same_facts(&self, other: &State) -> bool {
+        let ids = |s: &State| {
+            (
+                s.guards.iter().map(|g| g.id).collect::<Vec<_>>(),
+                s.threads.iter().map(|t| t.id).collect::<Vec<_>>(),
+            )
+        };
+        let fork = |s: &State| s.fork.map(|f| (f.idx, f.procs, f.execed, f.escaped));
+        self.live == other.live
+            && ids(self) == ids(other)
+            && fork(self) == fork(other)
+            && self.pending == other.pending
+            && self.fds == other.fds
+    }
+
     fn in_parent(&self) -> Option<ForkCtx> {
         self.fork.filter(|f| self.live && f.procs & PARENT != 0)
     }
@@ -208,6 +224,9 @@ struct Unit {
 
 pub struct Walker<'a> {
     file: FileId,
+    /// The file's text: code is read from it by span (cheaper than
+    /// printing tokens back).
+    text: &'a str,
     offset: usize,
     knowledge: &'a Knowledge,
     table: &'a CrateTable,
@@ -230,9 +249,11 @@ pub struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(file: FileId, offset: usize, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
+    pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
+        let offset = super::stripped_prefix(text);
         Walker {
             file,
+            text,
             offset,
             knowledge,
             table,
@@ -256,6 +277,15 @@ impl<'a> Walker<'a> {
     fn span(&self, node: &impl Spanned) -> Span {
         let r = node.span().byte_range();
         (r.start + self.offset)..(r.end + self.offset)
+    }
+
+    /// The source text of a node, without whitespace (`a.b ()` -> `a.b()`).
+    fn src(&self, node: &impl Spanned) -> String {
+        let r = self.span(node);
+        self.text
+            .get(r)
+            .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+            .unwrap_or_default()
     }
 
     fn id(&mut self) -> usize {
@@ -382,6 +412,7 @@ impl<'a> Walker<'a> {
             fd_param_calls: unit.fd_param_calls,
             returns_file,
             returns_fork,
+            entry: sig.ident == "main" || attrs.iter().any(is_entry_attr),
         });
         self.function = saved_fn;
         self.function_keys = saved_keys;
@@ -481,6 +512,11 @@ impl<'a> Walker<'a> {
             }
         }
         self.fd_bind(&local.pat, &val, &init.expr);
+        for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
+            if !state.fds.contains(fd) {
+                state.fds.push(*fd);
+            }
+        }
         let Some(name) = name else {
             return state;
         };
@@ -510,9 +546,7 @@ impl<'a> Walker<'a> {
             self.unit.fork_vars.push((name.clone(), idx, shape, procs));
             self.facts.forks[idx].result_var.get_or_insert(name.clone());
         }
-        self.unit
-            .var_texts
-            .push((name.clone(), init.expr.to_token_stream().to_string()));
+        self.unit.var_texts.push((name.clone(), self.src(&*init.expr)));
         if let Expr::Call(c) = &*init.expr {
             self.unit.call_vars.push((name.clone(), self.span(c)));
         }
@@ -644,7 +678,7 @@ impl<'a> Walker<'a> {
                     if let Some(name) = static_root(&b.left) {
                         self.global_write(&s, &name, self.span(b));
                     }
-                    let target = b.left.to_token_stream().to_string().replace(' ', "");
+                    let target = self.src(&*b.left);
                     self.child_assign(&s, &target, self.span(b));
                 }
                 (s, Val::default())
@@ -755,7 +789,7 @@ impl<'a> Walker<'a> {
         if let Some(name) = static_root(&a.left) {
             self.global_write(&s, &name, self.span(a));
         }
-        let target = a.left.to_token_stream().to_string().replace(' ', "");
+        let target = self.src(&*a.left);
         self.child_assign(&s, &target, self.span(a));
         // Reassigning a guard variable drops the old guard.
         s.guards
@@ -971,7 +1005,7 @@ impl<'a> Walker<'a> {
         // Command::new(current_exe()): the program starts a copy of itself.
         if canonical == "std::process::Command::new" {
             if let Some(arg) = c.args.first() {
-                let mut text = arg.to_token_stream().to_string();
+                let mut text = self.src(arg);
                 if let Some(name) = path_ident(arg).or_else(|| match arg {
                     Expr::Reference(r) => path_ident(&r.expr),
                     _ => None,
@@ -1106,7 +1140,7 @@ impl<'a> Walker<'a> {
         let missing = match (&fd.needs, fd.flags_arg) {
             (Some(flag), Some(i)) => match c.args.iter().nth(i) {
                 Some(arg) => {
-                    let mut text = arg.to_token_stream().to_string();
+                    let mut text = self.src(arg);
                     // A flags variable bound earlier in the function.
                     if let Some(name) = path_ident(arg) {
                         if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
@@ -1232,10 +1266,10 @@ impl<'a> Walker<'a> {
         let method = m.method.to_string();
         let (state, recv) = self.eval(&m.receiver, state);
         let span = self.span(m);
-        let recv_text = m.receiver.to_token_stream().to_string().replace(' ', "");
         // Type of the receiver where the code states it.
+        let recv_is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
         let recv_ty = recv.ty.clone().or_else(|| {
-            if recv_text == "self" {
+            if recv_is_self {
                 self.impl_type.clone()
             } else {
                 None
@@ -1281,6 +1315,7 @@ impl<'a> Walker<'a> {
         };
         let text = format!(".{method}()");
         if is_lock {
+            let recv_text = self.src(&*m.receiver);
             let stdio = is_stdio(&recv_text);
             let id = self.id();
             // try_lock never blocks; its guard (if it got one) is still held.
@@ -1330,7 +1365,8 @@ impl<'a> Walker<'a> {
             return (state, val);
         }
         self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
-        if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
+        let writes = matches!(method.as_str(), "flush" | "write_all" | "write" | "write_fmt");
+        if let Some((sink, buffering)) = writes.then(|| self.sink_of(&m.receiver, &recv)).flatten() {
             match method.as_str() {
                 "flush" => self.flushed(&mut state, &sink),
                 "write_all" | "write" | "write_fmt" => {
@@ -1549,16 +1585,24 @@ impl<'a> Walker<'a> {
     /// A closure that runs elsewhere (a thread, `pre_exec`) or later: its
     /// own unit, with its own state. Returns the calls it makes.
     fn walk_closure_unit(&mut self, c: &syn::ExprClosure) -> Vec<CallSite> {
-        let mut unit = Unit {
+        // Captured variables keep their known facts (closures, types): lend
+        // the enclosing unit's lists to the closure's unit, then take them back.
+        let closures = std::mem::take(&mut self.unit.closures);
+        let var_types = std::mem::take(&mut self.unit.var_types);
+        let (n_closures, n_types) = (closures.len(), var_types.len());
+        let unit = Unit {
             is_closure: true,
+            closures,
+            var_types,
             ..Unit::default()
         };
-        // Captured variables keep their known facts (closures, types).
-        unit.closures = self.unit.closures.clone();
-        unit.var_types = self.unit.var_types.clone();
         let saved = std::mem::replace(&mut self.unit, unit);
         let _ = self.eval(&c.body, State::new());
-        let unit = std::mem::replace(&mut self.unit, saved);
+        let mut unit = std::mem::replace(&mut self.unit, saved);
+        unit.closures.truncate(n_closures);
+        unit.var_types.truncate(n_types);
+        self.unit.closures = std::mem::take(&mut unit.closures);
+        self.unit.var_types = std::mem::take(&mut unit.var_types);
         self.unit.spawns.extend(unit.spawns);
         self.closure_locks = unit.locks_taken;
         unit.calls
@@ -1651,7 +1695,7 @@ impl<'a> Walker<'a> {
         let fact = self.knowledge.macros.get(&name);
         let class = match (name.as_str(), fact.and_then(|f| f.class)) {
             ("write" | "writeln", _) => match args.first() {
-                Some(t) if is_stdio(&t.to_token_stream().to_string().replace(' ', "")) => Some(Class::Prints),
+                Some(t) if is_stdio(&self.src(t)) => Some(Class::Prints),
                 _ => None,
             },
             (_, c) => c,
@@ -1712,7 +1756,7 @@ impl<'a> Walker<'a> {
     /// Where writes to this expression end up buffered: stdout (line
     /// buffered), a `LineWriter`, or a `BufWriter` (fully buffered).
     fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
-        let text = target.to_token_stream().to_string().replace(' ', "");
+        let text = self.src(target);
         let ty = v.ty.as_deref().unwrap_or("");
         if text.ends_with("stdout()") || ty.ends_with("Stdout") || ty.ends_with("StdoutLock") {
             return Some(("stdout".into(), Buffering::Line));
@@ -1814,8 +1858,14 @@ impl<'a> Walker<'a> {
     ) -> (State, Val) {
         self.unit.loops.push(Vec::new());
         let (first, _) = self.walk_block(body, state.clone());
-        let head = join(vec![state, first]);
-        let (second, _) = self.walk_block(body, head.clone());
+        let head = join(vec![state.clone(), first.clone()]);
+        // The back edge brings nothing new: a second walk would repeat the
+        // first (and nested loops would multiply the work).
+        let second = if head.same_facts(&state) {
+            first
+        } else {
+            self.walk_block(body, head.clone()).0
+        };
         let mut exits = self.unit.loops.pop().unwrap_or_default();
         if !infinite {
             exits.push(join(vec![head, second]));
@@ -1929,7 +1979,7 @@ impl<'a> Walker<'a> {
     /// env::var_os("CHILD").is_some()`, or a test of a variable bound to
     /// `env::args()...`: the program decides its role from how it was started.
     fn is_role_switch(&self, cond: &Expr) -> bool {
-        let t = cond.to_token_stream().to_string().replace(' ', "");
+        let t = self.src(cond);
         reads_args_or_env(&t)
             || self.unit.var_texts.iter().any(|(name, init)| {
                 reads_args_or_env(&init.replace(' ', ""))
@@ -2119,6 +2169,12 @@ fn thread_what(locks: &[String]) -> String {
 }
 
 /// Why a function body runs with other threads around.
+/// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
+fn is_entry_attr(a: &syn::Attribute) -> bool {
+    let last = a.path().segments.last().map(|s| s.ident.to_string());
+    matches!(last.as_deref(), Some("test" | "main"))
+}
+
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
         let path = a.path().to_token_stream().to_string().replace(' ', "");
@@ -2296,8 +2352,20 @@ fn static_root(e: &Expr) -> Option<String> {
 
 /// `+=`, `|=`, ... (not the comparisons `==`, `<=`, ...).
 fn is_compound_assign(op: &syn::BinOp) -> bool {
-    let t = op.to_token_stream().to_string();
-    t.ends_with('=') && !matches!(t.as_str(), "==" | "!=" | "<=" | ">=")
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
 }
 
 fn is_write_method(m: &str) -> bool {

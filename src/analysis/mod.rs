@@ -61,6 +61,12 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .collect();
     while !todo.is_empty() {
         let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
+        if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
+            for &i in &todo {
+                eprintln!("demand: {}", db.get(files[i]).display);
+            }
+            eprintln!("demand: --- round");
+        }
         for (i, r) in todo
             .iter()
             .zip(walk_files(db, &batch, &table, knowledge, opts.jobs))
@@ -76,17 +82,21 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         }
         // Pull in the definitions the facts so far call into, to a fixed point.
         let needed = demand::needed_names(facts.iter().flatten());
+        // Callers of the functions on the way to a fork; entry points
+        // (`main`, tests) have none to look for.
+        let entries = demand::entry_points(facts.iter().flatten());
         let chain: Vec<String> = demand::fork_callers(facts.iter().flatten())
             .iter()
+            .filter(|k| !entries.contains(*k))
             .map(|k| demand::called_name(k).to_string())
             .collect();
+        if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
+            eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
+        }
         todo = (0..files.len())
             .filter(|&i| {
                 facts[i].is_none()
-                    && (scans[i]
-                        .fns
-                        .iter()
-                        .any(|f| needed.contains(&f.key) || needed.contains(&f.name))
+                    && (scans[i].fns.iter().any(|f| needed.contains(&f.key))
                         || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
             })
             .collect();
@@ -195,7 +205,7 @@ fn walk_file(
 ) -> Result<facts::FileFacts, Box<Finding>> {
     let text = &db.get(id).text;
     let result = parse(db, id).map(|ast| {
-        let mut walker = flow::Walker::new(id, stripped_prefix(text), table, knowledge);
+        let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.walk_file(&ast);
         walker.facts
     });

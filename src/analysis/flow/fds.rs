@@ -70,7 +70,7 @@ impl Walker<'_> {
             if let Some(src) = k.fd_sources.get(callee) {
                 match src.kind {
                     FdSourceKind::File => {
-                        let text = c.to_token_stream().to_string();
+                        let text = self.src(c);
                         let append = text.contains("O_APPEND");
                         val.fds = vec![self.new_fd(span.clone(), FdKind::File { append }, state)];
                     }
@@ -152,7 +152,7 @@ impl Walker<'_> {
         let method = m.method.to_string();
         // OpenOptions::new()...open(path): a file, appending if the chain says so.
         if method == "open" && recv.ty.as_deref().is_some_and(|t| t.ends_with("OpenOptions")) {
-            let chain = m.receiver.to_token_stream().to_string().replace(' ', "");
+            let chain = self.src(&*m.receiver);
             let append = chain.contains(".append(true)");
             val.fds = vec![self.new_fd(span, FdKind::File { append }, state)];
             return;
@@ -191,7 +191,10 @@ impl Walker<'_> {
 
     /// The per-element descriptors of a variable bound to a pair of pipe ends.
     pub(super) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
-        let text = expr.to_token_stream().to_string().replace(' ', "");
+        if self.unit.fd_elem_vars.is_empty() {
+            return None;
+        }
+        let text = self.src(expr);
         self.unit
             .fd_elem_vars
             .iter()
@@ -206,7 +209,14 @@ impl Walker<'_> {
         if let Expr::Field(f) = expr {
             return self.fd_value(&f.base);
         }
-        let text = expr.to_token_stream().to_string().replace(' ', "");
+        if self.unit.fd_vars.is_empty() {
+            return Vec::new();
+        }
+        // A plain variable: compare its name, no need to read the source.
+        let text = match expr {
+            Expr::Path(p) if p.path.segments.len() == 1 => p.path.segments[0].ident.to_string(),
+            _ => self.src(expr),
+        };
         self.unit
             .fd_vars
             .iter()
@@ -285,7 +295,7 @@ impl Walker<'_> {
             syn::Pat::Tuple(syn::PatTuple { elems, .. }) | syn::Pat::Slice(syn::PatSlice { elems, .. }) => {
                 let parts = val.fd_elems.clone().or_else(|| {
                     // `let [r, w] = fds;` over a pipe array.
-                    let base = init.to_token_stream().to_string().replace(' ', "");
+                    let base = self.src(init);
                     let r = self
                         .unit
                         .fd_vars
@@ -395,6 +405,9 @@ impl Walker<'_> {
         if !self.facts.returned_by.iter().any(|(f, _)| *f == fd) {
             self.facts.returned_by.push((fd, keys.to_vec()));
         }
+        // Open only once bound to a variable (`walk_local`): most calls'
+        // values are not files and are dropped at once.
+        state.fds.retain(|f| *f != fd);
         fd
     }
 }
