@@ -16,6 +16,7 @@ pub mod fixture;
 pub mod harness;
 pub mod index;
 pub mod knowledge;
+pub mod nesting;
 pub mod output;
 pub mod rules;
 pub mod source;
@@ -25,7 +26,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Finding, Label, Level};
-use source::{SourceDb, SourceFile};
+use source::{FileId, SourceDb, SourceFile};
 
 /// Everything a lint run needs to know.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +62,9 @@ pub struct Report {
     /// Findings hidden because the baseline has them (or, with
     /// `--write-baseline`, because they were just written to it).
     pub baselined: usize,
+    /// Files forklint failed on by its own fault (a panic in the analysis):
+    /// each is a `parse_error` finding, and the run exits 2.
+    pub internal_errors: usize,
 }
 
 impl Report {
@@ -68,9 +72,14 @@ impl Report {
         self.findings.iter().filter(|f| f.level == level).count()
     }
 
-    /// 0: nothing at deny level; 1: deny-level findings.
+    /// 0: nothing at deny level; 1: deny-level findings; 2: forklint
+    /// itself failed on some file (an internal error outranks findings).
     pub fn exit_code(&self) -> i32 {
-        i32::from(self.count(Level::Deny) > 0)
+        if self.internal_errors > 0 {
+            2
+        } else {
+            i32::from(self.count(Level::Deny) > 0)
+        }
     }
 }
 
@@ -148,12 +157,11 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
     }
     let files_checked = crates.values().map(Vec::len).sum();
-    for key in crate_order {
-        findings.extend(analysis::analyze_crate(&db, &crates[&key], opts));
-    }
-    // Suppressions before levels: a suppression of a rule the user set to
-    // allow still counts as used.
-    let suppressed = suppress::apply(&db, &mut findings);
+    let crates: Vec<Vec<FileId>> = crate_order
+        .into_iter()
+        .filter_map(|k| crates.remove(&k))
+        .collect();
+    let (mut findings, suppressed, internal_errors) = analyze_on_big_stack(&db, &crates, opts, findings);
     config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
     sort_findings(&mut findings, &db);
@@ -163,6 +171,130 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         files_checked,
         suppressed,
         baselined: 0,
+        internal_errors,
+    }
+}
+
+/// Stack of the analysis thread. syn's parser, the flow walker and syntax
+/// tree destructors recurse once per nesting level; `nesting::MAX_DEPTH`
+/// levels of the costliest construct fit in this with room to spare. It is
+/// address space: only the pages a deep file touches are ever used.
+const ANALYSIS_STACK_BYTES: usize = 256 << 20;
+
+/// Parses and analyses every crate, adds their findings to `findings`, then
+/// applies suppressions (which parse too), all on one thread with a large
+/// stack. A panic while analysing a
+/// crate is contained: its files are retried one at a time, and a file that
+/// still panics becomes an internal-error finding. Returns the findings,
+/// how many were suppressed, and how many files failed internally.
+fn analyze_on_big_stack(
+    db: &SourceDb,
+    crates: &[Vec<FileId>],
+    opts: &Options,
+    findings: Vec<Finding>,
+) -> (Vec<Finding>, usize, usize) {
+    let work = move || {
+        let mut findings = findings;
+        let mut internal_errors = 0;
+        for files in crates {
+            match contained(|| analysis::analyze_crate(db, files, opts)) {
+                Ok(found) => findings.extend(found),
+                Err(_) => {
+                    for &id in files {
+                        match contained(|| analysis::analyze_crate(db, &[id], opts)) {
+                            Ok(found) => findings.extend(found),
+                            Err(panic) => {
+                                internal_errors += 1;
+                                findings.push(internal_error(id, &panic));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Suppressions before levels: a suppression of a rule the user set to
+        // allow still counts as used.
+        let suppressed = match contained(|| suppress::apply(db, &mut findings)) {
+            Ok(n) => n,
+            // Only reachable with files, so file 0 exists.
+            Err(panic) => {
+                internal_errors += 1;
+                findings.push(internal_error(0, &format!("while reading suppressions: {panic}")));
+                0
+            }
+        };
+        (findings, suppressed, internal_errors)
+    };
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("forklint-analysis".into())
+            .stack_size(ANALYSIS_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map(|handle| handle.join())
+    });
+    match spawned {
+        Ok(Ok(result)) => result,
+        // `work` contains its panics; this is a panic in the containment.
+        Ok(Err(_)) => (all_files_failed(crates, "the analysis thread failed"), 0, 1),
+        Err(e) => (
+            all_files_failed(crates, &format!("cannot start the analysis thread: {e}")),
+            0,
+            1,
+        ),
+    }
+}
+
+/// Runs `f`, turning a panic into its message.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        // The panic is ours and the span table may be half-built: reset it.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
+}
+
+fn internal_error(id: FileId, what: &str) -> Finding {
+    Finding::new(
+        "parse_error",
+        format!("internal error in forklint ({what}); this file was not checked"),
+        Label::new(id, 0..0, ""),
+    )
+    .with_help("this is a bug in forklint: please report it with the file that triggers it")
+}
+
+fn all_files_failed(crates: &[Vec<FileId>], what: &str) -> Vec<Finding> {
+    crates
+        .iter()
+        .flatten()
+        .map(|&id| internal_error(id, what))
+        .collect()
+}
+
+/// Lints one file's text, without discovery or reading the disk: what the
+/// fuzz target drives. `name` is only the path shown in findings.
+pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
+    let mut db = SourceDb::default();
+    let id = db.add(SourceFile::new(
+        PathBuf::from(name),
+        name.to_string(),
+        text.to_string(),
+    ));
+    let (mut findings, suppressed, internal_errors) =
+        analyze_on_big_stack(&db, &[vec![id]], opts, Vec::new());
+    config::apply_levels(&mut findings, &opts.levels);
+    findings.retain(|f| f.level != Level::Allow);
+    sort_findings(&mut findings, &db);
+    Report {
+        db,
+        findings,
+        files_checked: 1,
+        suppressed,
+        baselined: 0,
+        internal_errors,
     }
 }
 

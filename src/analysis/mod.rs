@@ -56,15 +56,39 @@ pub fn stripped_prefix(text: &str) -> usize {
 }
 
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
-    let text = &db.get(id).text;
-    syn::parse_file(text).map_err(|e| {
-        let offset = stripped_prefix(text);
-        let r = e.span().byte_range();
-        let span = (r.start + offset)..(r.end + offset);
-        Box::new(Finding::new(
-            "parse_error",
+    parse_source(&db.get(id).text).map_err(|(span, message, label)| {
+        Box::new(Finding::new("parse_error", message, Label::new(id, span, label)))
+    })
+}
+
+/// Parses a whole file as `syn::parse_file` does (after the BOM and shebang
+/// that [`stripped_prefix`] skips), but refuses one nested deeper than
+/// [`crate::nesting::MAX_DEPTH`]: parsing and walking it could overflow the
+/// stack. `Err` is (byte range in `text`, message, label).
+pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
+    let offset = stripped_prefix(text);
+    let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
+    let tokens: proc_macro2::TokenStream = text[offset..].parse().map_err(|e: proc_macro2::LexError| {
+        (
+            in_text(e.span().byte_range()),
             format!("could not parse this file: {e}; it was not checked"),
-            Label::new(id, span, "parse error here"),
-        ))
+            "parse error here",
+        )
+    })?;
+    let limit = crate::nesting::MAX_DEPTH;
+    let deepest = crate::nesting::deepest(&tokens, limit);
+    if deepest.depth > limit {
+        return Err((
+            in_text(deepest.span.byte_range()),
+            format!("this file nests more than {limit} levels deep; it was not checked"),
+            "nesting limit reached here",
+        ));
+    }
+    syn::parse2(tokens).map_err(|e| {
+        (
+            in_text(e.span().byte_range()),
+            format!("could not parse this file: {e}; it was not checked"),
+            "parse error here",
+        )
     })
 }
