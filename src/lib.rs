@@ -323,3 +323,65 @@ fn sort_findings(findings: &mut Vec<Finding>, db: &SourceDb) {
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_contained_with_its_message() {
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let by_str = contained(|| -> u8 { panic!("boom") });
+        let by_string = contained(|| -> u8 { panic!("{} {}", "formatted", 7) });
+        std::panic::set_hook(quiet);
+        assert_eq!(by_str, Err("boom".to_string()));
+        assert_eq!(by_string, Err("formatted 7".to_string()));
+        assert_eq!(contained(|| 5), Ok(5));
+    }
+
+    #[test]
+    fn an_internal_error_outranks_findings_in_the_exit_code() {
+        let mut db = SourceDb::default();
+        let id = db.add(SourceFile::new(
+            "a.rs".into(),
+            "a.rs".into(),
+            "fn main() {}".into(),
+        ));
+        let mut report = Report {
+            db,
+            findings: vec![Finding::new(
+                "lock_held_across_fork",
+                "m",
+                Label::new(id, 0..2, ""),
+            )],
+            ..Report::default()
+        };
+        assert_eq!(report.exit_code(), 1);
+        report.internal_errors = 1;
+        report.findings.push(internal_error(id, "boom"));
+        assert_eq!(report.exit_code(), 2);
+    }
+
+    #[test]
+    fn lint_source_refuses_deep_nesting_with_a_located_diagnostic() {
+        let text = format!(
+            "fn f() {{\n    let _ = {}1{};\n}}\n",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        let report = lint_source("deep.rs", &text, &Options::default());
+        assert_eq!(report.internal_errors, 0);
+        let [f] = report.findings.as_slice() else {
+            panic!("{:?}", report.findings)
+        };
+        assert_eq!(f.rule, "parse_error");
+        assert!(f.message.contains("nests more than"), "{}", f.message);
+        // Points at the first parenthesis past the limit: `f()`, the body's
+        // braces and `=` are three levels, so the k-th `(` (column 12 + k)
+        // is level 3 + k.
+        let (line, col) = report.db.get(0).position(f.primary.span.start);
+        let k = nesting::MAX_DEPTH + 1 - 3;
+        assert_eq!((line, col), (2, 12 + k));
+    }
+}

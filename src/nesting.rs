@@ -21,12 +21,14 @@
 
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 
-/// Deepest nesting bound a file may have to be parsed. Measured: over the
-/// 4,858 files of 125 popular crates the bound peaks at 192 (syn's own
-/// expression parser), 99% of files stay under 60; the costliest construct
-/// (nested generic types, ~100 KB of stack per level in a debug build)
-/// survives 2,500 levels on the 256 MiB analysis stack.
-pub const MAX_DEPTH: usize = 1_000;
+/// Deepest nesting bound a file may have to be parsed. It matches the flow
+/// walker's own cap (`analysis::flow`), so a file that is not refused is
+/// walked all the way down: nothing is skipped without a diagnostic.
+/// Measured: over the 4,858 files of 125 popular crates the bound peaks at
+/// 192 (syn's own expression parser) and 99% of files stay under 60; the
+/// costliest construct (nested generic types, up to ~100 KB of stack per
+/// level in a debug build) survives 2,500 levels on the 256 MiB stack.
+pub const MAX_DEPTH: usize = 400;
 
 /// Where the bound went deepest, and how deep: its first token past `limit`,
 /// or the deepest one if the bound stays within it.

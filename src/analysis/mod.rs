@@ -68,11 +68,14 @@ pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
 pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
     let offset = stripped_prefix(text);
     let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
+    // The lexer's own message ("cannot parse string into token stream")
+    // does not say what is wrong; its span does.
     let tokens: proc_macro2::TokenStream = text[offset..].parse().map_err(|e: proc_macro2::LexError| {
         (
             in_text(e.span().byte_range()),
-            format!("could not parse this file: {e}; it was not checked"),
-            "parse error here",
+            "could not parse this file: unbalanced delimiter or invalid token; it was not checked"
+                .to_string(),
+            "cannot be tokenized from here",
         )
     })?;
     let limit = crate::nesting::MAX_DEPTH;
