@@ -387,6 +387,15 @@ fn a_directory_symlink_loop_is_walked_once() {
 }
 
 #[test]
+fn overlapping_paths_lint_each_file_once() {
+    let dir = project("overlap");
+    write(&dir, "sub/hazard.rs", HAZARD);
+    let run = forklint(&dir, &[".", "sub", "sub/hazard.rs", "./sub/../sub/hazard.rs"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.findings().len(), 1, "{run:?}");
+}
+
+#[test]
 fn an_unreadable_file_is_reported_and_the_rest_still_checked() {
     use std::os::unix::fs::PermissionsExt;
     let dir = project("unreadable");

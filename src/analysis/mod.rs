@@ -49,10 +49,47 @@ pub fn stripped_prefix(text: &str) -> usize {
         n = '\u{feff}'.len_utf8();
     }
     let rest = &text[n..];
-    if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+    if rest.starts_with("#!") && !skip_blank_and_comments(&rest[2..]).starts_with('[') {
         n += rest.find('\n').unwrap_or(rest.len());
     }
     n
+}
+
+/// `s` after whitespace and plain (non-doc) comments: as rustc and syn
+/// decide whether `#!` starts a shebang line or an inner attribute
+/// (`#! /* c */ [allow(x)]` is an attribute).
+fn skip_blank_and_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        let doc_line = s.starts_with("//!") || (s.starts_with("///") && !s.starts_with("////"));
+        let doc_block = s.starts_with("/*!")
+            || (s.starts_with("/**") && !s.starts_with("/***") && !s.starts_with("/**/"));
+        if s.starts_with("//") && !doc_line {
+            s = s.find('\n').map_or("", |i| &s[i..]);
+        } else if s.starts_with("/*") && !doc_block {
+            // Block comments nest.
+            let (mut depth, mut i) = (0usize, 0);
+            let b = s.as_bytes();
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            // `i` is past an ASCII `*/` or at the end: a char boundary.
+            s = &s[i.min(s.len())..];
+        } else {
+            return s;
+        }
+    }
 }
 
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
@@ -88,10 +125,46 @@ pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, St
         ));
     }
     syn::parse2(tokens).map_err(|e| {
+        let r = e.span().byte_range();
+        // An error at the end of the input comes with an empty call-site
+        // span (0..0): point at where the file ends instead of at 1:1.
+        let (span, label) = if r.is_empty() && r.start == 0 {
+            let end = text.trim_end().len();
+            (end..end, "the file ends here")
+        } else {
+            (in_text(r), "parse error here")
+        };
         (
-            in_text(e.span().byte_range()),
+            span,
             format!("could not parse this file: {e}; it was not checked"),
-            "parse error here",
+            label,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shebang_is_told_from_an_inner_attribute_past_comments() {
+        assert_eq!(stripped_prefix("#!/bin/x\nfn main() {}"), 8);
+        assert_eq!(stripped_prefix("\u{feff}#!/bin/x"), 11);
+        assert_eq!(stripped_prefix("#![allow(x)]"), 0);
+        assert_eq!(stripped_prefix("#! // c\n /* a /* b */ */ [allow(x)]"), 0);
+        assert_eq!(
+            stripped_prefix("#! /// doc\n[allow(x)]"),
+            10,
+            "doc comments are not skipped"
+        );
+        assert_eq!(stripped_prefix("#! /* unclosed"), 14);
+        assert!(parse_source("#!//c\n[allow(x)]\nfn main() {}").is_ok());
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_file_points_there() {
+        let text = "fn main() {}\n  stray\n\n";
+        let (span, message, _) = parse_source(text).unwrap_err();
+        assert_eq!(span, 20..20, "{message}");
+    }
 }
