@@ -17,7 +17,11 @@ pub fn main(args: Vec<String>) -> i32 {
             Ok(cli)
         });
     match parsed {
-        Ok(cli) => main_with(cli),
+        // An internal error is exit 2, never a panic's 101.
+        Ok(cli) => std::panic::catch_unwind(|| main_with(cli)).unwrap_or_else(|_| {
+            eprintln!("error: internal error in forklint (a bug; please report it)");
+            2
+        }),
         Err(e) => {
             let _ = e.print();
             if e.use_stderr() {

@@ -15,6 +15,9 @@ pub struct Discovered {
     pub package: Option<usize>,
     /// Files with the same key are analysed together (one crate).
     pub crate_key: String,
+    /// Named on the command line: always parsed, even when nothing in it
+    /// can hold a hazard, so that a broken file is reported.
+    pub explicit: bool,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +48,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
             path: root.to_path_buf(),
             package,
             crate_key: crate_key.to_string(),
+            explicit: true,
         });
         return;
     }
@@ -65,6 +69,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
                     path: e.path().to_path_buf(),
                     package,
                     crate_key: crate_key.to_string(),
+                    explicit: false,
                 })
             }
             Ok(_) => {}
@@ -182,12 +187,23 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
     Ok(out)
 }
 
+/// Does a package spec (`name`, `name@1.2.3`, or a package id such as
+/// `path+file:///w/app#0.1.0` / `path+file:///w/dir#app@0.1.0`) name this package?
 fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
-    spec == name
-        || spec == id
-        || spec.split(['@', ':']).next() == Some(name)
-        || id.contains(&format!("#{name}@"))
-        || id.ends_with(&format!("#{spec}"))
+    if spec == name || spec == id || spec.split('@').next() == Some(name) {
+        return true;
+    }
+    let Some((url, fragment)) = spec.rsplit_once('#') else {
+        return false;
+    };
+    let fragment_name = fragment.split('@').next().unwrap_or(fragment);
+    // `#0.1.0`: the name is the URL's last path segment.
+    let named = if fragment_name.starts_with(|c: char| c.is_ascii_digit()) {
+        url.rsplit('/').next() == Some(name)
+    } else {
+        fragment_name == name
+    };
+    named && id.starts_with(url)
 }
 
 /// `panic = "abort"` in the dev or release profile of a manifest: a panic
@@ -218,4 +234,21 @@ pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
         .skip(1)
         .map(|d| d.join("Cargo.toml"))
         .find(|m| m.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_matches;
+
+    #[test]
+    fn package_specs_match_by_name_version_or_id() {
+        let id = "path+file:///w/fixtures#0.0.0";
+        assert!(spec_matches("fixtures", "fixtures", id));
+        assert!(spec_matches("fixtures@0.0.0", "fixtures", id));
+        assert!(spec_matches(id, "fixtures", id));
+        assert!(!spec_matches("forklint", "fixtures", id));
+        let other = "path+file:///w/tools#app@0.1.0";
+        assert!(spec_matches("path+file:///w/tools#app@0.1.0", "app", other));
+        assert!(!spec_matches("path+file:///w/tools#lib@0.1.0", "app", other));
+    }
 }

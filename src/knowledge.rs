@@ -109,6 +109,33 @@ pub struct Knowledge {
     pub methods: HashMap<String, Fact>,
     pub macros: HashMap<String, Fact>,
     pub fd_creation: HashMap<String, FdCreation>,
+    /// Calls returning an fd-bearing value, by kind (`file`, `pipe_pair`, `pipe_array`).
+    pub fd_sources: HashMap<String, FdSource>,
+    /// Calls returning a value on the same open file description as their argument.
+    pub fd_wrappers: HashMap<String, Why>,
+    /// Calls that close the fd they are given.
+    pub fd_closers: HashMap<String, Why>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FdSource {
+    pub kind: FdSourceKind,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FdSourceKind {
+    File,
+    PipePair,
+    PipeArray,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Why {
+    pub why: String,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +148,12 @@ struct Table {
     macros: HashMap<String, Entry>,
     #[serde(default)]
     fd_creation: HashMap<String, FdCreation>,
+    #[serde(default)]
+    fd_sources: HashMap<String, FdSource>,
+    #[serde(default)]
+    fd_wrappers: HashMap<String, Why>,
+    #[serde(default)]
+    fd_closers: HashMap<String, Why>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +205,9 @@ impl Knowledge {
         for (name, text) in tables {
             let table: Table = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
             k.fd_creation.extend(table.fd_creation);
+            k.fd_sources.extend(table.fd_sources);
+            k.fd_wrappers.extend(table.fd_wrappers);
+            k.fd_closers.extend(table.fd_closers);
             for (section, entries, target) in [
                 ("functions", table.functions, &mut k.functions),
                 ("methods", table.methods, &mut k.methods),

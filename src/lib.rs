@@ -16,9 +16,11 @@ pub mod fixture;
 pub mod harness;
 pub mod index;
 pub mod knowledge;
+pub mod lexer;
 pub mod nesting;
 pub mod output;
 pub mod rules;
+pub mod scan;
 pub mod source;
 pub mod suppress;
 
@@ -57,6 +59,8 @@ pub struct Report {
     pub db: SourceDb,
     pub findings: Vec<Finding>,
     pub files_checked: usize,
+    /// Files parsed: all of them with `--full`, those that can matter otherwise.
+    pub files_parsed: usize,
     /// Findings hidden by `// forklint: allow(..)` and `cfg_attr` suppressions.
     pub suppressed: usize,
     /// Findings hidden because the baseline has them (or, with
@@ -140,12 +144,21 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         let mut file = SourceFile::new(d.path.clone(), display, text);
         file.package = d.package;
         file.crate_key = d.crate_key.clone();
+        file.explicit = d.explicit;
         let id = db.add(file);
         if let Some(msg) = problem {
             findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
             continue;
         }
-        let entry = crates.entry(d.crate_key).or_insert_with_key(|k| {
+        // A standalone program (an example, a fixture, a script: `fn main`
+        // and no modules of its own) is a crate of its own, not a module of
+        // the directory's crate.
+        let key = if scan::is_standalone_program(&db.get(id).text) {
+            db.get(id).path.display().to_string()
+        } else {
+            d.crate_key
+        };
+        let entry = crates.entry(key).or_insert_with_key(|k| {
             crate_order.push(k.clone());
             Vec::new()
         });
@@ -161,7 +174,8 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         .into_iter()
         .filter_map(|k| crates.remove(&k))
         .collect();
-    let (mut findings, suppressed, internal_errors) = analyze_on_big_stack(&db, &crates, opts, findings);
+    let analyzed = analyze_on_big_stack(&db, &crates, opts, findings);
+    let mut findings = analyzed.findings;
     config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
     sort_findings(&mut findings, &db);
@@ -169,44 +183,60 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         db,
         findings,
         files_checked,
-        suppressed,
+        files_parsed: analyzed.parsed,
+        suppressed: analyzed.suppressed,
         baselined: 0,
-        internal_errors,
+        internal_errors: analyzed.internal_errors,
     }
 }
 
-/// Stack of the analysis thread. syn's parser, the flow walker and syntax
-/// tree destructors recurse once per nesting level; `nesting::MAX_DEPTH`
-/// levels of the costliest construct fit in this with room to spare. It is
-/// address space: only the pages a deep file touches are ever used.
+/// Stack of the thread that drives the analysis. The parse-and-walk workers
+/// have their own large stacks (`analysis`); this one is for what runs
+/// around them: rules, summaries, and suppressions, which parse again.
+/// `nesting::MAX_DEPTH` levels of the costliest construct fit in this with
+/// room to spare. It is address space: only the pages used are ever touched.
 const ANALYSIS_STACK_BYTES: usize = 256 << 20;
 
-/// Parses and analyses every crate, adds their findings to `findings`, then
-/// applies suppressions (which parse too), all on one thread with a large
-/// stack. A panic while analysing a
-/// crate is contained: its files are retried one at a time, and a file that
-/// still panics becomes an internal-error finding. Returns the findings,
-/// how many were suppressed, and how many files failed internally.
+/// What the analysis of a run produced.
+struct Analyzed {
+    findings: Vec<Finding>,
+    parsed: usize,
+    suppressed: usize,
+    internal_errors: usize,
+}
+
+/// The message every internal-error finding starts with (here and in the
+/// analysis workers): the run exits 2 when there is one.
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Analyses every crate, adds their findings to `findings`, then applies
+/// suppressions, all on one thread with a large stack. A panic in a crate's
+/// analysis outside the per-file workers (rules, summaries) is contained:
+/// that crate's files are retried one at a time, and a file that still
+/// panics becomes an internal-error finding; the other crates are unharmed.
 fn analyze_on_big_stack(
     db: &SourceDb,
     crates: &[Vec<FileId>],
     opts: &Options,
     findings: Vec<Finding>,
-) -> (Vec<Finding>, usize, usize) {
+) -> Analyzed {
     let work = move || {
         let mut findings = findings;
-        let mut internal_errors = 0;
+        let mut parsed = 0;
         for files in crates {
             match contained(|| analysis::analyze_crate(db, files, opts)) {
-                Ok(found) => findings.extend(found),
+                Ok(r) => {
+                    findings.extend(r.findings);
+                    parsed += r.parsed;
+                }
                 Err(_) => {
                     for &id in files {
                         match contained(|| analysis::analyze_crate(db, &[id], opts)) {
-                            Ok(found) => findings.extend(found),
-                            Err(panic) => {
-                                internal_errors += 1;
-                                findings.push(internal_error(id, &panic));
+                            Ok(r) => {
+                                findings.extend(r.findings);
+                                parsed += r.parsed;
                             }
+                            Err(panic) => findings.push(internal_error(id, &panic)),
                         }
                     }
                 }
@@ -218,12 +248,17 @@ fn analyze_on_big_stack(
             Ok(n) => n,
             // Only reachable with files, so file 0 exists.
             Err(panic) => {
-                internal_errors += 1;
                 findings.push(internal_error(0, &format!("while reading suppressions: {panic}")));
                 0
             }
         };
-        (findings, suppressed, internal_errors)
+        let internal_errors = findings.iter().filter(|f| is_internal_error(f)).count();
+        Analyzed {
+            findings,
+            parsed,
+            suppressed,
+            internal_errors,
+        }
     };
     let spawned = std::thread::scope(|scope| {
         std::thread::Builder::new()
@@ -232,16 +267,27 @@ fn analyze_on_big_stack(
             .spawn_scoped(scope, work)
             .map(|handle| handle.join())
     });
+    let failed = |what: &str| Analyzed {
+        findings: crates
+            .iter()
+            .flatten()
+            .map(|&id| internal_error(id, what))
+            .collect(),
+        parsed: 0,
+        suppressed: 0,
+        internal_errors: crates.iter().flatten().count().max(1),
+    };
     match spawned {
-        Ok(Ok(result)) => result,
+        Ok(Ok(analyzed)) => analyzed,
         // `work` contains its panics; this is a panic in the containment.
-        Ok(Err(_)) => (all_files_failed(crates, "the analysis thread failed"), 0, 1),
-        Err(e) => (
-            all_files_failed(crates, &format!("cannot start the analysis thread: {e}")),
-            0,
-            1,
-        ),
+        Ok(Err(_)) => failed("the analysis thread failed"),
+        Err(e) => failed(&format!("cannot start the analysis thread: {e}")),
     }
+}
+
+/// A finding that says forklint failed on a file by its own fault.
+pub fn is_internal_error(f: &Finding) -> bool {
+    f.rule == "parse_error" && f.message.starts_with(INTERNAL_ERROR)
 }
 
 /// Runs `f`, turning a panic into its message.
@@ -260,31 +306,22 @@ fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 fn internal_error(id: FileId, what: &str) -> Finding {
     Finding::new(
         "parse_error",
-        format!("internal error in forklint ({what}); this file was not checked"),
+        format!("{INTERNAL_ERROR} in forklint ({what}); this file was not checked"),
         Label::new(id, 0..0, ""),
     )
     .with_help("this is a bug in forklint: please report it with the file that triggers it")
-}
-
-fn all_files_failed(crates: &[Vec<FileId>], what: &str) -> Vec<Finding> {
-    crates
-        .iter()
-        .flatten()
-        .map(|&id| internal_error(id, what))
-        .collect()
 }
 
 /// Lints one file's text, without discovery or reading the disk: what the
 /// fuzz target drives. `name` is only the path shown in findings.
 pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
     let mut db = SourceDb::default();
-    let id = db.add(SourceFile::new(
-        PathBuf::from(name),
-        name.to_string(),
-        text.to_string(),
-    ));
-    let (mut findings, suppressed, internal_errors) =
-        analyze_on_big_stack(&db, &[vec![id]], opts, Vec::new());
+    let mut file = SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string());
+    // Named explicitly: analysed whether or not the scan finds it relevant.
+    file.explicit = true;
+    let id = db.add(file);
+    let analyzed = analyze_on_big_stack(&db, &[vec![id]], opts, Vec::new());
+    let mut findings = analyzed.findings;
     config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
     sort_findings(&mut findings, &db);
@@ -292,9 +329,10 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
         db,
         findings,
         files_checked: 1,
-        suppressed,
+        files_parsed: analyzed.parsed,
+        suppressed: analyzed.suppressed,
         baselined: 0,
-        internal_errors,
+        internal_errors: analyzed.internal_errors,
     }
 }
 

@@ -36,6 +36,8 @@ pub struct SourceFile {
     pub package: Option<usize>,
     /// Key grouping files into one crate for cross-file analysis.
     pub crate_key: String,
+    /// Named on the command line (see `discover::Discovered::explicit`).
+    pub explicit: bool,
 }
 
 impl SourceFile {
@@ -48,6 +50,7 @@ impl SourceFile {
             line_starts,
             package: None,
             crate_key: String::new(),
+            explicit: false,
         }
     }
 

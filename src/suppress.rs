@@ -20,6 +20,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use crate::diagnostic::{Finding, Label};
+use crate::lexer::{self, TokenKind};
 use crate::source::{FileId, SourceDb, SourceFile};
 
 pub const RULE: &str = "unused_suppression";
@@ -43,151 +44,34 @@ pub struct CommentScan {
     pub first_token: Option<usize>,
 }
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// Finds the line comments of Rust source text, skipping what is inside
 /// string literals (plain, byte, C, raw with any number of `#`), char and
-/// byte literals, and (nested) block comments. Never panics on malformed
-/// input: an unterminated literal or comment runs to the end of the text.
+/// byte literals, and (nested) block comments (see `crate::lexer`).
 pub fn scan_comments(text: &str) -> CommentScan {
-    let b = text.as_bytes();
     let mut out = CommentScan::default();
-    let mut i = crate::analysis::stripped_prefix(text);
-    while i < b.len() {
-        let c = b[i];
-        let next = b.get(i + 1).copied();
-        match c {
-            b'/' if next == Some(b'/') => {
-                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                let end = if end > i && b[end - 1] == b'\r' {
-                    end - 1
-                } else {
-                    end
-                };
+    for t in lexer::tokens(text, crate::analysis::stripped_prefix(text)) {
+        match t.kind {
+            TokenKind::LineComment => {
+                let b = text.as_bytes();
+                let i = t.span.start;
                 let third = b.get(i + 2).copied();
                 let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
                 let is_outer_doc = third == Some(b'/') && b.get(i + 3) != Some(&b'/');
                 if !is_outer_doc {
                     out.comments.push(LineComment {
-                        span: i..end,
+                        span: t.span.clone(),
                         inner: third == Some(b'!'),
                         standalone: text[line_start..i].trim().is_empty(),
                     });
                 }
-                i = end;
             }
-            b'/' if next == Some(b'*') => {
-                let mut depth = 0usize;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'"' => {
-                out.first_token.get_or_insert(i);
-                i = skip_quoted(b, i + 1, b'"');
-            }
-            b'\'' => {
-                out.first_token.get_or_insert(i);
-                i = skip_char_or_lifetime(text, i);
-            }
-            c if is_ident_byte(c) => {
-                out.first_token.get_or_insert(i);
-                i = skip_word_or_prefixed_literal(text, i);
-            }
-            c if c.is_ascii_whitespace() => i += 1,
+            TokenKind::BlockComment => {}
             _ => {
-                out.first_token.get_or_insert(i);
-                i += 1;
+                out.first_token.get_or_insert(t.span.start);
             }
         }
     }
     out
-}
-
-/// From just after an opening quote, past the closing `quote`, honouring
-/// backslash escapes.
-fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// At a `'`: a char literal (`'x'`, `'"'`, `'\''`, `'\u{1F600}'`, `'é'`)
-/// or a lifetime/label (`'a`, `'static`), which has no closing quote.
-fn skip_char_or_lifetime(text: &str, i: usize) -> usize {
-    let b = text.as_bytes();
-    match b.get(i + 1) {
-        Some(b'\\') => {
-            // Escaped: the escaped character, then up to the closing quote.
-            let mut j = i + 3;
-            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
-                j += 1;
-            }
-            (j + 1).min(b.len())
-        }
-        Some(_) => {
-            let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
-            if b.get(i + 1 + width) == Some(&b'\'') {
-                i + 2 + width
-            } else {
-                i + 1
-            }
-        }
-        None => i + 1,
-    }
-}
-
-/// At a word character: a raw string (`r"..."`, `r#"..."#`, `br`, `cr`), a
-/// byte/C string (`b"..."`, `c"..."`), a byte literal (`b'x'`), or a plain
-/// word (identifier, keyword, number, raw identifier `r#match`).
-fn skip_word_or_prefixed_literal(text: &str, i: usize) -> usize {
-    let b = text.as_bytes();
-    let raw_at = match (b[i], b.get(i + 1)) {
-        (b'r', _) => Some(i + 1),
-        (b'b' | b'c', Some(b'r')) => Some(i + 2),
-        _ => None,
-    };
-    if let Some(mut j) = raw_at {
-        let mut hashes = 0;
-        while b.get(j) == Some(&b'#') {
-            hashes += 1;
-            j += 1;
-        }
-        if b.get(j) == Some(&b'"') {
-            let closing = format!("\"{}", "#".repeat(hashes));
-            return text[j + 1..]
-                .find(&closing)
-                .map_or(b.len(), |n| j + 1 + n + closing.len());
-        }
-    }
-    match (b[i], b.get(i + 1)) {
-        (b'b' | b'c', Some(b'"')) => return skip_quoted(b, i + 2, b'"'),
-        (b'b', Some(b'\'')) => return skip_quoted(b, i + 2, b'\''),
-        _ => {}
-    }
-    let mut j = i;
-    while j < b.len() && is_ident_byte(b[j]) {
-        j += 1;
-    }
-    j
 }
 
 /// What a suppression covers.

@@ -181,8 +181,9 @@ fn cargo_metadata_sets_levels() {
     );
     write(&dir, "a/src/main.rs", BROKEN);
 
-    // From the workspace root, through cargo metadata discovery.
-    let r = forklint(&dir, &["--format", "json"]);
+    // From the workspace root, through cargo metadata discovery. `--full`:
+    // the broken file names no fork, so only a full run parses it.
+    let r = forklint(&dir, &["--full", "--format", "json"]);
     assert_eq!(
         (r.code, findings(&r)),
         (1, vec![parse_error_at(2, "error")]),
@@ -330,16 +331,29 @@ fn baseline_round_trip() {
     write(&dir, "lib.rs", BROKEN);
     write(&dir, "other.rs", "fn other() {\n    let y = 2 +;\n}\n");
 
+    // `--full` throughout: these files name no fork, so only a full run parses them.
     let r = forklint(
         &dir,
-        &[".", "-D", "warnings", "--write-baseline", "baseline.json"],
+        &[
+            ".",
+            "--full",
+            "-D",
+            "warnings",
+            "--write-baseline",
+            "baseline.json",
+        ],
     );
     assert_eq!(r.code, 0, "writing a baseline accepts what it records: {r:?}");
     assert!(r.stderr.contains("wrote 2 findings"), "{r:?}");
     let text = std::fs::read_to_string(dir.join("baseline.json")).unwrap();
     assert!(text.contains("\"fingerprint\""), "{text}");
 
-    let check = |dir: &Path| forklint(dir, &[".", "-D", "warnings", "--baseline", "baseline.json"]);
+    let check = |dir: &Path| {
+        forklint(
+            dir,
+            &[".", "--full", "-D", "warnings", "--baseline", "baseline.json"],
+        )
+    };
     let r = check(&dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
@@ -368,7 +382,10 @@ fn baseline_round_trip() {
     assert!(r.stdout.contains("lib.rs:2:17"), "{r:?}");
 
     // Machine formats keep stdout for findings and say it on stderr.
-    let r = forklint(&dir, &[".", "--format", "json", "--baseline", "baseline.json"]);
+    let r = forklint(
+        &dir,
+        &[".", "--full", "--format", "json", "--baseline", "baseline.json"],
+    );
     assert_eq!(findings(&r), vec![parse_error_at(2, "warning")], "{r:?}");
     assert!(r.stderr.contains("1 finding baselined"), "{r:?}");
 
@@ -536,4 +553,94 @@ fn real_finding_baseline_survives_moves_not_changes() {
     write(&dir, "main.rs", &renamed);
     let r = check(&dir);
     assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
+}
+
+#[test]
+fn config_knowledge_reaches_the_analysis() {
+    let dir = project("config_knowledge");
+    // A pool the knowledge tables do not know starts threads; the child
+    // prints (takes stdout's lock) and builds a CString (allocates).
+    write(
+        &dir,
+        "main.rs",
+        "fn main() {\n    pool::spawn_worker(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n        let _c = std::ffi::CString::new(\"x\");\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    assert_eq!(
+        findings(&r),
+        vec![],
+        "without config the pool is unknown: no thread evidence: {r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<(String, u64)> = findings(&r)
+        .into_iter()
+        .map(|(rule, _, line)| (rule, line))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("fork_after_thread_spawn".into(), 5),
+            ("unsafe_call_in_child".into(), 6)
+        ],
+        "{r:?}"
+    );
+
+    write(
+        &dir,
+        "forklint.toml",
+        "thread_spawners = [\"pool::spawn_worker\"]\n\n[signal_safe]\n\"std::ffi::CString::new\" = \"this program's allocator takes no locks\"\n",
+    );
+    let r = forklint(&dir, &["main.rs", "--format", "json"]);
+    let rules: Vec<String> = findings(&r).into_iter().map(|(rule, _, _)| rule).collect();
+    assert_eq!(rules, vec!["fork_after_thread_spawn".to_string()], "{r:?}");
+}
+
+#[test]
+fn package_selection_follows_cargo() {
+    let dir = project("package_selection");
+    write(&dir, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n");
+    // The same hazard in each package: a fork whose child falls through.
+    let hazard = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n    }\n}\n";
+    for p in ["a", "b"] {
+        write(
+            &dir,
+            &format!("{p}/Cargo.toml"),
+            &format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        write(&dir, &format!("{p}/src/main.rs"), hazard);
+    }
+    let paths = |args: &[&str]| -> Vec<String> {
+        let r = forklint(&dir, &[args, &["--format", "json"]].concat());
+        let mut p: Vec<String> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        paths(&[]),
+        vec!["a/src/main.rs", "b/src/main.rs"],
+        "a virtual workspace lints every member"
+    );
+    assert_eq!(paths(&["-p", "b"]), vec!["b/src/main.rs"]);
+    assert_eq!(paths(&["--workspace", "--exclude", "a"]), vec!["b/src/main.rs"]);
+    assert_eq!(
+        paths(&["--manifest-path", "a/Cargo.toml", "-p", "a"]),
+        vec!["a/src/main.rs"]
+    );
+    let r = forklint(&dir, &["-p", "nope"]);
+    assert_eq!(r.code, 2, "{r:?}");
 }

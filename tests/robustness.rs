@@ -278,8 +278,16 @@ fn a_20_mb_generated_file_is_checked_to_its_last_line() {
     assert_eq!((found[0].line, found[0].column), (hazard_line, 20));
 }
 
-/// Text nesting `depth` levels of one construct around `x`, as a function.
+/// Text nesting `depth` levels of one construct around `x`, as a function,
+/// in a file that forks (so the demand-driven mode parses it too).
 fn nested(kind: &str, depth: usize) -> String {
+    format!(
+        "{}fn child() {{\n    let _ = unsafe {{ libc::fork() }};\n}}\n",
+        nested_only(kind, depth)
+    )
+}
+
+fn nested_only(kind: &str, depth: usize) -> String {
     let expr = match kind {
         "parens" => format!("{}x{}", "(".repeat(depth), ")".repeat(depth)),
         "blocks" => format!("{}x{}", "{ ".repeat(depth), " }".repeat(depth)),
@@ -314,21 +322,35 @@ fn nesting_100_000_deep_is_refused_with_a_diagnostic_not_a_stack_overflow() {
         write(&dir, &format!("{kind}.rs"), nested(kind, 100_000));
     }
     write(&dir, "hazard.rs", HAZARD);
-    let run = forklint(&dir, &["."]);
-    assert_eq!(run.code, 1, "{run:?}");
-    run.assert_hazard_found("hazard.rs");
-    for kind in NESTINGS {
-        let found = run.on(&format!("{kind}.rs"));
-        assert!(
-            found.len() == 1
-                && found[0].rule == "parse_error"
-                && found[0].message.contains("nests more than"),
-            "{kind}: {found:?}"
-        );
-        // The label points into the nesting, on the function's line.
-        let line = if kind == "generic_types" { 1 } else { 2 };
-        assert_eq!(found[0].line, line, "{kind}: {found:?}");
+    for args in [&["."][..], &["--full", "."]] {
+        let run = forklint(&dir, args);
+        assert_eq!(run.code, 1, "{run:?}");
+        run.assert_hazard_found("hazard.rs");
+        for kind in NESTINGS {
+            let found = run.on(&format!("{kind}.rs"));
+            assert!(
+                found.len() == 1
+                    && found[0].rule == "parse_error"
+                    && found[0].message.contains("nests more than"),
+                "{args:?} {kind}: {found:?}"
+            );
+            // The label points into the nesting, on the function's line.
+            let line = if kind == "generic_types" { 1 } else { 2 };
+            assert_eq!(found[0].line, line, "{kind}: {found:?}");
+        }
     }
+    // Deep nesting in a file that cannot matter (no fork, no exec, no fd)
+    // is not parsed by default, so there is nothing to refuse; `--full`
+    // parses every file, and refuses it.
+    let quiet = project("deep_quiet");
+    write(&quiet, "parens.rs", nested_only("parens", 100_000));
+    assert_eq!(forklint(&quiet, &["."]).stdout, "");
+    let full = forklint(&quiet, &["--full", "."]);
+    assert_eq!(full.code, 0, "{full:?}");
+    assert!(
+        full.on("parens.rs")[0].message.contains("nests more than"),
+        "{full:?}"
+    );
 }
 
 #[test]

@@ -109,6 +109,8 @@ pub struct ForkFact {
     /// the process that carries on, so its return is not an escape.
     pub survivor: bool,
     pub function: Option<String>,
+    /// Keys of the enclosing function (`name`, `Type::name`).
+    pub function_keys: Vec<String>,
     pub guards: Vec<GuardFact>,
     pub threads: Vec<ThreadFact>,
     /// What the child does, in program order.
@@ -119,6 +121,79 @@ pub struct ForkFact {
     pub result_var: Option<String>,
     /// Output written into a buffer and not flushed before the fork.
     pub unflushed: Vec<PendingOutput>,
+    /// The child may flush its copy of the buffers (writes a line, flushes,
+    /// or leaves its branch and exits normally); `_exit` and exec do not.
+    pub child_flushes: bool,
+    /// The parent may flush its copy (it carries on, returns or exit()s)
+    /// rather than leaving at once with `_exit`.
+    pub parent_flushes: bool,
+    /// Descriptors open at the fork: both processes hold them now.
+    pub fds_open: Vec<FdId>,
+    /// Reads, writes and seeks of descriptors after the fork, by process.
+    pub fd_uses: Vec<FdUse>,
+    /// Descriptors handed to functions of the crate after the fork: what the
+    /// callee does with its parameter decides the use.
+    pub fd_calls: Vec<FdCall>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdCall {
+    pub keys: Vec<String>,
+    /// Which parameter of the callee receives the descriptor.
+    pub param: usize,
+    pub fd: FdId,
+    pub child: bool,
+    pub span: Span,
+    pub write_end_open: Option<FdId>,
+}
+
+/// Index into `FileFacts::fds`.
+pub type FdId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FdKind {
+    /// A file with an offset; `append` when opened with O_APPEND.
+    File {
+        append: bool,
+    },
+    /// The read end of pipe number N (of this file's pipes).
+    PipeRead(usize),
+    PipeWrite(usize),
+    /// Parameter N of the function being walked (for its summary).
+    Param(usize),
+    /// Returned by a call to a function of the crate: a file if the callee's
+    /// `returns_file` says so (`FileFacts::returned_by`).
+    Returned,
+}
+
+/// A value holding an open file description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdFact {
+    /// Where it was opened or created.
+    pub span: Span,
+    pub kind: FdKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FdOp {
+    /// A bounded read (moves the offset).
+    Read,
+    /// A write at the offset.
+    Write,
+    Seek,
+    /// Reads until end of file (`read_to_end`, `lines()`, `io::copy`, a read loop).
+    ReadToEof,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdUse {
+    pub fd: FdId,
+    /// Used by the child (else by the parent).
+    pub child: bool,
+    pub span: Span,
+    pub op: FdOp,
+    /// For a pipe read: the pipe's write end, if this process still holds it here.
+    pub write_end_open: Option<FdId>,
 }
 
 /// Bytes sitting in a userspace buffer: both processes will flush a copy.
@@ -162,6 +237,35 @@ pub struct FnFact {
     pub calls: Vec<CallSite>,
     /// Threads it starts and leaves running.
     pub spawns: Vec<ThreadFact>,
+    /// What it does to descriptors passed as parameter N (`self` is 0 for methods).
+    pub fd_params: Vec<(usize, FdOp)>,
+    /// Parameter N is passed on as argument M of a call to these keys.
+    pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
+    /// Returns a file it opened (`Some(append)`), like a constructor.
+    pub returns_file: Option<bool>,
+    /// Forks and returns the fork's result in both processes (a fork wrapper).
+    pub returns_fork: Option<crate::knowledge::ForkResultShape>,
+    /// Calls to functions of the crate made while this thread held locks or
+    /// other threads ran: the callee starts in that context.
+    pub call_contexts: Vec<CallContext>,
+    /// Statics it reads and writes (name, where), for re-exec'd children.
+    pub static_reads: Vec<(String, Span)>,
+    /// Writes, with whether they happen inside a role switch's branch.
+    pub static_writes: Vec<(String, Span, bool)>,
+    /// Calls to the crate's functions whose result (a thread handle) was
+    /// joined: (the call's span, the join's span).
+    pub joined_calls: Vec<(Span, Span)>,
+    /// Functions called in the branch of a role switch (`if args.nth(1) ==
+    /// Some("--child") { child_main() }`): the re-exec'd child's code.
+    pub role_calls: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallContext {
+    pub keys: Vec<String>,
+    pub span: Span,
+    pub guards: Vec<GuardFact>,
+    pub threads: Vec<ThreadFact>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -173,4 +277,10 @@ pub struct FileFacts {
     pub fds_without_cloexec: Vec<FdCreationFact>,
     /// The file starts processes (fork, exec, Command, posix_spawn).
     pub starts_processes: bool,
+    /// `Command::new(current_exe()..)`: the program runs itself again.
+    pub reexecs: Vec<Span>,
+    /// Every fd-bearing value created in the file.
+    pub fds: Vec<FdFact>,
+    /// For `FdKind::Returned` descriptors: the keys of the function that returned it.
+    pub returned_by: Vec<(FdId, Vec<String>)>,
 }

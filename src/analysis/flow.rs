@@ -7,6 +7,8 @@
 //! loops are walked twice so that facts flow along the back edge; `return`,
 //! `break`, `?` and diverging calls end or split paths.
 
+mod fds;
+
 use std::collections::HashMap;
 
 use quote::ToTokens;
@@ -56,6 +58,9 @@ struct ForkCtx {
     escaped: bool,
     /// How many loops enclosed the fork (a break out of them escapes).
     loop_depth: usize,
+    /// The fork this process came out of before this one (a double fork):
+    /// what it does at exit it does for that fork's copy of the buffers too.
+    outer: Option<(usize, Procs)>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +73,8 @@ struct State {
     fork: Option<ForkCtx>,
     /// Output written into a userspace buffer and not flushed yet.
     pending: Vec<PendingOutput>,
+    /// Descriptors open on this path (created and not closed).
+    fds: Vec<FdId>,
 }
 
 impl State {
@@ -79,6 +86,7 @@ impl State {
             threads: Vec::new(),
             fork: None,
             pending: Vec::new(),
+            fds: Vec::new(),
         }
     }
 
@@ -126,6 +134,11 @@ fn join(states: Vec<State>) -> State {
                 out.pending.push(p);
             }
         }
+        for f in s.fds {
+            if !out.fds.contains(&f) {
+                out.fds.push(f);
+            }
+        }
         out.fork = match (out.fork, s.fork) {
             (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
                 procs: a.procs | b.procs,
@@ -151,6 +164,10 @@ struct Val {
     static_root: Option<String>,
     /// Type the value is known to have (`T::new()`, `T { .. }`).
     ty: Option<String>,
+    /// Descriptors the value holds (a `File`, a pipe end, a raw fd).
+    fds: Vec<FdId>,
+    /// Per element, for tuples and arrays (`(read_end, write_end)`).
+    fd_elems: Option<Vec<Vec<FdId>>>,
 }
 
 #[derive(Default)]
@@ -160,6 +177,25 @@ struct Unit {
     fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
     var_types: Vec<(String, String)>,
     closures: Vec<(String, Vec<CallSite>)>,
+    /// Variables (and `fds[0]`-style places) holding descriptors.
+    fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Inside the branch of a role switch (nesting count).
+    in_role_branch: usize,
+    static_reads: Vec<(String, Span)>,
+    static_writes: Vec<(String, Span, bool)>,
+    role_calls: Vec<Vec<String>>,
+    /// `let name = helper()`: the variable holds that call's result.
+    call_vars: Vec<(String, Span)>,
+    joined_calls: Vec<(Span, Span)>,
+    /// Locks this unit takes (receiver text), to say which a thread may hold.
+    locks_taken: Vec<String>,
+    /// Calls to functions of the crate made with locks held or threads running.
+    call_contexts: Vec<CallContext>,
+    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
+    fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
+    /// What the function does with descriptors it receives as parameters.
+    fd_params: Vec<(usize, FdOp)>,
+    fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Loop variable -> the collection it iterates (for joins of handles).
@@ -173,34 +209,46 @@ struct Unit {
 pub struct Walker<'a> {
     file: FileId,
     offset: usize,
-    knowledge: &'static Knowledge,
+    knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
     impl_type: Option<String>,
     function: Option<String>,
+    function_keys: Vec<String>,
     unit: Unit,
     depth: usize,
     nesting: usize,
     next_id: usize,
     fork_by_span: HashMap<(usize, usize), usize>,
+    /// Locks taken by the last closure walked as its own unit.
+    closure_locks: Vec<String>,
+    fd_by_span: HashMap<(usize, usize, FdKind), FdId>,
+    pipes: usize,
+    /// Descriptors that are plain integers (copying them does not move them).
+    raw_fds: Vec<FdId>,
     pub facts: FileFacts,
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(file: FileId, offset: usize, table: &'a CrateTable) -> Self {
+    pub fn new(file: FileId, offset: usize, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         Walker {
             file,
             offset,
-            knowledge: Knowledge::builtin(),
+            knowledge,
             table,
             imports: Vec::new(),
             impl_type: None,
             function: None,
+            function_keys: Vec::new(),
             unit: Unit::default(),
             depth: 0,
             nesting: 0,
             next_id: 0,
             fork_by_span: HashMap::new(),
+            closure_locks: Vec::new(),
+            fd_by_span: HashMap::new(),
+            pipes: 0,
+            raw_fds: Vec::new(),
             facts: FileFacts::default(),
         }
     }
@@ -258,7 +306,14 @@ impl<'a> Walker<'a> {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    self.imports.push(Imports::from_items(items));
+                    // `use super::*` brings the parent module's names in scope.
+                    let mut imports = if uses_super_glob(items) {
+                        self.imports.last().cloned().unwrap_or_default()
+                    } else {
+                        Imports::default()
+                    };
+                    imports.add_items(items);
+                    self.imports.push(imports);
                     self.walk_items(items);
                     self.imports.pop();
                 }
@@ -276,6 +331,7 @@ impl<'a> Walker<'a> {
     ) {
         let saved_unit = std::mem::take(&mut self.unit);
         let saved_fn = self.function.replace(sig.ident.to_string());
+        let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
         let saved_depth = std::mem::replace(&mut self.depth, 0);
         let mut state = State::new();
         if let Some(what) = thread_context(attrs, sig) {
@@ -289,17 +345,46 @@ impl<'a> Walker<'a> {
                 handle: None,
             });
         }
-        let (end, _) = self.walk_block(block, state);
+        self.bind_params(sig, &mut state);
+        let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        self.note_flush(&end);
+        let returns_file = self.returned_file(&tail);
+        // The fork's result is the function's value and the child gets here too.
+        let returns_fork = match (tail.fork, end.fork) {
+            (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
+                Some(shape)
+            }
+            _ => None,
+        };
         let unit = std::mem::replace(&mut self.unit, saved_unit);
         self.facts.functions.push(FnFact {
             keys,
             file: self.file,
             span: self.span(&sig.ident),
             calls: unit.calls,
-            spawns: unit.spawns,
+            // Threads still running when it returns (joined ones do not count).
+            spawns: if end.live {
+                end.threads
+                    .iter()
+                    .map(|t| t.fact.clone())
+                    .filter(|t| unit.spawns.contains(t))
+                    .collect()
+            } else {
+                unit.spawns
+            },
+            call_contexts: unit.call_contexts,
+            static_reads: unit.static_reads,
+            static_writes: unit.static_writes,
+            role_calls: unit.role_calls,
+            joined_calls: unit.joined_calls,
+            fd_params: unit.fd_params,
+            fd_param_calls: unit.fd_param_calls,
+            returns_file,
+            returns_fork,
         });
         self.function = saved_fn;
+        self.function_keys = saved_keys;
         self.depth = saved_depth;
     }
 
@@ -395,6 +480,7 @@ impl<'a> Walker<'a> {
                 state = join(vec![state, end]);
             }
         }
+        self.fd_bind(&local.pat, &val, &init.expr);
         let Some(name) = name else {
             return state;
         };
@@ -427,6 +513,9 @@ impl<'a> Walker<'a> {
         self.unit
             .var_texts
             .push((name.clone(), init.expr.to_token_stream().to_string()));
+        if let Expr::Call(c) = &*init.expr {
+            self.unit.call_vars.push((name.clone(), self.span(c)));
+        }
         if let Some(t) = val.thread {
             if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
                 th.handle = Some(name.clone());
@@ -508,12 +597,14 @@ impl<'a> Walker<'a> {
                 };
                 if !self.unit.is_closure {
                     self.escape_if_child(&s, EscapeKind::Return, self.span(r));
+                    self.note_flush(&s);
                 }
                 (State { live: false, ..s }, Val::default())
             }
             Expr::Try(t) => {
                 let (s, mut v) = self.eval(&t.expr, state);
-                if !self.unit.is_closure {
+                // `fork()?` returns only where the fork failed, never in the child.
+                if !self.unit.is_closure && v.fork.is_none() {
                     self.escape_if_child(&s, EscapeKind::Try, self.span(&t.question_token));
                 }
                 if let Some((_, _, p)) = v.fork.as_mut() {
@@ -533,8 +624,18 @@ impl<'a> Walker<'a> {
             Expr::Index(i) => {
                 let (s, _) = self.eval(&i.expr, state);
                 let (s, _) = self.eval(&i.index, s);
-                self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
-                (s, Val::default())
+                // `fds[0]`: a literal index into a fixed array is checked at compile time.
+                if int_lit(&i.index).is_none() {
+                    self.escape_if_child(&s, EscapeKind::Panic, self.span(i));
+                }
+                let fds = self.fd_value(expr);
+                (
+                    s,
+                    Val {
+                        fds,
+                        ..Val::default()
+                    },
+                )
             }
             Expr::Binary(b) => {
                 let (s, _) = self.eval(&b.left, state);
@@ -557,6 +658,7 @@ impl<'a> Walker<'a> {
                     s,
                     Val {
                         static_root: v.static_root,
+                        fds: v.fds,
                         ..Val::default()
                     },
                 )
@@ -579,7 +681,9 @@ impl<'a> Walker<'a> {
             }
             Expr::Let(l) => self.eval(&l.expr, state),
             Expr::Path(p) => {
-                let v = self.path_value(&p.path);
+                let mut v = self.path_value(&p.path);
+                v.fds = self.fd_value(expr);
+                v.fd_elems = self.fd_elems_of(expr);
                 if let Some(name) = &v.static_root {
                     self.global_read(&state, name, self.span(p));
                 }
@@ -598,8 +702,13 @@ impl<'a> Walker<'a> {
     ) -> (State, Val) {
         let (s, vals) = self.eval_all(elems, state);
         let mut out = Val { ty, ..Val::default() };
+        let mut elems = Vec::new();
         for v in vals {
             out.guards.extend(v.guards);
+            elems.push(v.fds);
+        }
+        if elems.iter().any(|e| !e.is_empty()) {
+            out.fd_elems = Some(elems);
         }
         (s, out)
     }
@@ -674,6 +783,10 @@ impl<'a> Walker<'a> {
     }
 
     fn global_write(&mut self, state: &State, name: &str, span: Span) {
+        let in_role = self.unit.in_role_branch > 0;
+        self.unit
+            .static_writes
+            .push((name.to_string(), span.clone(), in_role));
         if let Some(ctx) = state.in_child_branch() {
             self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
                 name: name.to_string(),
@@ -683,6 +796,7 @@ impl<'a> Walker<'a> {
     }
 
     fn global_read(&mut self, state: &State, name: &str, span: Span) {
+        self.unit.static_reads.push((name.to_string(), span.clone()));
         if let Some(ctx) = state.in_parent() {
             if ctx.procs & CHILD == 0 {
                 self.facts.forks[ctx.idx]
@@ -721,7 +835,12 @@ impl<'a> Walker<'a> {
         let keys = self.local_keys(&segs);
         let display = segs.join("::");
         if !keys.is_empty() {
-            return (Target::Local { keys }, None, display);
+            // A wrapper that forks and returns the result: a fork here.
+            let role = keys
+                .iter()
+                .find_map(|k| self.table.fork_wrappers.get(k))
+                .map(|shape| Role::Fork(*shape));
+            return (Target::Local { keys }, role, display);
         }
         (
             Target::Unknown,
@@ -759,6 +878,23 @@ impl<'a> Walker<'a> {
     }
 
     fn record_call(&mut self, state: &State, site: CallSite) {
+        if let Target::Local { keys } = &site.target {
+            let guards: Vec<GuardFact> = state
+                .guards
+                .iter()
+                .filter(|g| !g.fact.stdio)
+                .map(|g| g.fact.clone())
+                .collect();
+            let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+            if state.live && (!guards.is_empty() || !threads.is_empty()) {
+                self.unit.call_contexts.push(CallContext {
+                    keys: keys.clone(),
+                    span: site.span.clone(),
+                    guards,
+                    threads,
+                });
+            }
+        }
         if let Some(ctx) = state.in_child_branch() {
             if !ctx.execed {
                 self.facts.forks[ctx.idx]
@@ -803,22 +939,7 @@ impl<'a> Walker<'a> {
         let callee_span = self.span(&c.func);
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
-        let mut state = state;
-        let mut arg_vals = Vec::new();
-        for a in &c.args {
-            if let Expr::Closure(cl) = a {
-                if runs_elsewhere {
-                    self.walk_closure_unit(cl);
-                } else {
-                    state = self.walk_closure_inline(cl, state);
-                }
-                arg_vals.push(Val::default());
-            } else {
-                let (s, v) = self.eval(a, state);
-                state = s;
-                arg_vals.push(v);
-            }
-        }
+        let (mut state, arg_vals, spawned_locks) = self.eval_args(&c.args, runs_elsewhere, state);
         // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
         // it here; a buffered writer flushes when dropped.
         for a in &c.args {
@@ -827,6 +948,12 @@ impl<'a> Walker<'a> {
                 state
                     .guards
                     .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+                let wraps = candidates
+                    .iter()
+                    .any(|c| self.knowledge.fd_wrappers.contains_key(c));
+                if matches!(target, Target::Local { .. } | Target::Unknown) && !wraps {
+                    self.fd_moved(a, &mut state);
+                }
             }
         }
         let text = display_path(&segs);
@@ -841,6 +968,23 @@ impl<'a> Walker<'a> {
             },
         );
         let mut val = Val::default();
+        // Command::new(current_exe()): the program starts a copy of itself.
+        if canonical == "std::process::Command::new" {
+            if let Some(arg) = c.args.first() {
+                let mut text = arg.to_token_stream().to_string();
+                if let Some(name) = path_ident(arg).or_else(|| match arg {
+                    Expr::Reference(r) => path_ident(&r.expr),
+                    _ => None,
+                }) {
+                    if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                        text = t.clone();
+                    }
+                }
+                if names_own_binary(&text) {
+                    self.facts.reexecs.push(span.clone());
+                }
+            }
+        }
         if canonical == "std::io::stdout" {
             val.ty = Some("std::io::Stdout".into());
         }
@@ -849,6 +993,22 @@ impl<'a> Walker<'a> {
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
         {
             self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+        }
+        self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
+        if let Target::Local { keys } = &target {
+            let args: Vec<(usize, &Val)> = arg_vals.iter().enumerate().collect();
+            self.fd_args(keys, &args, span.clone(), &state);
+            if val.fds.is_empty() {
+                val.fds = vec![self.fd_returned(keys, span.clone(), &mut state)];
+            }
+            // `Spool::open(..)`: an associated function of a type of the crate
+            // is taken to return that type, for resolving its methods.
+            if segs.len() >= 2
+                && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
+                && val.ty.is_none()
+            {
+                val.ty = Some(segs[segs.len() - 2].clone());
+            }
         }
         if matches!(
             role,
@@ -883,6 +1043,7 @@ impl<'a> Walker<'a> {
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, shape, procs));
             }
@@ -894,6 +1055,7 @@ impl<'a> Walker<'a> {
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, ForkResultShape::Raw, ALL));
             }
@@ -918,7 +1080,7 @@ impl<'a> Walker<'a> {
                 let what = if role == Some(Role::Runtime) {
                     format!("`{}` starts worker threads here", display_path(&segs))
                 } else {
-                    "thread spawned here".to_string()
+                    thread_what(&spawned_locks)
                 };
                 val.thread = Some(self.add_thread(&mut state, callee_span, what));
             }
@@ -971,6 +1133,35 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A call's arguments, in order. Closures given to thread and pool
+    /// spawns run elsewhere (their own unit; the locks they take are
+    /// returned); other closures are assumed to run here, now.
+    fn eval_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        runs_elsewhere: bool,
+        mut state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let mut vals = Vec::new();
+        let mut spawned_locks = Vec::new();
+        for a in args {
+            if let Expr::Closure(cl) = a {
+                if runs_elsewhere {
+                    self.walk_closure_unit(cl);
+                    spawned_locks = std::mem::take(&mut self.closure_locks);
+                } else {
+                    state = self.walk_closure_inline(cl, state);
+                }
+                vals.push(Val::default());
+            } else {
+                let (s, v) = self.eval(a, state);
+                state = s;
+                vals.push(v);
+            }
+        }
+        (state, vals, spawned_locks)
+    }
+
     fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
         let id = self.id();
         let fact = ThreadFact { span, what };
@@ -1005,6 +1196,11 @@ impl<'a> Walker<'a> {
                     f.unflushed.push(p.clone());
                 }
             }
+            for fd in &state.fds {
+                if !f.fds_open.contains(fd) {
+                    f.fds_open.push(*fd);
+                }
+            }
             return idx;
         }
         self.facts.forks.push(ForkFact {
@@ -1014,12 +1210,18 @@ impl<'a> Walker<'a> {
             vfork,
             survivor,
             function: self.function.clone(),
+            function_keys: self.function_keys.clone(),
             guards,
             threads,
             child: Vec::new(),
             parent_reads: Vec::new(),
             result_var: None,
             unflushed: state.pending.clone(),
+            child_flushes: false,
+            parent_flushes: false,
+            fds_open: state.fds.clone(),
+            fd_uses: Vec::new(),
+            fd_calls: Vec::new(),
         });
         let idx = self.facts.forks.len() - 1;
         self.fork_by_span.insert(key, idx);
@@ -1028,7 +1230,7 @@ impl<'a> Walker<'a> {
 
     fn eval_method(&mut self, m: &syn::ExprMethodCall, state: State) -> (State, Val) {
         let method = m.method.to_string();
-        let (mut state, recv) = self.eval(&m.receiver, state);
+        let (state, recv) = self.eval(&m.receiver, state);
         let span = self.span(m);
         let recv_text = m.receiver.to_token_stream().to_string().replace(' ', "");
         // Type of the receiver where the code states it.
@@ -1052,37 +1254,29 @@ impl<'a> Walker<'a> {
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
-        let mut arg_vals = Vec::new();
-        for a in &m.args {
-            if let Expr::Closure(cl) = a {
-                if runs_elsewhere {
-                    self.walk_closure_unit(cl);
-                } else {
-                    state = self.walk_closure_inline(cl, state);
-                }
-                arg_vals.push(Val::default());
-            } else {
-                let (s, v) = self.eval(a, state);
-                state = s;
-                arg_vals.push(v);
-            }
-        }
+        let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
         let mut val = Val {
             static_root: recv.static_root.clone(),
             ty: recv.ty.clone().filter(|_| returns_self(&method)),
             ..Val::default()
         };
-        // Statics: writes in the child, reads in the parent.
+        // Statics: a writing method is a write (the path itself was already
+        // recorded as a read where it was evaluated).
         if let Some(name) = &recv.static_root {
             if is_write_method(&method) || (method == "with" && closure_writes(&m.args)) {
                 self.global_write(&state, name, span.clone());
-            } else {
-                self.global_read(&state, name, span.clone());
             }
         }
         let is_lock = match method.as_str() {
             "lock" | "try_lock" => true,
-            "read" | "write" | "try_read" | "try_write" => self.is_rwlock(&m.receiver, &recv),
+            "read" | "write" | "try_read" | "try_write" => {
+                self.is_rwlock(&m.receiver, &recv)
+                    // A lock type the user declared (config `lock_types`).
+                    || typed_key
+                        .as_ref()
+                        .and_then(|k| self.knowledge.function(k))
+                        .is_some_and(|f| f.class == Some(Class::Locks))
+            }
             _ => false,
         };
         let text = format!(".{method}()");
@@ -1113,6 +1307,14 @@ impl<'a> Walker<'a> {
             if stdio {
                 val.ty = Some("std::io::StdoutLock".into());
             }
+            let name = if stdio {
+                "stdout".to_string()
+            } else {
+                recv_text.clone()
+            };
+            if !self.unit.locks_taken.contains(&name) {
+                self.unit.locks_taken.push(name);
+            }
             state.guards.push(LiveGuard {
                 id,
                 fact: GuardFact {
@@ -1127,6 +1329,7 @@ impl<'a> Walker<'a> {
             val.guards.push(id);
             return (state, val);
         }
+        self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
         if let Some((sink, buffering)) = self.sink_of(&m.receiver, &recv) {
             match method.as_str() {
                 "flush" => self.flushed(&mut state, &sink),
@@ -1149,9 +1352,20 @@ impl<'a> Walker<'a> {
                 val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
                 val.thread = recv.thread;
                 val.ty = recv.ty;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
+                return (state, val);
+            }
+            "context" | "with_context" | "map_err" | "wrap_err" | "wrap_err_with" => {
+                // anyhow/eyre on a fork's result: still the fork's result.
+                val.fork = recv.fork;
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 return (state, val);
             }
             "ok" | "as_mut" | "as_ref" | "into_inner" => {
+                val.fds = recv.fds;
+                val.fd_elems = recv.fd_elems;
                 val.guards = recv.guards;
                 val.fork = recv.fork;
                 return (state, val);
@@ -1160,6 +1374,12 @@ impl<'a> Walker<'a> {
                 // Joining a handle ends its thread's evidence; joining the
                 // loop variable over a collection of handles ends them all.
                 let handle = path_ident(&m.receiver);
+                if let Some(h) = &handle {
+                    // `let h = start_metrics(); h.join()`: the helper's thread is joined.
+                    if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
+                        self.unit.joined_calls.push((call.clone(), span.clone()));
+                    }
+                }
                 if let Some(h) = handle {
                     let coll = self
                         .unit
@@ -1199,6 +1419,11 @@ impl<'a> Walker<'a> {
         } else {
             self.method_by_name(&method)
         };
+        if let Target::Local { keys } = &target {
+            let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
+            args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
+            self.fd_args(keys, &args, span.clone(), &state);
+        }
         self.record_call(
             &state,
             CallSite {
@@ -1210,8 +1435,7 @@ impl<'a> Walker<'a> {
             },
         );
         if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
-            val.thread =
-                Some(self.add_thread(&mut state, self.span(&m.method), "thread spawned here".into()));
+            val.thread = Some(self.add_thread(&mut state, self.span(&m.method), thread_what(&spawned_locks)));
         }
         (state, val)
     }
@@ -1336,6 +1560,7 @@ impl<'a> Walker<'a> {
         let _ = self.eval(&c.body, State::new());
         let unit = std::mem::replace(&mut self.unit, saved);
         self.unit.spawns.extend(unit.spawns);
+        self.closure_locks = unit.locks_taken;
         unit.calls
     }
 
@@ -1372,6 +1597,14 @@ impl<'a> Walker<'a> {
         let args: Vec<Expr> = mac
             .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
             .map(|p| p.into_iter().collect())
+            .or_else(|_| {
+                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
+                mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let e: Expr = input.parse()?;
+                    let _: proc_macro2::TokenStream = input.parse()?;
+                    Ok(vec![e])
+                })
+            })
             .unwrap_or_default();
         let mut vals = Vec::new();
         for a in &args {
@@ -1426,6 +1659,12 @@ impl<'a> Walker<'a> {
         let Some(class) = class else {
             return (state, Val::default());
         };
+        if class == Class::Prints {
+            let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
+            if !self.unit.locks_taken.contains(&stream) {
+                self.unit.locks_taken.push(stream);
+            }
+        }
         self.record_call(
             &state,
             CallSite {
@@ -1446,7 +1685,23 @@ impl<'a> Walker<'a> {
                 self.escape_if_child(&state, EscapeKind::Panic, span);
                 state.live = false;
             }
-            "assert" | "assert_eq" | "assert_ne" => self.escape_if_child(&state, EscapeKind::Panic, span),
+            "assert" | "assert_eq" | "assert_ne" => {
+                // `assert!(pid >= 0)` holds in the child: no panic there, and
+                // the failed fork does not get past it.
+                let split = match (name.as_str(), args.first()) {
+                    ("assert", Some(cond)) => self.split(cond, state.clone()).1,
+                    _ => None,
+                };
+                match split {
+                    Some((idx, holds, _)) => {
+                        if holds & CHILD == 0 {
+                            self.escape_if_child(&state, EscapeKind::Panic, span);
+                        }
+                        state = self.narrow(state, idx, holds);
+                    }
+                    None => self.escape_if_child(&state, EscapeKind::Panic, span),
+                }
+            }
             _ => {}
         }
         (state, Val::default())
@@ -1487,6 +1742,7 @@ impl<'a> Walker<'a> {
         if buffering == Buffering::Line && has_newline {
             // A line-buffered writer flushes everything up to its last newline.
             state.pending.retain(|p| p.sink != sink);
+            self.note_flush(state);
         }
         if buffering == Buffering::Full || !newline_at_end {
             state.pending.push(PendingOutput { span, sink });
@@ -1495,11 +1751,36 @@ impl<'a> Walker<'a> {
 
     fn flushed(&mut self, state: &mut State, sink: &str) {
         state.pending.retain(|p| p.sink != sink);
+        self.note_flush(state);
+    }
+
+    /// The processes at this point flush their copy of userspace buffers
+    /// (a line written, a flush, a normal exit).
+    fn note_flush(&mut self, state: &State) {
+        let Some(ctx) = state.fork.filter(|_| state.live) else {
+            return;
+        };
+        for (idx, procs, execed) in [(ctx.idx, ctx.procs, ctx.execed)]
+            .into_iter()
+            .chain(ctx.outer.map(|(i, p)| (i, p, false)))
+        {
+            let fork = &mut self.facts.forks[idx];
+            if procs & CHILD != 0 && !execed {
+                fork.child_flushes = true;
+            }
+            if procs & PARENT != 0 {
+                fork.parent_flushes = true;
+            }
+        }
     }
 
     // ----- control flow -----
 
     fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
+        // Leaving by return or exit() flushes stdio at the process's exit.
+        if kind != EscapeKind::Panic {
+            self.note_flush(state);
+        }
         if let Some(ctx) = state.in_child() {
             if !ctx.escaped && !self.facts.forks[ctx.idx].survivor {
                 self.facts.forks[ctx.idx]
@@ -1644,6 +1925,19 @@ impl<'a> Walker<'a> {
         state
     }
 
+    /// `if std::env::args().nth(1).as_deref() == Some("--worker")`, `if
+    /// env::var_os("CHILD").is_some()`, or a test of a variable bound to
+    /// `env::args()...`: the program decides its role from how it was started.
+    fn is_role_switch(&self, cond: &Expr) -> bool {
+        let t = cond.to_token_stream().to_string().replace(' ', "");
+        reads_args_or_env(&t)
+            || self.unit.var_texts.iter().any(|(name, init)| {
+                reads_args_or_env(&init.replace(' ', ""))
+                    && t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|w| w == name)
+            })
+    }
+
     fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
         let saved_temps = std::mem::take(&mut self.unit.temps);
         let (state, split) = self.split(&i.cond, state);
@@ -1651,11 +1945,27 @@ impl<'a> Walker<'a> {
             Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
             None => (state.clone(), state),
         };
+        // A role switch on the command line or environment: the branch is
+        // what a re-exec'd copy of the program runs.
+        let role_switch = self.is_role_switch(&i.cond);
+        let calls_before = self.unit.calls.len();
+        self.unit.in_role_branch += usize::from(role_switch);
         let (then_out, tv) = if then_in.live {
             self.walk_block(&i.then_branch, then_in)
         } else {
             (then_in, Val::default())
         };
+        self.unit.in_role_branch -= usize::from(role_switch);
+        if role_switch {
+            let keys: Vec<Vec<String>> = self.unit.calls[calls_before..]
+                .iter()
+                .filter_map(|c| match &c.target {
+                    Target::Local { keys } => Some(keys.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.unit.role_calls.extend(keys);
+        }
         let (else_out, ev) = match &i.else_branch {
             Some((_, e)) if else_in.live => self.eval(e, else_in),
             _ => (else_in, Val::default()),
@@ -1678,6 +1988,7 @@ impl<'a> Walker<'a> {
         let saved_temps = std::mem::take(&mut self.unit.temps);
         let (state, scrut) = self.eval(&m.expr, state);
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
+        let mut value = Val::default();
         let mut branches = Vec::new();
         for arm in &m.arms {
             let mut arm_state = state.clone();
@@ -1695,11 +2006,25 @@ impl<'a> Walker<'a> {
                 let (s, _) = self.eval(&g.guard, arm_state);
                 arm_state = s;
             }
-            let (end, _) = if arm_state.live {
+            // `Ok(ends) => ends`: the arm's bindings hold the scrutinee's descriptors.
+            self.fd_bind(&arm.pat, &scrut, &m.expr);
+            // `Ok(r) => r`: the binding holds the fork's result.
+            if let (Some((idx, shape, _)), (Some(name), _)) = (scrut.fork, pat_binding(&arm.pat)) {
+                let mask = arm_state.fork.filter(|f| f.idx == idx).map_or(ALL, |f| f.procs);
+                self.unit.fork_vars.push((name, idx, shape, mask));
+            }
+            let (end, v) = if arm_state.live {
                 self.eval(&arm.body, arm_state)
             } else {
                 (arm_state, Val::default())
             };
+            if end.live {
+                value.fork = value.fork.or(v.fork);
+                value.fds.extend(v.fds);
+                if value.fd_elems.is_none() {
+                    value.fd_elems = v.fd_elems;
+                }
+            }
             let arm_end = match &*arm.body {
                 Expr::Block(b) => self.close_span(&b.block),
                 other => self.span(other),
@@ -1711,7 +2036,7 @@ impl<'a> Walker<'a> {
         let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
         out.guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
-        (out, Val::default())
+        (out, value)
     }
 
     /// Joins the ends of a fork split's branches, noting a child branch
@@ -1764,6 +2089,35 @@ impl<'a> Walker<'a> {
 
 // ----- helpers -----
 
+fn uses_super_glob(items: &[syn::Item]) -> bool {
+    items.iter().any(|i| match i {
+        syn::Item::Use(u) => {
+            matches!(&u.tree, syn::UseTree::Path(p) if p.ident == "super" && matches!(&*p.tree, syn::UseTree::Glob(_)))
+        }
+        _ => false,
+    })
+}
+
+/// The text reads the command line or the environment.
+fn reads_args_or_env(t: &str) -> bool {
+    t.contains("args()") || t.contains("args_os()") || t.contains("var(") || t.contains("var_os(")
+}
+
+/// `current_exe()` or `/proc/self/exe`: the program's own binary.
+fn names_own_binary(text: &str) -> bool {
+    text.contains("current_exe") || text.contains("/proc/self/exe")
+}
+
+/// "thread spawned here", naming the locks its closure takes.
+fn thread_what(locks: &[String]) -> String {
+    if locks.is_empty() {
+        "thread spawned here".to_string()
+    } else {
+        let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
+        format!("thread spawned here; it locks {}", names.join(", "))
+    }
+}
+
 /// Why a function body runs with other threads around.
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
@@ -1786,6 +2140,8 @@ fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<Stri
 /// The name a `let` pattern binds, and its declared type's name.
 fn pat_binding(pat: &Pat) -> (Option<String>, Option<String>) {
     match pat {
+        // `let Some(x) = ..`, `let Ok(x) = .. else { .. }`
+        Pat::TupleStruct(t) if t.elems.len() == 1 => pat_binding(&t.elems[0]),
         Pat::Ident(i) => (Some(i.ident.to_string()), None),
         Pat::Type(t) => (pat_binding(&t.pat).0, type_name(&t.ty)),
         Pat::Wild(_) => (Some("_".into()), None),

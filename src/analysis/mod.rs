@@ -5,40 +5,203 @@ pub mod facts;
 pub mod flow;
 pub mod summary;
 
+pub mod context;
+pub mod demand;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
 use crate::diagnostic::{Finding, Label};
 use crate::index::CrateTable;
+use crate::knowledge::Knowledge;
+use crate::scan::FileScan;
 use crate::source::{FileId, SourceDb};
 use crate::Options;
 
-/// Parses and analyses the files of one crate, returning every finding.
-pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut asts = Vec::new();
-    for &id in files {
-        match parse(db, id) {
-            Ok(ast) => asts.push((id, ast)),
-            Err(f) => findings.push(*f),
+/// Stack for the threads that parse and walk: syn and the walk recurse on
+/// nesting, and generated code nests deep.
+const WORKER_STACK: usize = 256 << 20;
+
+/// What analysing a crate produced.
+#[derive(Debug, Default)]
+pub struct CrateResult {
+    pub findings: Vec<Finding>,
+    /// Files parsed (the demand-driven mode parses only what can matter).
+    pub parsed: usize,
+}
+
+/// Scans every file of one crate, parses and analyses the ones that can
+/// matter (all of them with `--full`), and runs the rules.
+pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateResult {
+    // The built-in tables, plus what the user's config adds.
+    let owned;
+    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
+        Knowledge::builtin()
+    } else {
+        owned = opts.extra_knowledge.knowledge();
+        &owned
+    };
+    let fd_creators: Vec<&str> = knowledge
+        .fd_creation
+        .keys()
+        .filter_map(|p| p.rsplit("::").next())
+        .collect();
+    let scans: Vec<FileScan> = files
+        .iter()
+        .map(|&id| crate::scan::scan(&db.get(id).text, &fd_creators))
+        .collect();
+    let mut table = CrateTable::from_scans(&scans);
+    let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
+    let mut result = CrateResult::default();
+    let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
+    let mut todo: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            opts.full || db.get(files[i]).explicit || demand::matters_alone(&scans[i], starts_processes)
+        })
+        .collect();
+    while !todo.is_empty() {
+        let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
+        for (i, r) in todo
+            .iter()
+            .zip(walk_files(db, &batch, &table, knowledge, opts.jobs))
+        {
+            result.parsed += 1;
+            match r {
+                Ok(f) => facts[*i] = Some(f),
+                Err(f) => {
+                    result.findings.push(*f);
+                    facts[*i] = Some(facts::FileFacts::default());
+                }
+            }
+        }
+        // Pull in the definitions the facts so far call into, to a fixed point.
+        let needed = demand::needed_names(facts.iter().flatten());
+        let chain: Vec<String> = demand::fork_callers(facts.iter().flatten())
+            .iter()
+            .map(|k| demand::called_name(k).to_string())
+            .collect();
+        todo = (0..files.len())
+            .filter(|&i| {
+                facts[i].is_none()
+                    && (scans[i]
+                        .fns
+                        .iter()
+                        .any(|f| needed.contains(&f.key) || needed.contains(&f.name))
+                        || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
+            })
+            .collect();
+        if todo.is_empty() {
+            // Fork wrappers found: their callers are fork sites. Walk the
+            // files that call them again, now knowing (rare: a file is
+            // parsed twice only here).
+            let wrappers = demand::fork_wrappers(facts.iter().flatten());
+            if wrappers.len() > table.fork_wrappers.len() {
+                table.fork_wrappers = wrappers;
+                todo = (0..files.len())
+                    .filter(|&i| {
+                        facts[i]
+                            .as_ref()
+                            .is_some_and(|f| demand::calls_any(f, &table.fork_wrappers))
+                    })
+                    .collect();
+                for &i in &todo {
+                    facts[i] = None;
+                }
+            }
         }
     }
-    let table = CrateTable::build(&asts.iter().map(|(_, a)| a).collect::<Vec<_>>());
-    let mut all = Vec::new();
-    for (id, ast) in &asts {
-        let mut walker = flow::Walker::new(*id, stripped_prefix(&db.get(*id).text), &table);
-        walker.walk_file(ast);
-        all.push(walker.facts);
+    let all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
+    if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {
+        eprintln!("{all:#?}");
     }
-    drop(asts);
-    // Spans are plain byte ranges from here on: free proc-macro2's span table.
-    proc_macro2::extra::invalidate_current_thread_spans();
     let summaries = summary::compute(&all);
+    let entry = context::compute(&all, &summaries);
     let ctx = crate::rules::RuleCtx {
         db,
         files: &all,
         summaries: &summaries,
+        entry: &entry,
         opts,
+        starts_processes,
     };
-    findings.extend(crate::rules::check_all(&ctx));
-    findings
+    result.findings.extend(crate::rules::check_all(&ctx));
+    result
+}
+
+/// A file's facts, or why it could not be analysed.
+type Walked = Result<facts::FileFacts, Box<Finding>>;
+
+/// Parses and walks files on worker threads (a parsed `syn::File` is
+/// `!Send`: each worker parses and walks whole files and sends back facts).
+/// Results come back in the order of `files`.
+fn walk_files(
+    db: &SourceDb,
+    files: &[FileId],
+    table: &CrateTable,
+    knowledge: &Knowledge,
+    jobs: Option<usize>,
+) -> Vec<Walked> {
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Walked>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let worker = || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&id) = files.get(i) else { break };
+                // A bug of ours on one file must not lose the others: the
+                // file gets a diagnostic and the run goes on.
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
+                    .unwrap_or_else(|_| {
+                        proc_macro2::extra::invalidate_current_thread_spans();
+                        Err(Box::new(Finding::new(
+                            "parse_error",
+                            "internal error while analysing this file (a forklint bug; please report it); it was not checked",
+                            Label::new(id, 0..0, ""),
+                        )))
+                    });
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+            };
+            std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, worker)
+                .expect("spawn an analysis worker");
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .zip(files)
+        .map(|(r, &id)| {
+            r.unwrap_or_else(|| {
+                Err(Box::new(Finding::new(
+                    "parse_error",
+                    "internal error while analysing this file; it was not checked",
+                    Label::new(id, 0..0, ""),
+                )))
+            })
+        })
+        .collect()
+}
+
+fn walk_file(
+    db: &SourceDb,
+    id: FileId,
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> Result<facts::FileFacts, Box<Finding>> {
+    let text = &db.get(id).text;
+    let result = parse(db, id).map(|ast| {
+        let mut walker = flow::Walker::new(id, stripped_prefix(text), table, knowledge);
+        walker.walk_file(&ast);
+        walker.facts
+    });
+    // Spans are plain byte ranges from here on: free proc-macro2's span table.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
 }
 
 /// Bytes that `syn::parse_file` strips before parsing (a BOM and a shebang

@@ -1,6 +1,7 @@
 //! Every output format lives here, and only here.
 
 pub mod check;
+pub mod confirm;
 pub mod github;
 pub mod human;
 pub mod json;

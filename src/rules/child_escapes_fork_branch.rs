@@ -7,7 +7,7 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
         // A daemonizing fork's child is the process that carries on; after
         // vfork every escape is vfork_misuse's.
         if fork.survivor || fork.vfork {

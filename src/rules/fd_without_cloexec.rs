@@ -6,11 +6,7 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     // Only code that starts processes leaks descriptors into them.
-    let starts_processes = ctx
-        .files
-        .iter()
-        .any(|f| f.starts_processes || !f.forks.is_empty() || !f.pre_execs.is_empty());
-    if !starts_processes {
+    if !ctx.starts_processes {
         return Vec::new();
     }
     ctx.files

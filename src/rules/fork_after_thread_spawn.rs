@@ -6,8 +6,9 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
-        if fork.threads.is_empty() {
+    for fork in ctx.checked_forks() {
+        let threads = ctx.fork_context(fork).threads;
+        if threads.is_empty() {
             continue;
         }
         for (call, effect) in ctx.child_calls(fork) {
@@ -27,8 +28,8 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 ),
             )
             .in_function(fork.function.clone());
-            for t in &fork.threads {
-                f = f.with_label(Label::new(fork.file, t.span.clone(), t.what.clone()));
+            for (file, t) in &threads {
+                f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));
             }
             f = f
                 .with_label(Label::new(fork.file, fork.span.clone(), "forked here"))

@@ -7,10 +7,11 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
         // std's stdout lock is reentrant and owned by this thread's id,
         // which the child inherits: holding it across fork is harmless.
-        let guards: Vec<_> = fork.guards.iter().filter(|g| !g.stdio).collect();
+        let held = ctx.fork_context(fork).guards;
+        let guards: Vec<_> = held.iter().filter(|(_, g)| !g.stdio).collect();
         if guards.is_empty() {
             continue;
         }
@@ -35,16 +36,16 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         let Some((span, what)) = first_unsafe.or(escape) else {
             continue;
         };
-        let names: Vec<String> = guards.iter().map(|g| format!("`{}`", g.lock)).collect();
+        let names: Vec<String> = guards.iter().map(|(_, g)| format!("`{}`", g.lock)).collect();
         let mut f = Finding::new(
             "lock_held_across_fork",
             format!("fork() while this thread holds the lock of {}", names.join(", ")),
             Label::new(fork.file, fork.span.clone(), "forked here with the lock held"),
         )
         .in_function(fork.function.clone());
-        for g in &guards {
+        for (file, g) in &guards {
             f = f.with_label(Label::new(
-                fork.file,
+                *file,
                 g.span.clone(),
                 format!("`{}` locked here", g.lock),
             ));

@@ -7,12 +7,16 @@ mod fd_without_cloexec;
 mod fork_after_thread_spawn;
 mod global_state_in_child;
 mod lock_held_across_fork;
+mod pipe_end_left_open;
+mod shared_file_offset;
 mod unflushed_output_at_fork;
 mod unsafe_call_in_child;
 mod unsafe_call_in_pre_exec;
 mod vfork_misuse;
 
-use crate::analysis::facts::{CallSite, ChildEvent, FileFacts, ForkFact, Target};
+use crate::analysis::facts::{
+    CallSite, ChildEvent, FdId, FdKind, FdOp, FdUse, FileFacts, FnFact, ForkFact, Target,
+};
 use crate::analysis::summary::{Effect, Summaries};
 use crate::diagnostic::{Finding, Level};
 use crate::knowledge::Class;
@@ -86,6 +90,16 @@ pub static RULES: &[RuleMeta] = &[
         "a raw fd is created without close-on-exec in a program that starts processes"
     ),
     rule!(
+        "shared_file_offset",
+        Warn,
+        "parent and child both read, write or seek a file opened before fork(): they share one offset"
+    ),
+    rule!(
+        "pipe_end_left_open",
+        Deny,
+        "after fork() a process reads a pipe to EOF while it still holds the pipe's write end"
+    ),
+    rule!(
         "unused_suppression",
         Warn,
         "a forklint suppression that suppresses nothing, names an unknown rule or cannot be read"
@@ -111,7 +125,11 @@ pub struct RuleCtx<'a> {
     pub db: &'a SourceDb,
     pub files: &'a [FileFacts],
     pub summaries: &'a Summaries,
+    /// Locks held and threads started by callers (see `analysis::context`).
+    pub entry: &'a crate::analysis::context::EntryContexts,
     pub opts: &'a Options,
+    /// The crate forks or spawns processes (from the token scan of every file).
+    pub starts_processes: bool,
 }
 
 impl RuleCtx<'_> {
@@ -157,6 +175,91 @@ impl RuleCtx<'_> {
         }
     }
 
+    fn functions_with<'k>(&'k self, keys: &'k [String]) -> impl Iterator<Item = &'k FnFact> + 'k {
+        self.files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(move |f| f.keys.iter().any(|k| keys.contains(k)))
+    }
+
+    /// What the functions with these keys do to descriptors passed as
+    /// parameter `param`, following them into the functions they pass them to.
+    pub fn param_ops(&self, keys: &[String], param: usize) -> Vec<FdOp> {
+        let mut ops = Vec::new();
+        let mut todo = vec![(keys.to_vec(), param)];
+        let mut seen = Vec::new();
+        while let Some((keys, param)) = todo.pop() {
+            if seen.contains(&(keys.clone(), param)) {
+                continue;
+            }
+            seen.push((keys.clone(), param));
+            for f in self.functions_with(&keys) {
+                for (p, op) in &f.fd_params {
+                    if *p == param && !ops.contains(op) {
+                        ops.push(*op);
+                    }
+                }
+                for (p, callee, arg) in &f.fd_param_calls {
+                    if *p == param {
+                        todo.push((callee.clone(), *arg));
+                    }
+                }
+            }
+        }
+        ops
+    }
+
+    /// A descriptor's kind, with values returned by the crate's own
+    /// functions resolved (a constructor that opens a file returns a file).
+    pub fn fd_kind(&self, facts: &FileFacts, fd: FdId) -> Option<FdKind> {
+        match facts.fds.get(fd)?.kind {
+            FdKind::Returned => {
+                let (_, keys) = facts.returned_by.iter().find(|(f, _)| *f == fd)?;
+                let append = self.functions_with(keys).find_map(|f| f.returns_file)?;
+                Some(FdKind::File { append })
+            }
+            k => Some(k),
+        }
+    }
+
+    /// Uses of descriptors after a fork: direct ones, and those made by the
+    /// crate's functions they are passed to (reported at the call).
+    pub fn fork_fd_uses(&self, fork: &ForkFact) -> Vec<FdUse> {
+        let mut uses = fork.fd_uses.clone();
+        for c in &fork.fd_calls {
+            for op in self.param_ops(&c.keys, c.param) {
+                uses.push(FdUse {
+                    fd: c.fd,
+                    child: c.child,
+                    span: c.span.clone(),
+                    op,
+                    write_end_open: c.write_end_open,
+                });
+            }
+        }
+        uses.sort_by_key(|u| u.span.start);
+        uses
+    }
+
+    /// A fork inside a fork wrapper (a function that returns the fork's
+    /// result): its child region is the caller's, checked at the call.
+    pub fn in_fork_wrapper(&self, fork: &ForkFact) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.returns_fork.is_some())
+    }
+
+    /// Forks whose child region is in their own function.
+    pub fn checked_forks(&self) -> impl Iterator<Item = &ForkFact> {
+        self.forks().filter(|f| !self.in_fork_wrapper(f))
+    }
+
+    /// Guards and threads live at a fork, including its callers' (with their files).
+    pub fn fork_context(&self, fork: &ForkFact) -> crate::analysis::context::Context {
+        crate::analysis::context::at_fork(fork, self.files, self.summaries, self.entry)
+    }
+
     /// Calls in a fork's child before exec, with their effects.
     pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
         fork.child
@@ -200,5 +303,7 @@ pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
     out.extend(unflushed_output_at_fork::check(ctx));
     out.extend(vfork_misuse::check(ctx));
     out.extend(fd_without_cloexec::check(ctx));
+    out.extend(shared_file_offset::check(ctx));
+    out.extend(pipe_end_left_open::check(ctx));
     out
 }

@@ -6,7 +6,12 @@ use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
+    for fork in ctx.checked_forks() {
+        // Printed twice only if both processes flush their copy: a side
+        // that leaves with `_exit` (or execs) drops it.
+        if !(fork.child_flushes && fork.parent_flushes) {
+            continue;
+        }
         let Some(first) = fork.unflushed.first() else {
             continue;
         };

@@ -7,8 +7,9 @@ use crate::knowledge::Class;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks() {
-        let threads = !fork.threads.is_empty();
+    for fork in ctx.checked_forks() {
+        let running = ctx.fork_context(fork).threads;
+        let threads = !running.is_empty();
         if !threads && !ctx.opts.assume_threads {
             continue;
         }
@@ -38,8 +39,8 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             .in_function(fork.function.clone())
             .with_label(Label::new(fork.file, fork.span.clone(), "forked here"));
             if threads {
-                for t in &fork.threads {
-                    f = f.with_label(Label::new(fork.file, t.span.clone(), t.what.clone()));
+                for (file, t) in &running {
+                    f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));
                 }
             } else {
                 f = f.with_note("reported under --assume-threads: the caller may run other threads");

@@ -8,7 +8,7 @@ use crate::knowledge::{Class, Role};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for fork in ctx.forks().filter(|f| f.vfork) {
+    for fork in ctx.checked_forks().filter(|f| f.vfork) {
         let mut seen = Vec::new();
         for e in &fork.child {
             let (span, what) = match e {

@@ -1,0 +1,140 @@
+//! Demand-driven analysis: which files must be parsed. Only files that name
+//! a fork, vfork, daemon or `pre_exec` (or create raw fds in a crate that
+//! starts processes) can hold a hazard; the functions their child regions
+//! and `pre_exec` closures call are pulled in by name, to a fixed point.
+
+use std::collections::HashSet;
+
+use super::facts::{ChildEvent, FileFacts, Target};
+use crate::scan::FileScan;
+
+/// A file worth parsing before anything asks for it.
+pub fn matters_alone(scan: &FileScan, crate_starts_processes: bool) -> bool {
+    scan.forks || scan.reexecs || (scan.creates_fds && crate_starts_processes)
+}
+
+/// Function keys the rules will ask summaries for: callees of child
+/// regions and `pre_exec` closures, and transitively what those call.
+pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> HashSet<String> {
+    let mut needed = HashSet::new();
+    let add = |t: &Target, needed: &mut HashSet<String>| {
+        if let Target::Local { keys } = t {
+            needed.extend(keys.iter().cloned());
+        }
+    };
+    // Callers on the way to a fork: what they call before it (helpers that
+    // start threads) decides the fork's context.
+    let chain = fork_callers(files.clone());
+    for f in files.clone() {
+        for func in &f.functions {
+            if func.keys.iter().any(|k| chain.contains(k)) {
+                for c in &func.calls {
+                    add(&c.target, &mut needed);
+                }
+            }
+        }
+        for fork in &f.forks {
+            for e in &fork.child {
+                if let ChildEvent::Call(c) = e {
+                    add(&c.target, &mut needed);
+                }
+            }
+        }
+        // Descriptors handed to helpers, and files returned by constructors.
+        for fork in &f.forks {
+            for c in &fork.fd_calls {
+                needed.extend(c.keys.iter().cloned());
+            }
+        }
+        for (_, keys) in &f.returned_by {
+            needed.extend(keys.iter().cloned());
+        }
+        // A re-executed child's code path: what the role switch calls.
+        if !f.reexecs.is_empty() {
+            for func in &f.functions {
+                needed.extend(func.role_calls.iter().flatten().cloned());
+            }
+        }
+        for p in &f.pre_execs {
+            needed.extend(p.named.iter().cloned());
+            for c in &p.calls {
+                add(&c.target, &mut needed);
+            }
+        }
+    }
+    loop {
+        let before = needed.len();
+        for f in files.clone() {
+            for func in &f.functions {
+                if func.keys.iter().any(|k| needed.contains(k)) {
+                    for c in &func.calls {
+                        add(&c.target, &mut needed);
+                    }
+                    for (_, keys, _) in &func.fd_param_calls {
+                        needed.extend(keys.iter().cloned());
+                    }
+                }
+            }
+        }
+        if needed.len() == before {
+            return needed;
+        }
+    }
+}
+
+/// Functions on the way to a fork: the ones that fork, and (to a fixed
+/// point) the ones that call them. Their callers' context (locks held,
+/// threads started) reaches the fork, so the files calling them matter.
+pub fn fork_callers<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> HashSet<String> {
+    let mut set: HashSet<String> = files
+        .clone()
+        .flat_map(|f| f.forks.iter().flat_map(|fork| fork.function_keys.iter().cloned()))
+        .collect();
+    loop {
+        let before = set.len();
+        for f in files.clone() {
+            for func in &f.functions {
+                let calls_chain = func.calls.iter().any(|c| match &c.target {
+                    Target::Local { keys } => keys.iter().any(|k| set.contains(k)),
+                    _ => false,
+                });
+                if calls_chain {
+                    set.extend(func.keys.iter().cloned());
+                }
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+/// The name a key is called by in source (`Type::method` -> `method`).
+pub fn called_name(key: &str) -> &str {
+    key.rsplit("::").next().unwrap_or(key)
+}
+
+/// Functions that fork and return the fork's result (in both processes).
+pub fn fork_wrappers<'a>(
+    files: impl Iterator<Item = &'a FileFacts>,
+) -> std::collections::HashMap<String, crate::knowledge::ForkResultShape> {
+    files
+        .flat_map(|f| f.functions.iter())
+        .filter_map(|f| f.returns_fork.map(|shape| (f, shape)))
+        .flat_map(|(f, shape)| f.keys.iter().map(move |k| (k.clone(), shape)))
+        .collect()
+}
+
+/// Does any function of the file call one of these keys?
+pub fn calls_any(
+    file: &FileFacts,
+    keys: &std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
+) -> bool {
+    file.functions
+        .iter()
+        .flat_map(|f| f.calls.iter())
+        .any(|c| match &c.target {
+            Target::Local { keys: k } => k.iter().any(|k| keys.contains_key(k)),
+            _ => false,
+        })
+}

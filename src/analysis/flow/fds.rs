@@ -1,0 +1,416 @@
+//! File-descriptor facts: which values hold an open file description, and
+//! which process reads, writes, seeks or closes them after a fork. Shared
+//! by shared_file_offset and pipe_end_left_open.
+
+use quote::ToTokens;
+use syn::Expr;
+
+use super::{path_ident, State, Val, Walker, CHILD, PARENT};
+use crate::analysis::facts::{FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
+use crate::knowledge::FdSourceKind;
+
+/// Methods that move a file's offset, and how.
+fn method_op(method: &str, in_loop: bool) -> Option<FdOp> {
+    Some(match method {
+        "read_to_end" | "read_to_string" | "lines" | "bytes" => FdOp::ReadToEof,
+        // One read is bounded; a read in a loop runs until it returns 0.
+        "read" | "read_line" | "read_until" | "fill_buf" if in_loop => FdOp::ReadToEof,
+        "read" | "read_line" | "read_until" | "read_exact" | "fill_buf" | "read_vectored" => FdOp::Read,
+        "write" | "write_all" | "write_fmt" | "write_vectored" | "set_len" => FdOp::Write,
+        "seek" | "rewind" | "seek_relative" => FdOp::Seek,
+        _ => return None,
+    })
+}
+
+/// Raw calls on an fd given as their first argument.
+fn raw_op(callee: &str, in_loop: bool) -> Option<FdOp> {
+    Some(match callee {
+        "libc::read" | "nix::unistd::read" | "libc::readv" if in_loop => FdOp::ReadToEof,
+        "libc::read" | "nix::unistd::read" | "libc::readv" => FdOp::Read,
+        "libc::write" | "nix::unistd::write" | "libc::writev" => FdOp::Write,
+        "libc::lseek" | "libc::lseek64" | "nix::unistd::lseek" => FdOp::Seek,
+        _ => return None,
+    })
+}
+
+impl Walker<'_> {
+    fn new_fd(&mut self, span: Span, kind: FdKind, state: &mut State) -> FdId {
+        let key = (span.start, span.end, kind);
+        if let Some(&id) = self.fd_by_span.get(&key) {
+            if !state.fds.contains(&id) {
+                state.fds.push(id);
+            }
+            return id;
+        }
+        self.facts.fds.push(FdFact { span, kind });
+        let id = self.facts.fds.len() - 1;
+        self.fd_by_span.insert(key, id);
+        state.fds.push(id);
+        id
+    }
+
+    fn next_pipe(&mut self) -> usize {
+        self.pipes += 1;
+        self.pipes
+    }
+
+    /// A path call that creates, wraps, closes or uses a descriptor.
+    pub(super) fn fd_call(
+        &mut self,
+        candidates: &[String],
+        c: &syn::ExprCall,
+        args: &[Val],
+        span: Span,
+        state: &mut State,
+        val: &mut Val,
+    ) {
+        let k = self.knowledge;
+        let in_loop = !self.unit.loops.is_empty();
+        for callee in candidates {
+            if let Some(src) = k.fd_sources.get(callee) {
+                match src.kind {
+                    FdSourceKind::File => {
+                        let text = c.to_token_stream().to_string();
+                        let append = text.contains("O_APPEND");
+                        val.fds = vec![self.new_fd(span.clone(), FdKind::File { append }, state)];
+                    }
+                    FdSourceKind::PipePair => {
+                        let pipe = self.next_pipe();
+                        let r = self.new_fd(span.clone(), FdKind::PipeRead(pipe), state);
+                        let w = self.new_fd(span.clone(), FdKind::PipeWrite(pipe), state);
+                        val.fd_elems = Some(vec![vec![r], vec![w]]);
+                    }
+                    FdSourceKind::PipeArray => {
+                        // libc::pipe(fds.as_mut_ptr()): fds[0] reads, fds[1] writes.
+                        let array = c.args.first().and_then(array_of_ptr);
+                        if let Some(array) = array {
+                            let pipe = self.next_pipe();
+                            let r = self.new_fd(span.clone(), FdKind::PipeRead(pipe), state);
+                            let w = self.new_fd(span.clone(), FdKind::PipeWrite(pipe), state);
+                            self.unit.fd_vars.push((format!("{array}[0]"), vec![r]));
+                            self.unit.fd_vars.push((format!("{array}[1]"), vec![w]));
+                            self.unit.fd_vars.push((array, vec![r, w]));
+                        }
+                    }
+                }
+                if callee.starts_with("libc::") {
+                    self.raw_fds.extend(val.fds.iter().copied());
+                    for e in val.fd_elems.iter().flatten() {
+                        self.raw_fds.extend(e.iter().copied());
+                    }
+                    let pipe_ends: Vec<FdId> = self
+                        .unit
+                        .fd_vars
+                        .iter()
+                        .rev()
+                        .take(3)
+                        .flat_map(|v| v.1.clone())
+                        .collect();
+                    if src.kind == FdSourceKind::PipeArray {
+                        self.raw_fds.extend(pipe_ends);
+                    }
+                }
+                return;
+            }
+            if k.fd_wrappers.contains_key(callee) {
+                val.fds = args.iter().flat_map(|a| a.fds.iter().copied()).collect();
+                return;
+            }
+            if k.fd_closers.contains_key(callee) {
+                for fd in args.iter().flat_map(|a| a.fds.iter()) {
+                    state.fds.retain(|f| f != fd);
+                }
+                return;
+            }
+            if callee == "std::io::copy" {
+                if let Some(a) = args.first() {
+                    self.fd_use(state, &a.fds, FdOp::ReadToEof, span.clone());
+                }
+                if let Some(a) = args.get(1) {
+                    self.fd_use(state, &a.fds, FdOp::Write, span.clone());
+                }
+                return;
+            }
+            if let Some(op) = raw_op(callee, in_loop) {
+                if let Some(a) = args.first() {
+                    self.fd_use(state, &a.fds, op, span);
+                }
+                return;
+            }
+        }
+    }
+
+    /// A method call on a value that may hold a descriptor.
+    pub(super) fn fd_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        recv: &Val,
+        span: Span,
+        state: &mut State,
+        val: &mut Val,
+    ) {
+        let method = m.method.to_string();
+        // OpenOptions::new()...open(path): a file, appending if the chain says so.
+        if method == "open" && recv.ty.as_deref().is_some_and(|t| t.ends_with("OpenOptions")) {
+            let chain = m.receiver.to_token_stream().to_string().replace(' ', "");
+            let append = chain.contains(".append(true)");
+            val.fds = vec![self.new_fd(span, FdKind::File { append }, state)];
+            return;
+        }
+        if recv.fds.is_empty() && recv.fd_elems.is_none() {
+            return;
+        }
+        match method.as_str() {
+            "try_clone" | "as_raw_fd" | "into_raw_fd" | "as_fd" | "into" | "by_ref" | "get_ref"
+            | "get_mut" | "into_inner" | "unwrap" | "expect" | "map" | "and_then" | "ok_or"
+            | "ok_or_else" | "map_err" | "context" | "with_context" => {
+                val.fds = recv.fds.clone();
+                val.fd_elems = recv.fd_elems.clone();
+            }
+            _ => {
+                if let Some(op) = method_op(&method, !self.unit.loops.is_empty()) {
+                    self.fd_use(state, &recv.fds, op, span);
+                    // `reader.lines()` yields the lines of the same file.
+                    val.fds = recv.fds.clone();
+                }
+            }
+        }
+    }
+
+    /// For a pipe's read end: its write end, if this path still holds it.
+    fn write_end_open(&self, state: &State, fd: FdId) -> Option<FdId> {
+        let Some(FdKind::PipeRead(pipe)) = self.facts.fds.get(fd).map(|f| f.kind) else {
+            return None;
+        };
+        state
+            .fds
+            .iter()
+            .copied()
+            .find(|&w| self.facts.fds.get(w).map(|f| f.kind) == Some(FdKind::PipeWrite(pipe)))
+    }
+
+    /// The per-element descriptors of a variable bound to a pair of pipe ends.
+    pub(super) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
+        let text = expr.to_token_stream().to_string().replace(' ', "");
+        self.unit
+            .fd_elem_vars
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == text)
+            .map(|(_, e)| e.clone())
+    }
+
+    /// The descriptors a path or index expression names.
+    pub(super) fn fd_value(&self, expr: &Expr) -> Vec<FdId> {
+        // A field of an fd-holding value (`self.file`) holds its descriptor.
+        if let Expr::Field(f) = expr {
+            return self.fd_value(&f.base);
+        }
+        let text = expr.to_token_stream().to_string().replace(' ', "");
+        self.unit
+            .fd_vars
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == text)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// Moving an owned descriptor into a call that is not a wrapper hands
+    /// it over: this process no longer holds it after the call.
+    pub(super) fn fd_moved(&mut self, arg: &Expr, state: &mut State) {
+        if path_ident(arg).is_none() {
+            return;
+        }
+        let fds = self.fd_value(arg);
+        let owned = fds.iter().all(|&f| !self.raw_fds.contains(&f));
+        if owned {
+            state.fds.retain(|f| !fds.contains(f));
+        }
+    }
+
+    fn fd_use(&mut self, state: &State, fds: &[FdId], op: FdOp, span: Span) {
+        // Inside a helper: remember what it does to its parameters.
+        for &fd in fds {
+            if let Some(FdKind::Param(i)) = self.facts.fds.get(fd).map(|f| f.kind) {
+                if !self.unit.fd_params.contains(&(i, op)) {
+                    self.unit.fd_params.push((i, op));
+                }
+            }
+        }
+        let Some(ctx) = state.fork.filter(|_| state.live) else {
+            return;
+        };
+        for &fd in fds {
+            let write_end_open = self.write_end_open(state, fd);
+            for (bit, child) in [(CHILD, true), (PARENT, false)] {
+                if ctx.procs & bit == 0 || (child && ctx.escaped) {
+                    continue;
+                }
+                let u = FdUse {
+                    fd,
+                    child,
+                    span: span.clone(),
+                    op,
+                    write_end_open,
+                };
+                let uses = &mut self.facts.forks[ctx.idx].fd_uses;
+                if !uses.contains(&u) {
+                    uses.push(u);
+                }
+            }
+        }
+    }
+
+    /// Binds `let name = value` for descriptors, including tuple and array
+    /// patterns over a pipe's pair of ends.
+    pub(super) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
+        match pat {
+            syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {
+                // `Ok(ends) => ends`: a pair of pipe ends kept together.
+                self.unit
+                    .fd_elem_vars
+                    .push((i.ident.to_string(), val.fd_elems.clone().unwrap_or_default()));
+            }
+            syn::Pat::Ident(i) if !val.fds.is_empty() => {
+                self.unit.fd_vars.push((i.ident.to_string(), val.fds.clone()));
+                if is_raw_fd_source(init) {
+                    self.raw_fds.extend(val.fds.iter().copied());
+                }
+            }
+            syn::Pat::Type(t) => self.fd_bind(&t.pat, val, init),
+            // `let Ok(file) = File::open(..) else { .. }`
+            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => self.fd_bind(&ts.elems[0], val, init),
+            syn::Pat::Reference(r) => self.fd_bind(&r.pat, val, init),
+            syn::Pat::Tuple(syn::PatTuple { elems, .. }) | syn::Pat::Slice(syn::PatSlice { elems, .. }) => {
+                let parts = val.fd_elems.clone().or_else(|| {
+                    // `let [r, w] = fds;` over a pipe array.
+                    let base = init.to_token_stream().to_string().replace(' ', "");
+                    let r = self
+                        .unit
+                        .fd_vars
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| *n == format!("{base}[0]"))?
+                        .1
+                        .clone();
+                    let w = self
+                        .unit
+                        .fd_vars
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| *n == format!("{base}[1]"))?
+                        .1
+                        .clone();
+                    Some(vec![r, w])
+                });
+                let Some(parts) = parts else { return };
+                for (p, fds) in elems.iter().zip(parts) {
+                    let v = Val {
+                        fds,
+                        ..Val::default()
+                    };
+                    self.fd_bind(p, &v, init);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Each parameter (and `self`) of the function being walked holds a
+    /// placeholder descriptor, so its summary can say what it does to them.
+    pub(super) fn bind_params(&mut self, sig: &syn::Signature, state: &mut State) {
+        for (i, input) in sig.inputs.iter().enumerate() {
+            let (name, span) = match input {
+                syn::FnArg::Receiver(r) => ("self".to_string(), self.span(r)),
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    syn::Pat::Ident(p) => {
+                        // `service: &Service`: its methods resolve to the crate's.
+                        if let Some(ty) = crate::index::type_name(&t.ty) {
+                            self.unit.var_types.push((p.ident.to_string(), ty));
+                        }
+                        (p.ident.to_string(), self.span(&p.ident))
+                    }
+                    _ => continue,
+                },
+            };
+            let fd = self.new_fd(span, FdKind::Param(i), state);
+            self.unit.fd_vars.push((name, vec![fd]));
+        }
+    }
+
+    /// A function whose value is a file it opened: `Some(append)`.
+    pub(super) fn returned_file(&self, tail: &Val) -> Option<bool> {
+        tail.fds
+            .iter()
+            .find_map(|&fd| match self.facts.fds.get(fd).map(|f| f.kind) {
+                Some(FdKind::File { append }) => Some(append),
+                _ => None,
+            })
+    }
+
+    /// Descriptors passed to a function of the crate: recorded per
+    /// parameter, resolved against the callee's summary by the rules.
+    pub(super) fn fd_args(&mut self, keys: &[String], args: &[(usize, &Val)], span: Span, state: &State) {
+        for &(param, v) in args {
+            for &fd in &v.fds {
+                let kind = self.facts.fds.get(fd).map(|f| f.kind);
+                if let Some(FdKind::Param(i)) = kind {
+                    let call = (i, keys.to_vec(), param);
+                    if !self.unit.fd_param_calls.contains(&call) {
+                        self.unit.fd_param_calls.push(call);
+                    }
+                }
+                let Some(ctx) = state.fork.filter(|_| state.live) else {
+                    continue;
+                };
+                let write_end_open = self.write_end_open(state, fd);
+                for (bit, child) in [(CHILD, true), (PARENT, false)] {
+                    if ctx.procs & bit == 0 || (child && ctx.escaped) {
+                        continue;
+                    }
+                    let c = FdCall {
+                        keys: keys.to_vec(),
+                        param,
+                        fd,
+                        child,
+                        span: span.clone(),
+                        write_end_open,
+                    };
+                    let calls = &mut self.facts.forks[ctx.idx].fd_calls;
+                    if !calls.contains(&c) {
+                        calls.push(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value of a call to a function of the crate may be a file it
+    /// opened: a placeholder the rules resolve through `returns_file`.
+    pub(super) fn fd_returned(&mut self, keys: &[String], span: Span, state: &mut State) -> FdId {
+        let fd = self.new_fd(span, FdKind::Returned, state);
+        if !self.facts.returned_by.iter().any(|(f, _)| *f == fd) {
+            self.facts.returned_by.push((fd, keys.to_vec()));
+        }
+        fd
+    }
+}
+
+/// `fds.as_mut_ptr()` -> `fds`.
+fn array_of_ptr(e: &Expr) -> Option<String> {
+    match e {
+        Expr::MethodCall(m) if m.method == "as_mut_ptr" => path_ident(&m.receiver),
+        Expr::Reference(r) => array_of_ptr(&r.expr).or_else(|| path_ident(&r.expr)),
+        Expr::Cast(c) => array_of_ptr(&c.expr),
+        _ => None,
+    }
+}
+
+/// Raw descriptors are integers: copying one into a call does not move it.
+fn is_raw_fd_source(init: &Expr) -> bool {
+    let t = init.to_token_stream().to_string();
+    t.contains("libc ::") || t.contains("as_raw_fd") || t.contains("into_raw_fd")
+}

@@ -1,0 +1,254 @@
+//! A small Rust lexer over source text: words, punctuation, literals and
+//! comments with their byte ranges. It never panics on malformed input (an
+//! unterminated literal or comment runs to the end). The scan for
+//! suppression comments and the cheap pre-parse scan (`crate::scan`) use it.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Identifier, keyword, number, raw identifier.
+    Word,
+    /// One punctuation character.
+    Punct,
+    /// String, byte string, raw string, char or byte literal.
+    Literal,
+    /// `'a`, `'static`.
+    Lifetime,
+    LineComment,
+    BlockComment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Range<usize>,
+}
+
+pub fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Tokens of `text` from byte `start` on, whitespace skipped.
+pub fn tokens(text: &str, start: usize) -> Tokens<'_> {
+    Tokens { text, i: start }
+}
+
+pub struct Tokens<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let text = self.text;
+        let b = text.as_bytes();
+        let mut i = self.i;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            self.i = i;
+            return None;
+        }
+        let start = i;
+        let next = b.get(i + 1).copied();
+        let (kind, end) = match b[i] {
+            b'/' if next == Some(b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                let end = if end > i && b[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                (TokenKind::LineComment, end)
+            }
+            b'/' if next == Some(b'*') => (TokenKind::BlockComment, skip_block_comment(b, i)),
+            b'"' => (TokenKind::Literal, skip_quoted(b, i + 1, b'"')),
+            b'\'' => {
+                let end = skip_char_or_lifetime(text, i);
+                if b.get(end - 1) == Some(&b'\'') && end > i + 1 {
+                    (TokenKind::Literal, end)
+                } else {
+                    // A lifetime: the quote, then the word.
+                    let mut j = i + 1;
+                    while j < b.len() && is_ident_byte(b[j]) {
+                        j += 1;
+                    }
+                    (TokenKind::Lifetime, j.max(i + 1))
+                }
+            }
+            c if is_ident_byte(c) => {
+                let end = skip_word_or_prefixed_literal(text, i);
+                let word_end = {
+                    let mut j = i;
+                    while j < b.len() && is_ident_byte(b[j]) {
+                        j += 1;
+                    }
+                    j
+                };
+                if end == word_end {
+                    (TokenKind::Word, end)
+                } else {
+                    (TokenKind::Literal, end)
+                }
+            }
+            _ => {
+                let width = text[i..].chars().next().map_or(1, char::len_utf8);
+                (TokenKind::Punct, i + width)
+            }
+        };
+        self.i = end.max(start + 1).min(b.len());
+        // Keep the cursor on a char boundary whatever the input.
+        while !text.is_char_boundary(self.i) {
+            self.i += 1;
+        }
+        Some(Token {
+            kind,
+            span: start..self.i,
+        })
+    }
+}
+
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
+}
+
+/// From just after an opening quote, past the closing `quote`, honouring
+/// backslash escapes.
+fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// At a `'`: a char literal (`'x'`, `'"'`, `'\''`, `'\u{1F600}'`, `'é'`)
+/// or a lifetime/label (`'a`, `'static`), which has no closing quote.
+fn skip_char_or_lifetime(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    match b.get(i + 1) {
+        Some(b'\\') => {
+            // Escaped: the escaped character, then up to the closing quote.
+            let mut j = i + 3;
+            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                j += 1;
+            }
+            (j + 1).min(b.len())
+        }
+        Some(_) => {
+            let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+            if b.get(i + 1 + width) == Some(&b'\'') {
+                i + 2 + width
+            } else {
+                i + 1
+            }
+        }
+        None => i + 1,
+    }
+}
+
+/// At a word character: a raw string (`r"..."`, `r#"..."#`, `br`, `cr`), a
+/// byte/C string (`b"..."`, `c"..."`), a byte literal (`b'x'`), or a plain
+/// word (identifier, keyword, number, raw identifier `r#match`).
+fn skip_word_or_prefixed_literal(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let raw_at = match (b[i], b.get(i + 1)) {
+        (b'r', _) => Some(i + 1),
+        (b'b' | b'c', Some(b'r')) => Some(i + 2),
+        _ => None,
+    };
+    if let Some(mut j) = raw_at {
+        let mut hashes = 0;
+        while b.get(j) == Some(&b'#') {
+            hashes += 1;
+            j += 1;
+        }
+        if b.get(j) == Some(&b'"') {
+            let closing = format!("\"{}", "#".repeat(hashes));
+            return text[j + 1..]
+                .find(&closing)
+                .map_or(b.len(), |n| j + 1 + n + closing.len());
+        }
+    }
+    match (b[i], b.get(i + 1)) {
+        (b'b' | b'c', Some(b'"')) => return skip_quoted(b, i + 2, b'"'),
+        (b'b', Some(b'\'')) => return skip_quoted(b, i + 2, b'\''),
+        _ => {}
+    }
+    let mut j = i;
+    while j < b.len() && is_ident_byte(b[j]) {
+        j += 1;
+    }
+    j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
+        tokens(text, 0).map(|t| (t.kind, &text[t.span])).collect()
+    }
+
+    #[test]
+    fn lexes_words_literals_lifetimes_and_comments() {
+        use TokenKind::*;
+        let got = kinds("fn f<'a>(x: &'a str) -> char { '\"' } // c\n/* a /* b */ */ r#\"x\"# b'y'");
+        assert_eq!(
+            got,
+            vec![
+                (Word, "fn"),
+                (Word, "f"),
+                (Punct, "<"),
+                (Lifetime, "'a"),
+                (Punct, ">"),
+                (Punct, "("),
+                (Word, "x"),
+                (Punct, ":"),
+                (Punct, "&"),
+                (Lifetime, "'a"),
+                (Word, "str"),
+                (Punct, ")"),
+                (Punct, "-"),
+                (Punct, ">"),
+                (Word, "char"),
+                (Punct, "{"),
+                (Literal, "'\"'"),
+                (Punct, "}"),
+                (LineComment, "// c"),
+                (BlockComment, "/* a /* b */ */"),
+                (Literal, "r#\"x\"#"),
+                (Literal, "b'y'"),
+            ]
+        );
+    }
+
+    #[test]
+    fn never_panics_on_truncated_or_odd_input() {
+        for text in ["\"abc", "'", "r#\"x", "/* a", "b'", "é'", "'\\", "\u{feff}x"] {
+            let _ = kinds(text);
+        }
+    }
+}

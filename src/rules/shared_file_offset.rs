@@ -1,0 +1,51 @@
+//! After fork() parent and child share each inherited open file
+//! description, and with it one file offset: one process's read, write or
+//! seek moves the other's position.
+
+use super::RuleCtx;
+use crate::analysis::facts::{FdKind, FdOp, FdUse};
+use crate::diagnostic::{Finding, Label};
+
+/// A use that depends on, or moves, the shared offset.
+fn uses_offset(u: &FdUse, append: bool) -> bool {
+    match u.op {
+        FdOp::Read | FdOp::ReadToEof | FdOp::Seek => true,
+        // Appends always go to the end, atomically: a shared log is by design.
+        FdOp::Write => !append,
+    }
+}
+
+pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for facts in ctx.files {
+        for fork in &facts.forks {
+            for &fd in &fork.fds_open {
+                let Some(FdKind::File { append }) = ctx.fd_kind(facts, fd) else {
+                    continue;
+                };
+                let uses = ctx.fork_fd_uses(fork);
+                let relevant = |child: bool| {
+                    uses.iter()
+                        .find(|u| u.fd == fd && u.child == child && uses_offset(u, append))
+                };
+                let (Some(child_use), Some(parent_use)) = (relevant(true), relevant(false)) else {
+                    continue;
+                };
+                let opened = &facts.fds[fd].span;
+                out.push(
+                    Finding::new(
+                        "shared_file_offset",
+                        "parent and child both use this file after fork(): they share one file offset",
+                        Label::new(fork.file, child_use.span.clone(), "the child moves the shared offset here"),
+                    )
+                    .in_function(fork.function.clone())
+                    .with_label(Label::new(fork.file, opened.clone(), "opened before the fork"))
+                    .with_label(Label::new(fork.file, fork.span.clone(), "forked here: the child inherits the same open file description"))
+                    .with_label(Label::new(fork.file, parent_use.span.clone(), "the parent uses the same offset here"))
+                    .with_help("open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)"),
+                );
+            }
+        }
+    }
+    out
+}

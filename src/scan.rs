@@ -1,0 +1,375 @@
+//! The cheap pass before parsing: from tokens alone, which files can hold
+//! a hazard, and what each file defines (functions, statics, `RwLock`s), so
+//! the analysis can pull in by name exactly the files it needs.
+//!
+//! The crate's table of names (`index::CrateTable`) is built from these
+//! scans in every mode, so the default (demand-driven) mode and `--full`
+//! see the same table and give the same findings.
+
+use crate::lexer::{self, TokenKind};
+
+/// Words that make a file worth parsing on its own.
+const FORK_WORDS: &[&str] = &[
+    "fork",
+    "vfork",
+    "forkpty",
+    "clone",
+    "clone3",
+    "daemon",
+    "Daemonize",
+    "pre_exec",
+    "before_exec",
+];
+
+/// Words that mean the crate starts processes (so leaked fds matter).
+const SPAWN_WORDS: &[&str] = &[
+    "Command",
+    "posix_spawn",
+    "posix_spawnp",
+    "execv",
+    "execve",
+    "execvp",
+    "execvpe",
+    "execl",
+    "execlp",
+    "execle",
+    "fexecve",
+];
+
+/// A function definition: its keys (`name`, `Type::name` in an impl).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnDef {
+    pub key: String,
+    pub name: String,
+    /// `-> !`, or a body whose last statement ends the process.
+    pub diverging: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileScan {
+    /// Names a fork, vfork, daemon or pre_exec.
+    pub forks: bool,
+    /// Names process spawning (Command, posix_spawn, exec).
+    pub spawns: bool,
+    /// Calls a raw fd creation function of libc or nix.
+    pub creates_fds: bool,
+    /// Names the program's own binary (`current_exe`): it may re-execute itself.
+    pub reexecs: bool,
+    pub fns: Vec<FnDef>,
+    pub statics: Vec<String>,
+    pub rwlocks: Vec<String>,
+}
+
+struct Tok<'a> {
+    kind: TokenKind,
+    text: &'a str,
+}
+
+pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
+    let toks: Vec<Tok> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+        .map(|t| Tok {
+            kind: t.kind,
+            text: &text[t.span],
+        })
+        .collect();
+    let mut out = FileScan::default();
+    let word = |i: usize| toks.get(i).filter(|t| t.kind == TokenKind::Word).map(|t| t.text);
+    let punct = |i: usize, p: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && t.text == p)
+    };
+    let mut mentions_fd_crate = false;
+    let mut mentions_fd_creator = false;
+    // Brace depth, and the depth and type of the impl blocks we are in.
+    let mut depth = 0usize;
+    let mut impls: Vec<(usize, String)> = Vec::new();
+    let mut pending_impl: Option<String> = None;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        match (t.kind, t.text) {
+            (TokenKind::Punct, "{") => {
+                depth += 1;
+                if let Some(ty) = pending_impl.take() {
+                    impls.push((depth, ty));
+                }
+            }
+            (TokenKind::Punct, "}") => {
+                if impls.last().is_some_and(|(d, _)| *d == depth) {
+                    impls.pop();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            (TokenKind::Punct, ";") => {
+                pending_impl = None;
+            }
+            (TokenKind::Word, "impl") => pending_impl = Some(impl_type(&toks, i + 1)),
+            (TokenKind::Word, "fn") => {
+                if let Some(name) = word(i + 1) {
+                    let ty = impls.last().map(|(_, t)| t.as_str());
+                    let diverging = fn_diverges(&toks, i + 2);
+                    let key = match ty {
+                        Some(ty) => format!("{ty}::{name}"),
+                        None => name.to_string(),
+                    };
+                    out.fns.push(FnDef {
+                        key,
+                        name: name.to_string(),
+                        diverging,
+                    });
+                }
+            }
+            (TokenKind::Word, "static") => {
+                // `static NAME: T` / `static mut NAME: T` (not `'static`, a lifetime token).
+                let at = if word(i + 1) == Some("mut") { i + 2 } else { i + 1 };
+                if let (Some(name), true) = (word(at), punct(at + 1, ":")) {
+                    out.statics.push(name.to_string());
+                    if type_mentions(&toks, at + 2, "RwLock") {
+                        out.rwlocks.push(name.to_string());
+                    }
+                }
+            }
+            (TokenKind::Word, w) => {
+                if FORK_WORDS.contains(&w) {
+                    out.forks = true;
+                }
+                if SPAWN_WORDS.contains(&w) {
+                    out.spawns = true;
+                }
+                if w == "current_exe" {
+                    out.reexecs = true;
+                }
+                if w == "libc" || w == "nix" {
+                    mentions_fd_crate = true;
+                }
+                if fd_creators.contains(&w) {
+                    mentions_fd_creator = true;
+                }
+                // `name: RwLock<..>` (a field or a typed binding).
+                if punct(i + 1, ":") && !punct(i + 2, ":") && type_mentions(&toks, i + 2, "RwLock") {
+                    out.rwlocks.push(w.to_string());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.creates_fds = mentions_fd_crate && mentions_fd_creator;
+    out.rwlocks.sort();
+    out.rwlocks.dedup();
+    out
+}
+
+/// A file with a `fn main` at top level and no `mod name;` declarations:
+/// a program on its own (examples/, src/bin/, scripts, fixtures).
+pub fn is_standalone_program(text: &str) -> bool {
+    if !text.contains("fn main") {
+        return false;
+    }
+    let toks: Vec<_> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+        .collect();
+    let word = |i: usize, w: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Word && &text[t.span.clone()] == w)
+    };
+    let punct = |i: usize, p: &str| {
+        toks.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.span.clone()] == p)
+    };
+    let mut depth = 0usize;
+    let mut has_main = false;
+    for i in 0..toks.len() {
+        if punct(i, "{") {
+            depth += 1;
+        } else if punct(i, "}") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && word(i, "fn") && word(i + 1, "main") {
+            has_main = true;
+        } else if word(i, "mod") && punct(i + 2, ";") {
+            return false;
+        }
+    }
+    has_main
+}
+
+/// Does the text use any of these names as a word (not in a comment or string)?
+pub fn mentions_any(text: &str, names: &[String]) -> bool {
+    if names.is_empty() || !names.iter().any(|n| text.contains(n.as_str())) {
+        return false;
+    }
+    lexer::tokens(text, crate::analysis::stripped_prefix(text))
+        .any(|t| t.kind == TokenKind::Word && names.iter().any(|n| n == &text[t.span.clone()]))
+}
+
+/// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
+fn impl_type(toks: &[Tok], mut i: usize) -> String {
+    let mut angle = 0i32;
+    let mut last = String::new();
+    while let Some(t) = toks.get(i) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, "<") => angle += 1,
+            (TokenKind::Punct, ">") => angle -= 1,
+            (TokenKind::Punct, "{") | (TokenKind::Punct, ";") => break,
+            (TokenKind::Word, "where") if angle == 0 => break,
+            (TokenKind::Word, "for") if angle == 0 => last.clear(),
+            (TokenKind::Word, w) if angle == 0 && w != "dyn" && w != "unsafe" => last = w.to_string(),
+            _ => {}
+        }
+        i += 1;
+    }
+    last
+}
+
+/// Up to the `{` or `;` that ends a type or signature: does it name `what`?
+fn type_mentions(toks: &[Tok], mut i: usize, what: &str) -> bool {
+    let mut nest = 0i32;
+    while let Some(t) = toks.get(i) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, "<" | "(" | "[") => nest += 1,
+            (TokenKind::Punct, ">" | ")" | "]") => nest -= 1,
+            (TokenKind::Punct, "=" | ";" | "{" | "}") if nest <= 0 => return false,
+            (TokenKind::Punct, ",") if nest <= 0 => return false,
+            (TokenKind::Word, w) if w == what => return true,
+            _ => {}
+        }
+        i += 1;
+        if nest < 0 {
+            return false;
+        }
+    }
+    false
+}
+
+/// After `fn name`: `-> !` in the signature, or a body whose last statement
+/// calls `_exit`/`exit`/`abort` or panics, unconditionally.
+fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
+    let mut paren = 0i32;
+    // The signature, up to the body's `{` (or `;` for a declaration).
+    while let Some(t) = toks.get(i) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, "(" | "<" | "[") => paren += 1,
+            (TokenKind::Punct, ")" | "]") => paren -= 1,
+            (TokenKind::Punct, ">") if i > 0 && toks[i - 1].text != "-" => paren -= 1,
+            (TokenKind::Punct, "!")
+                if paren == 0 && i >= 2 && toks[i - 1].text == ">" && toks[i - 2].text == "-" =>
+            {
+                return true;
+            }
+            (TokenKind::Punct, "{") if paren <= 0 => break,
+            (TokenKind::Punct, ";") if paren <= 0 => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    // The body: find its end and its last top-level statement.
+    let body_start = i + 1;
+    let mut depth = 1;
+    let mut j = body_start;
+    let mut stmt_start = body_start;
+    let mut last_stmt = body_start..body_start;
+    while let Some(t) = toks.get(j) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, "{" | "(" | "[") => depth += 1,
+            (TokenKind::Punct, ")" | "]") => depth -= 1,
+            (TokenKind::Punct, "}") => {
+                depth -= 1;
+                if depth == 0 {
+                    if stmt_start < j {
+                        last_stmt = stmt_start..j;
+                    }
+                    break;
+                }
+                // A block closing at statement level ends the statement only
+                // if nothing continues the expression (`unsafe { f() } {` of a
+                // match head, `} else {`, `}.method()`, `}?`).
+                let continues = toks.get(j + 1).is_some_and(|n| {
+                    matches!(
+                        n.text,
+                        "{" | "."
+                            | "?"
+                            | "else"
+                            | "as"
+                            | "=>"
+                            | ")"
+                            | ","
+                            | "="
+                            | "+"
+                            | "-"
+                            | "*"
+                            | "/"
+                            | "&"
+                            | "|"
+                            | "<"
+                            | ">"
+                    )
+                });
+                if depth == 1 && !continues {
+                    last_stmt = stmt_start..j + 1;
+                    stmt_start = j + 1;
+                }
+            }
+            (TokenKind::Punct, ";") if depth == 1 => {
+                last_stmt = stmt_start..j;
+                stmt_start = j + 1;
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    let stmt = &toks[last_stmt.start.min(toks.len())..last_stmt.end.min(toks.len())];
+    let conditional = stmt
+        .iter()
+        .any(|t| t.kind == TokenKind::Word && matches!(t.text, "if" | "match" | "while" | "for" | "loop"));
+    let ends = stmt.windows(2).any(|w| {
+        (w[0].kind == TokenKind::Word
+            && matches!(w[0].text, "_exit" | "exit" | "abort" | "_Exit")
+            && w[1].text == "(")
+            || (w[0].kind == TokenKind::Word
+                && matches!(w[0].text, "panic" | "unreachable")
+                && w[1].text == "!")
+    });
+    ends && !conditional
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_triggers_functions_statics_and_rwlocks() {
+        let s = scan(
+            "use nix::unistd::fork; // pre_exec in a comment does not count\n\
+             static M: std::sync::RwLock<u8> = RwLock::new(0);\n\
+             static mut N: i32 = 0; fn f(x: &'static str) {}\n\
+             struct S { table: RwLock<Vec<u8>>, other: u8 }\n\
+             impl<T> Trait for Wrapper<T> where T: Copy { fn method(&self) {} }\n\
+             fn die() -> ! { loop {} }\n\
+             fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
+             fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
+             fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
+            &["pipe"],
+        );
+        assert!(s.forks && !s.spawns && !s.creates_fds);
+        assert_eq!(s.statics, vec!["M", "N"]);
+        assert_eq!(s.rwlocks, vec!["M", "table"]);
+        let keys: Vec<(&str, bool)> = s.fns.iter().map(|f| (f.key.as_str(), f.diverging)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("f", false),
+                ("Wrapper::method", false),
+                ("die", true),
+                ("quit", true),
+                ("maybe", false),
+                ("wrap", false)
+            ]
+        );
+        assert!(
+            !scan("let s = \"fork\";", &[]).forks,
+            "a word in a string is not a token"
+        );
+        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &["pipe"]).creates_fds);
+    }
+}

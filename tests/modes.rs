@@ -1,0 +1,152 @@
+//! The demand-driven default and `--full` must give identical findings, and
+//! the output must not depend on the number of worker threads.
+
+use std::path::Path;
+
+use forklint::{output, Options};
+
+/// Every fixture directory and the realistic corpus, each linted as a whole.
+fn targets() -> Vec<&'static Path> {
+    let mut t = vec![
+        Path::new("fixtures"),
+        Path::new("tests/corpus"),
+        Path::new("tests/snapshots/real"),
+    ];
+    t.retain(|p| p.exists());
+    t
+}
+
+fn rendered(path: &Path, opts: &Options) -> (String, usize) {
+    let report = forklint::lint_paths(&[path], opts);
+    (output::json::render(&report), report.files_parsed)
+}
+
+#[test]
+fn default_and_full_modes_give_identical_findings() {
+    for t in targets() {
+        let (demand, parsed_demand) = rendered(t, &Options::default());
+        let (full, parsed_full) = rendered(
+            t,
+            &Options {
+                full: true,
+                ..Options::default()
+            },
+        );
+        assert!(!full.is_empty(), "{}: no findings at all", t.display());
+        assert_eq!(
+            demand,
+            full,
+            "{}: the demand-driven mode differs from --full",
+            t.display()
+        );
+        assert!(parsed_demand <= parsed_full, "{}", t.display());
+    }
+}
+
+#[test]
+fn output_is_identical_at_one_and_two_threads() {
+    for t in targets() {
+        let one = rendered(
+            t,
+            &Options {
+                jobs: Some(1),
+                ..Options::default()
+            },
+        )
+        .0;
+        let two = rendered(
+            t,
+            &Options {
+                jobs: Some(2),
+                ..Options::default()
+            },
+        )
+        .0;
+        assert_eq!(one, two, "{}: output depends on the thread count", t.display());
+    }
+}
+
+/// A fresh directory holding these files, removed when dropped.
+struct TempCrate(std::path::PathBuf);
+
+impl TempCrate {
+    fn new(name: &str, files: &[(&str, &str)]) -> TempCrate {
+        let dir = std::env::temp_dir().join(format!("forklint-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        TempCrate(dir)
+    }
+}
+
+impl Drop for TempCrate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn demand_mode_parses_only_files_that_can_matter() {
+    // main.rs forks and calls a helper in helper.rs; unrelated.rs matters to nobody.
+    let dir = TempCrate::new(
+        "demand",
+        &[
+            (
+                "main.rs",
+                "mod helper;\nmod unrelated;\nuse std::thread;\nfn main() {\n    let _t = thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        helper::log_start();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+            ),
+            ("helper.rs", "pub fn log_start() {\n    let s = String::from(\"started\");\n    drop(s);\n}\n"),
+            ("unrelated.rs", "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n"),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    assert_eq!(
+        demand.files_parsed, 2,
+        "main.rs and the helper it calls from the child"
+    );
+    assert_eq!(full.files_parsed, 3);
+    let rules: Vec<&str> = demand.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        vec!["unsafe_call_in_child"],
+        "the helper allocates in a threaded child"
+    );
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}
+
+fn both_modes(dir: &TempCrate) -> (forklint::Report, forklint::Report) {
+    let demand = forklint::lint_paths(&[dir.0.as_path()], &Options::default());
+    let full = forklint::lint_paths(
+        &[dir.0.as_path()],
+        &Options {
+            full: true,
+            ..Options::default()
+        },
+    );
+    (demand, full)
+}
+
+#[test]
+fn demand_mode_follows_callers_of_forking_functions_across_files() {
+    // main.rs starts a thread through a helper, then calls probe::run(),
+    // which forks in another file: the fork happens after a thread spawn.
+    let dir = TempCrate::new(
+        "callers",
+        &[
+            (
+                "main.rs",
+                "mod probe;\nfn start_status() {\n    std::thread::spawn(|| loop {});\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
+            ),
+            (
+                "probe.rs",
+                "use std::sync::Mutex;\nstatic STATE: Mutex<u32> = Mutex::new(0);\npub fn run() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n = *STATE.lock().unwrap();\n        unsafe { libc::_exit(n as i32) };\n    }\n}\n",
+            ),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"fork_after_thread_spawn"), "{rules:?}");
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}
