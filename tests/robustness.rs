@@ -211,6 +211,26 @@ fn positions_stay_right_after_a_bom_a_shebang_and_in_crlf_and_lone_cr_files() {
 }
 
 #[test]
+fn a_bom_is_not_a_column_on_the_first_line() {
+    let dir = project("bom_line_one");
+    // The whole hazard on line 1: the BOM must not shift its columns.
+    let one_line = HAZARD.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    write(&dir, "plain.rs", &one_line);
+    write(&dir, "bom.rs", format!("\u{feff}{one_line}"));
+    let run = forklint(&dir, &["plain.rs", "bom.rs"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let at = |file: &str| {
+        let f = run.on(file);
+        assert_eq!(f.len(), 1, "{file}: {f:?}");
+        (f[0].line, f[0].column, f[0].related.clone())
+    };
+    let column = one_line.find("fork()").unwrap() as u64 + 1;
+    let (line, col, _) = at("plain.rs");
+    assert_eq!((line, col), (1, column));
+    assert_eq!(at("bom.rs"), at("plain.rs"));
+}
+
+#[test]
 fn empty_bom_only_and_shebang_only_files_are_clean() {
     let dir = project("empty");
     write(&dir, "empty.rs", "");
@@ -244,6 +264,27 @@ fn a_non_utf8_file_is_reported_and_the_rest_still_checked() {
     );
     // A warning only: alone, the run is clean.
     assert_eq!(forklint(&dir, &["latin1.rs"]).code, 0);
+    // Behind a BOM, the "whole file" label sits on the BOM: every format
+    // still renders it.
+    write(
+        &dir,
+        "bom_latin1.rs",
+        b"\xef\xbb\xbffn main() { let s = \"caf\xe9\"; }\n",
+    );
+    for format in ["human", "json", "short", "sarif", "github"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+            .current_dir(&dir)
+            .args(["--format", format, "bom_latin1.rs"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {out:?}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+        .current_dir(&dir)
+        .args(["--message-format", "json", "bom_latin1.rs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "cargo json: {out:?}");
 }
 
 #[test]
