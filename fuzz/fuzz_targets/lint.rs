@@ -11,7 +11,16 @@
 //!   into the analysis. Bits of the first byte add a BOM, a shebang and
 //!   CRLF or lone-CR line endings.
 //!
-//! `FORKLINT_FUZZ_DUMP=FILE` writes the source text of the input to FILE:
+//! Token-mode inputs are also linted as LF, CRLF, behind a BOM and behind
+//! a shebang line: every finding must keep its line and column (one line
+//! lower after the shebang), so positions stay right whatever the framing.
+//!
+//! Build and run with `--no-cfg-fuzzing`: under `cfg(fuzzing)` proc-macro2
+//! keeps no source map, every span is a dummy, and the position checks
+//! would compare nonsense.
+//!
+//! `FORKLINT_FUZZ_DUMP=FILE` writes the source text of the input to FILE
+//! (and a token-mode input's plain-LF text to FILE.lf):
 //! how a crashing token-mode input becomes a regression test under
 //! tests/fuzz_regressions/.
 
@@ -115,16 +124,25 @@ fn source_of(data: &[u8]) -> String {
     text
 }
 
-fuzz_target!(|data: &[u8]| {
-    let text = source_of(data);
-    if let Ok(path) = std::env::var("FORKLINT_FUZZ_DUMP") {
-        let _ = std::fs::write(path, &text);
+/// Every label of every finding as (rule, message, line, column, end line,
+/// end column), in order.
+type Placed = Vec<(String, String, usize, usize, usize, usize)>;
+
+fn placed(report: &forklint::Report) -> Placed {
+    let mut out = Vec::new();
+    for f in &report.findings {
+        for label in std::iter::once(&f.primary).chain(&f.secondary) {
+            let file = report.db.get(label.file);
+            let (line, col) = file.position(label.span.start);
+            let (end_line, end_col) = file.position(label.span.end);
+            out.push((f.rule.to_string(), f.message.clone(), line, col, end_line, end_col));
+        }
     }
-    let opts = Options {
-        assume_threads: data.first().is_some_and(|m| m & 0x40 != 0),
-        ..Options::default()
-    };
-    let report = forklint::lint_source("fuzz.rs", &text, &opts);
+    out
+}
+
+fn check(text: &str, opts: &Options) -> forklint::Report {
+    let report = forklint::lint_source("fuzz.rs", text, opts);
     assert_eq!(report.internal_errors, 0, "internal error: {:?}", report.findings);
     for f in &report.findings {
         for label in std::iter::once(&f.primary).chain(&f.secondary) {
@@ -159,4 +177,43 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    report
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = source_of(data);
+    if let Ok(path) = std::env::var("FORKLINT_FUZZ_DUMP") {
+        let _ = std::fs::write(path, &text);
+    }
+    let opts = Options {
+        assume_threads: data.first().is_some_and(|m| m & 0x40 != 0),
+        ..Options::default()
+    };
+    check(&text, &opts);
+    // Token mode: the same tokens framed four ways.
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
+    if mode % 2 == 0 {
+        return;
+    }
+    let lf = token_text(body, "\n");
+    if let Ok(path) = std::env::var("FORKLINT_FUZZ_DUMP") {
+        let _ = std::fs::write(format!("{path}.lf"), &lf);
+    }
+    let want = placed(&check(&lf, &opts));
+    let crlf = placed(&check(&token_text(body, "\r\n"), &opts));
+    assert_eq!(crlf, want, "CRLF moved findings\n{lf}");
+    // Text that itself starts with a BOM or `#!` means something else
+    // once framed (a second BOM, a shebang on line 2 are errors to rustc).
+    if lf.starts_with('\u{feff}') || lf.starts_with("#!") {
+        return;
+    }
+    let bom = placed(&check(&format!("\u{feff}{lf}"), &opts));
+    assert_eq!(bom, want, "a BOM moved findings\n{lf}");
+    let shebang: Placed = placed(&check(&format!("#!/usr/bin/env x\n{lf}"), &opts))
+        .into_iter()
+        .map(|(r, m, l, c, el, ec)| (r, m, l - 1, c, el - 1, ec))
+        .collect();
+    assert_eq!(shebang, want, "a shebang moved findings by more than its line\n{lf}");
 });
