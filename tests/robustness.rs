@@ -600,6 +600,57 @@ fn a_broken_cargo_toml_fails_clearly_without_paths_and_is_bypassed_with_them() {
     assert_eq!(run.code, 2, "{run:?}");
 }
 
+#[test]
+fn crashing_inputs_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "no inputs in {}", dir.display());
+    for input in &inputs {
+        let report = forklint::lint_paths(&[input.as_path()], &Options::default());
+        assert_eq!(
+            report.internal_errors,
+            0,
+            "{}: {:?}",
+            input.display(),
+            report.findings
+        );
+        assert!(report.exit_code() <= 1, "{}", input.display());
+        for f in &report.findings {
+            let text = &report.db.get(f.primary.file).text;
+            for label in std::iter::once(&f.primary).chain(&f.secondary) {
+                let span = &label.span;
+                assert!(
+                    span.start <= span.end
+                        && span.end <= text.len()
+                        && text.is_char_boundary(span.start)
+                        && text.is_char_boundary(span.end),
+                    "{}: {} label {span:?} is not inside the text",
+                    input.display(),
+                    f.rule
+                );
+            }
+        }
+        // Every format renders it (rendering is where some crashed).
+        use forklint::cli::Format;
+        use forklint::output::{render, CargoJson, Selected};
+        for format in [
+            Format::Human,
+            Format::Short,
+            Format::Json,
+            Format::Sarif,
+            Format::Github,
+        ] {
+            let _ = render(&report, Selected::Format(format), false);
+        }
+        let _ = render(&report, Selected::Cargo(CargoJson::default()), false);
+    }
+}
+
 /// Writes an executable shell script that leaves `marker` behind if run.
 fn tripwire(path: &Path, marker: &Path, then: &str) {
     use std::os::unix::fs::PermissionsExt;
