@@ -92,6 +92,12 @@ fn lint(args: &LintArgs) -> i32 {
             return 2;
         }
     };
+    if args.stats {
+        eprintln!(
+            "forklint: {} files read, {} parsed",
+            report.files_checked, report.files_parsed
+        );
+    }
     // The human summary says this itself; machine formats keep stdout clean.
     let human = args.format.unwrap_or(crate::cli::Format::Human) == crate::cli::Format::Human
         && args.message_format.is_empty();

@@ -123,6 +123,11 @@ pub struct LintArgs {
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
 
+    /// Print how many files were read and how many parsed to stderr (the
+    /// benchmark compares the modes with it).
+    #[arg(long)]
+    pub stats: bool,
+
     // Flags cargo check takes, which rust-analyzer passes to an override
     // command. Accepted and ignored: forklint reads sources, not builds.
     #[arg(long, hide = true)]

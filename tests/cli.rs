@@ -556,6 +556,28 @@ fn real_finding_baseline_survives_moves_not_changes() {
 }
 
 #[test]
+fn stats_count_files_read_and_parsed_per_mode() {
+    let dir = project("stats");
+    write(&dir, "main.rs", &hazard("", ""));
+    write(
+        &dir,
+        "plain.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+    );
+
+    // The plain file names no fork and nothing calls into it: the default
+    // mode reads it but has no reason to parse it.
+    let r = forklint(&dir, &[".", "--stats", "--format", "json"]);
+    assert!(r.stderr.contains("forklint: 2 files read, 1 parsed"), "{r:?}");
+    let r = forklint(&dir, &[".", "--stats", "--full", "--format", "json"]);
+    assert!(r.stderr.contains("forklint: 2 files read, 2 parsed"), "{r:?}");
+
+    // Without the flag, machine formats keep stderr free of it.
+    let r = forklint(&dir, &[".", "--format", "json"]);
+    assert!(!r.stderr.contains("files read"), "{r:?}");
+}
+
+#[test]
 fn config_knowledge_reaches_the_analysis() {
     let dir = project("config_knowledge");
     // A pool the knowledge tables do not know starts threads; the child
@@ -643,4 +665,40 @@ fn package_selection_follows_cargo() {
     );
     let r = forklint(&dir, &["-p", "nope"]);
     assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn panic_abort_profile_silences_only_the_panic_escape() {
+    let dir = project("panic_abort");
+    // The child can panic (unwrap) and falls through past its branch.
+    let src = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n: Option<u8> = None;\n        let _ = n.unwrap();\n    }\n}\n";
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"pa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    write(&dir, "src/main.rs", src);
+    let lines = |dir: &Path| -> Vec<u64> {
+        let r = forklint(dir, &["--format", "json"]);
+        findings(&r)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "child_escapes_fork_branch")
+            .map(|f| f.2)
+            .collect()
+    };
+    assert_eq!(
+        lines(&dir),
+        vec![5, 6],
+        "a panic that unwinds, and the fall-through"
+    );
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"pa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n[profile.dev]\npanic = \"abort\"\n[profile.release]\npanic = \"abort\"\n",
+    );
+    assert_eq!(
+        lines(&dir),
+        vec![6],
+        "under panic = \"abort\" a panic cannot unwind into the parent"
+    );
 }

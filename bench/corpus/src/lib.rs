@@ -1,0 +1,1 @@
+//! Empty: this package exists only for the lockfile of the benchmark corpus.
