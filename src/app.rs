@@ -122,7 +122,15 @@ fn lint(args: &LintArgs) -> i32 {
 /// directory) and the arguments, which override it. Checks rule names.
 pub fn options_from(args: &LintArgs) -> Result<Options, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let config = crate::config::discover(&cwd, args.manifest_path.as_deref())?;
+    let config = if args.paths.is_empty() {
+        crate::config::discover(&cwd, args.manifest_path.as_deref())?
+    } else {
+        let (config, problem) = crate::config::discover_for_paths(&cwd, args.manifest_path.as_deref())?;
+        if let Some(problem) = problem {
+            eprintln!("warning: {problem}; linting the given paths with the default settings");
+        }
+        config
+    };
     let flags = if args.level_flags.is_empty() {
         let mut flags = Vec::new();
         for (names, level) in [

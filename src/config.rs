@@ -298,6 +298,13 @@ struct ManifestConfig {
 }
 
 fn parse_manifest(path: &Path, text: &str) -> Result<ManifestConfig, String> {
+    if let Err(e) = text.parse::<toml::Table>() {
+        let why = format!("not valid TOML: {}", e.message().trim_end());
+        return Err(format!(
+            "{BROKEN_MANIFEST}{}",
+            located(path, text, e.span(), &why)
+        ));
+    }
     let manifest: Manifest = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let section = |h: Option<MetadataHolder>| h.and_then(|h| h.metadata).and_then(|m| m.forklint);
     let is_workspace_root = manifest.workspace.is_some();
@@ -314,6 +321,24 @@ fn parse_manifest(path: &Path, text: &str) -> Result<ManifestConfig, String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
+/// Starts the error for a Cargo.toml that is not TOML at all: cargo's
+/// problem rather than a forklint setting, so a run on explicit paths can
+/// go on without it (see `discover_for_paths`).
+const BROKEN_MANIFEST: &str = "broken Cargo.toml, cannot read forklint settings from it: ";
+
+/// As [`discover`], for a run on explicit paths, which needs no cargo: a
+/// Cargo.toml that is not TOML is reported (the `Err` of the pair) and the
+/// defaults used. Wrong forklint settings are still an error.
+pub fn discover_for_paths(
+    cwd: &Path,
+    manifest_path: Option<&Path>,
+) -> Result<(Config, Option<String>), String> {
+    match discover(cwd, manifest_path) {
+        Err(e) if e.starts_with(BROKEN_MANIFEST) => Ok((Config::default(), Some(e))),
+        other => other.map(|c| (c, None)),
+    }
 }
 
 /// Finds the configuration for a run from `cwd`:

@@ -100,6 +100,11 @@ pub fn from_paths(paths: &[PathBuf]) -> Discovery {
         };
         walk(p, &key, None, &mut out);
     }
+    // Overlapping arguments (`src src/main.rs`, `. sub`) name a file more
+    // than once: lint it once, with the first argument that reached it.
+    let mut seen = std::collections::HashSet::new();
+    out.files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     out
 }
 

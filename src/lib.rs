@@ -17,6 +17,7 @@ pub mod harness;
 pub mod index;
 pub mod knowledge;
 pub mod lexer;
+pub mod nesting;
 pub mod output;
 pub mod rules;
 pub mod scan;
@@ -27,7 +28,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Finding, Label, Level};
-use source::{SourceDb, SourceFile};
+use source::{FileId, SourceDb, SourceFile};
 
 /// Everything a lint run needs to know.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +66,9 @@ pub struct Report {
     /// Findings hidden because the baseline has them (or, with
     /// `--write-baseline`, because they were just written to it).
     pub baselined: usize,
+    /// Files forklint failed on by its own fault (a panic in the analysis):
+    /// each is a `parse_error` finding, and the run exits 2.
+    pub internal_errors: usize,
 }
 
 impl Report {
@@ -72,9 +76,14 @@ impl Report {
         self.findings.iter().filter(|f| f.level == level).count()
     }
 
-    /// 0: nothing at deny level; 1: deny-level findings.
+    /// 0: nothing at deny level; 1: deny-level findings; 2: forklint
+    /// itself failed on some file (an internal error outranks findings).
     pub fn exit_code(&self) -> i32 {
-        i32::from(self.count(Level::Deny) > 0)
+        if self.internal_errors > 0 {
+            2
+        } else {
+            i32::from(self.count(Level::Deny) > 0)
+        }
     }
 }
 
@@ -161,15 +170,12 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
     }
     let files_checked = crates.values().map(Vec::len).sum();
-    let mut files_parsed = 0;
-    for key in crate_order {
-        let r = analysis::analyze_crate(&db, &crates[&key], opts);
-        findings.extend(r.findings);
-        files_parsed += r.parsed;
-    }
-    // Suppressions before levels: a suppression of a rule the user set to
-    // allow still counts as used.
-    let suppressed = suppress::apply(&db, &mut findings);
+    let crates: Vec<Vec<FileId>> = crate_order
+        .into_iter()
+        .filter_map(|k| crates.remove(&k))
+        .collect();
+    let analyzed = analyze_on_big_stack(&db, &crates, opts, findings);
+    let mut findings = analyzed.findings;
     config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
     sort_findings(&mut findings, &db);
@@ -177,9 +183,156 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         db,
         findings,
         files_checked,
-        files_parsed,
-        suppressed,
+        files_parsed: analyzed.parsed,
+        suppressed: analyzed.suppressed,
         baselined: 0,
+        internal_errors: analyzed.internal_errors,
+    }
+}
+
+/// Stack of the thread that drives the analysis. The parse-and-walk workers
+/// have their own large stacks (`analysis`); this one is for what runs
+/// around them: rules, summaries, and suppressions, which parse again.
+/// `nesting::MAX_DEPTH` levels of the costliest construct fit in this with
+/// room to spare. It is address space: only the pages used are ever touched.
+const ANALYSIS_STACK_BYTES: usize = 256 << 20;
+
+/// What the analysis of a run produced.
+struct Analyzed {
+    findings: Vec<Finding>,
+    parsed: usize,
+    suppressed: usize,
+    internal_errors: usize,
+}
+
+/// The message every internal-error finding starts with (here and in the
+/// analysis workers): the run exits 2 when there is one.
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Analyses every crate, adds their findings to `findings`, then applies
+/// suppressions, all on one thread with a large stack. A panic in a crate's
+/// analysis outside the per-file workers (rules, summaries) is contained:
+/// that crate's files are retried one at a time, and a file that still
+/// panics becomes an internal-error finding; the other crates are unharmed.
+fn analyze_on_big_stack(
+    db: &SourceDb,
+    crates: &[Vec<FileId>],
+    opts: &Options,
+    findings: Vec<Finding>,
+) -> Analyzed {
+    let work = move || {
+        let mut findings = findings;
+        let mut parsed = 0;
+        for files in crates {
+            match contained(|| analysis::analyze_crate(db, files, opts)) {
+                Ok(r) => {
+                    findings.extend(r.findings);
+                    parsed += r.parsed;
+                }
+                Err(_) => {
+                    for &id in files {
+                        match contained(|| analysis::analyze_crate(db, &[id], opts)) {
+                            Ok(r) => {
+                                findings.extend(r.findings);
+                                parsed += r.parsed;
+                            }
+                            Err(panic) => findings.push(internal_error(id, &panic)),
+                        }
+                    }
+                }
+            }
+        }
+        // Suppressions before levels: a suppression of a rule the user set to
+        // allow still counts as used.
+        let suppressed = match contained(|| suppress::apply(db, &mut findings)) {
+            Ok(n) => n,
+            // Only reachable with files, so file 0 exists.
+            Err(panic) => {
+                findings.push(internal_error(0, &format!("while reading suppressions: {panic}")));
+                0
+            }
+        };
+        let internal_errors = findings.iter().filter(|f| is_internal_error(f)).count();
+        Analyzed {
+            findings,
+            parsed,
+            suppressed,
+            internal_errors,
+        }
+    };
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("forklint-analysis".into())
+            .stack_size(ANALYSIS_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map(|handle| handle.join())
+    });
+    let failed = |what: &str| Analyzed {
+        findings: crates
+            .iter()
+            .flatten()
+            .map(|&id| internal_error(id, what))
+            .collect(),
+        parsed: 0,
+        suppressed: 0,
+        internal_errors: crates.iter().flatten().count().max(1),
+    };
+    match spawned {
+        Ok(Ok(analyzed)) => analyzed,
+        // `work` contains its panics; this is a panic in the containment.
+        Ok(Err(_)) => failed("the analysis thread failed"),
+        Err(e) => failed(&format!("cannot start the analysis thread: {e}")),
+    }
+}
+
+/// A finding that says forklint failed on a file by its own fault.
+pub fn is_internal_error(f: &Finding) -> bool {
+    f.rule == "parse_error" && f.message.starts_with(INTERNAL_ERROR)
+}
+
+/// Runs `f`, turning a panic into its message.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        // The panic is ours and the span table may be half-built: reset it.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
+}
+
+fn internal_error(id: FileId, what: &str) -> Finding {
+    Finding::new(
+        "parse_error",
+        format!("{INTERNAL_ERROR} in forklint ({what}); this file was not checked"),
+        Label::new(id, 0..0, ""),
+    )
+    .with_help("this is a bug in forklint: please report it with the file that triggers it")
+}
+
+/// Lints one file's text, without discovery or reading the disk: what the
+/// fuzz target drives. `name` is only the path shown in findings.
+pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
+    let mut db = SourceDb::default();
+    let mut file = SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string());
+    // Named explicitly: analysed whether or not the scan finds it relevant.
+    file.explicit = true;
+    let id = db.add(file);
+    let analyzed = analyze_on_big_stack(&db, &[vec![id]], opts, Vec::new());
+    let mut findings = analyzed.findings;
+    config::apply_levels(&mut findings, &opts.levels);
+    findings.retain(|f| f.level != Level::Allow);
+    sort_findings(&mut findings, &db);
+    Report {
+        db,
+        findings,
+        files_checked: 1,
+        files_parsed: analyzed.parsed,
+        suppressed: analyzed.suppressed,
+        baselined: 0,
+        internal_errors: analyzed.internal_errors,
     }
 }
 
@@ -207,4 +360,66 @@ fn sort_findings(findings: &mut Vec<Finding>, db: &SourceDb) {
         ))
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_contained_with_its_message() {
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let by_str = contained(|| -> u8 { panic!("boom") });
+        let by_string = contained(|| -> u8 { panic!("{} {}", "formatted", 7) });
+        std::panic::set_hook(quiet);
+        assert_eq!(by_str, Err("boom".to_string()));
+        assert_eq!(by_string, Err("formatted 7".to_string()));
+        assert_eq!(contained(|| 5), Ok(5));
+    }
+
+    #[test]
+    fn an_internal_error_outranks_findings_in_the_exit_code() {
+        let mut db = SourceDb::default();
+        let id = db.add(SourceFile::new(
+            "a.rs".into(),
+            "a.rs".into(),
+            "fn main() {}".into(),
+        ));
+        let mut report = Report {
+            db,
+            findings: vec![Finding::new(
+                "lock_held_across_fork",
+                "m",
+                Label::new(id, 0..2, ""),
+            )],
+            ..Report::default()
+        };
+        assert_eq!(report.exit_code(), 1);
+        report.internal_errors = 1;
+        report.findings.push(internal_error(id, "boom"));
+        assert_eq!(report.exit_code(), 2);
+    }
+
+    #[test]
+    fn lint_source_refuses_deep_nesting_with_a_located_diagnostic() {
+        let text = format!(
+            "fn f() {{\n    let _ = {}1{};\n}}\n",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        let report = lint_source("deep.rs", &text, &Options::default());
+        assert_eq!(report.internal_errors, 0);
+        let [f] = report.findings.as_slice() else {
+            panic!("{:?}", report.findings)
+        };
+        assert_eq!(f.rule, "parse_error");
+        assert!(f.message.contains("nests more than"), "{}", f.message);
+        // Points at the first parenthesis past the limit: `f()`, the body's
+        // braces and `=` are three levels, so the k-th `(` (column 12 + k)
+        // is level 3 + k.
+        let (line, col) = report.db.get(0).position(f.primary.span.start);
+        let k = nesting::MAX_DEPTH + 1 - 3;
+        assert_eq!((line, col), (2, 12 + k));
+    }
 }

@@ -58,7 +58,8 @@ impl SourceFile {
     pub fn line_index(&self, byte: usize) -> usize {
         match self.line_starts.binary_search(&byte) {
             Ok(i) => i,
-            Err(i) => i - 1,
+            // Before the first line's start: inside a BOM, so line 0.
+            Err(i) => i.saturating_sub(1),
         }
     }
 
@@ -77,7 +78,7 @@ impl SourceFile {
         let byte = self.clamp(byte);
         let line = self.line_index(byte);
         let start = self.line_starts[line];
-        let col = self.text[start..byte].chars().count();
+        let col = self.text[start..byte.max(start)].chars().count();
         (line + 1, col + 1)
     }
 
@@ -102,6 +103,13 @@ impl SourceFile {
         b
     }
 
+    /// `span` clamped into the text and past a BOM: inside the lines.
+    pub fn span_in_lines(&self, span: &Range<usize>) -> Range<usize> {
+        let first = self.line_starts[0];
+        let start = self.clamp(span.start).max(first);
+        start..self.clamp(span.end).max(start)
+    }
+
     pub fn snippet(&self, span: &Range<usize>) -> &str {
         let (s, e) = (self.clamp(span.start), self.clamp(span.end));
         &self.text[s..e.max(s)]
@@ -109,10 +117,16 @@ impl SourceFile {
 }
 
 /// Line starts: a line ends at `\n`, or at a lone `\r` (old Mac files), so
-/// CRLF counts once.
+/// CRLF counts once. The first line starts after a BOM: editors do not show
+/// it and rustc strips it, so it is no column.
 fn line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut starts = vec![0];
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut starts = vec![bom];
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -199,5 +213,21 @@ mod tests {
         assert_eq!(f.position(9), (3, 1)); // after lone CR
         assert_eq!(f.line_count(), 4);
         assert_eq!(f.offset(1, 1), 7);
+    }
+
+    #[test]
+    fn a_bom_is_not_a_column() {
+        let f = SourceFile::new("a.rs".into(), "a.rs".into(), "\u{feff}ab\ncd".into());
+        assert_eq!(f.position(3), (1, 1));
+        assert_eq!(f.position(4), (1, 2));
+        assert_eq!(f.position(6), (2, 1));
+        // A span inside the BOM (0..0: "this file") is line 1, column 1.
+        assert_eq!(f.position(0), (1, 1));
+        assert_eq!(f.position(1), (1, 1));
+        assert_eq!(f.offset(0, 0), 3);
+        assert_eq!(f.line_range(0), 3..6);
+        assert_eq!(f.span_in_lines(&(0..0)), 3..3);
+        assert_eq!(f.span_in_lines(&(1..4)), 3..4);
+        assert_eq!(f.span_in_lines(&(4..99)), 4..8);
     }
 }

@@ -234,7 +234,7 @@ fn push_checked(
 /// trait items, and `#![...]` at the top of the file: (rule, scope, where).
 /// A file that does not parse has none (it is reported as parse_error).
 pub fn attribute_suppressions(text: &str) -> Vec<(String, Scope, Range<usize>)> {
-    let Ok(file) = syn::parse_file(text) else {
+    let Ok(file) = crate::analysis::parse_source(text) else {
         proc_macro2::extra::invalidate_current_thread_spans();
         return Vec::new();
     };

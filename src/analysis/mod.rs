@@ -222,22 +222,122 @@ pub fn stripped_prefix(text: &str) -> usize {
         n = '\u{feff}'.len_utf8();
     }
     let rest = &text[n..];
-    if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+    if rest.starts_with("#!") && !skip_blank_and_comments(&rest[2..]).starts_with('[') {
         n += rest.find('\n').unwrap_or(rest.len());
     }
     n
 }
 
+/// `s` after whitespace and plain (non-doc) comments: as rustc and syn
+/// decide whether `#!` starts a shebang line or an inner attribute
+/// (`#! /* c */ [allow(x)]` is an attribute).
+fn skip_blank_and_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        let doc_line = s.starts_with("//!") || (s.starts_with("///") && !s.starts_with("////"));
+        let doc_block = s.starts_with("/*!")
+            || (s.starts_with("/**") && !s.starts_with("/***") && !s.starts_with("/**/"));
+        if s.starts_with("//") && !doc_line {
+            s = s.find('\n').map_or("", |i| &s[i..]);
+        } else if s.starts_with("/*") && !doc_block {
+            // Block comments nest.
+            let (mut depth, mut i) = (0usize, 0);
+            let b = s.as_bytes();
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            // `i` is past an ASCII `*/` or at the end: a char boundary.
+            s = &s[i.min(s.len())..];
+        } else {
+            return s;
+        }
+    }
+}
+
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
-    let text = &db.get(id).text;
-    syn::parse_file(text).map_err(|e| {
-        let offset = stripped_prefix(text);
-        let r = e.span().byte_range();
-        let span = (r.start + offset)..(r.end + offset);
-        Box::new(Finding::new(
-            "parse_error",
-            format!("could not parse this file: {e}; it was not checked"),
-            Label::new(id, span, "parse error here"),
-        ))
+    parse_source(&db.get(id).text).map_err(|(span, message, label)| {
+        Box::new(Finding::new("parse_error", message, Label::new(id, span, label)))
     })
+}
+
+/// Parses a whole file as `syn::parse_file` does (after the BOM and shebang
+/// that [`stripped_prefix`] skips), but refuses one nested deeper than
+/// [`crate::nesting::MAX_DEPTH`]: parsing and walking it could overflow the
+/// stack. `Err` is (byte range in `text`, message, label).
+pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
+    let offset = stripped_prefix(text);
+    let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
+    // The lexer's own message ("cannot parse string into token stream")
+    // does not say what is wrong; its span does.
+    let tokens: proc_macro2::TokenStream = text[offset..].parse().map_err(|e: proc_macro2::LexError| {
+        (
+            in_text(e.span().byte_range()),
+            "could not parse this file: unbalanced delimiter or invalid token; it was not checked"
+                .to_string(),
+            "cannot be tokenized from here",
+        )
+    })?;
+    let limit = crate::nesting::MAX_DEPTH;
+    let deepest = crate::nesting::deepest(&tokens, limit);
+    if deepest.depth > limit {
+        return Err((
+            in_text(deepest.span.byte_range()),
+            format!("this file nests more than {limit} levels deep; it was not checked"),
+            "nesting limit reached here",
+        ));
+    }
+    syn::parse2(tokens).map_err(|e| {
+        let r = e.span().byte_range();
+        // An error at the end of the input comes with an empty call-site
+        // span (0..0): point at where the file ends instead of at 1:1.
+        let (span, label) = if r.is_empty() && r.start == 0 {
+            let end = text.trim_end().len();
+            (end..end, "the file ends here")
+        } else {
+            (in_text(r), "parse error here")
+        };
+        (
+            span,
+            format!("could not parse this file: {e}; it was not checked"),
+            label,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shebang_is_told_from_an_inner_attribute_past_comments() {
+        assert_eq!(stripped_prefix("#!/bin/x\nfn main() {}"), 8);
+        assert_eq!(stripped_prefix("\u{feff}#!/bin/x"), 11);
+        assert_eq!(stripped_prefix("#![allow(x)]"), 0);
+        assert_eq!(stripped_prefix("#! // c\n /* a /* b */ */ [allow(x)]"), 0);
+        assert_eq!(
+            stripped_prefix("#! /// doc\n[allow(x)]"),
+            10,
+            "doc comments are not skipped"
+        );
+        assert_eq!(stripped_prefix("#! /* unclosed"), 14);
+        assert!(parse_source("#!//c\n[allow(x)]\nfn main() {}").is_ok());
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_file_points_there() {
+        let text = "fn main() {}\n  stray\n\n";
+        let (span, message, _) = parse_source(text).unwrap_err();
+        assert_eq!(span, 20..20, "{message}");
+    }
 }

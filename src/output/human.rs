@@ -37,7 +37,15 @@ pub fn to_codespan(f: &Finding) -> Diagnostic<usize> {
 /// files and the `rendered` field of cargo JSON use this).
 pub fn render_finding(report: &Report, f: &Finding, color: bool) -> String {
     let config = Config::default();
-    let diag = to_codespan(f);
+    // codespan needs every label inside a line of its file: one on the BOM
+    // (such as 0..0, "this file") moves to where line 1 starts.
+    let mut f = f.clone();
+    for label in std::iter::once(&mut f.primary).chain(&mut f.secondary) {
+        if let Some(file) = report.db.files.get(label.file) {
+            label.span = file.span_in_lines(&label.span);
+        }
+    }
+    let diag = to_codespan(&f);
     if color {
         let mut buf = termcolor_buffer();
         let _ = term::emit_to_write_style(&mut buf, &config, &report.db, &diag);

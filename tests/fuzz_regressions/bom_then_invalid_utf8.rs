@@ -1,0 +1,1 @@
+ï»¿fn main() { let s = "café"; }
