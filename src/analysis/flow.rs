@@ -28,9 +28,9 @@ pub const PARENT: Procs = 2;
 pub const FAILED: Procs = 4;
 const ALL: Procs = CHILD | PARENT | FAILED;
 
-/// Nesting beyond this is not walked (the parser's own limit comes first in
-/// practice); it keeps the walk's recursion bounded on generated code.
-const MAX_DEPTH: usize = 400;
+/// Nesting beyond the bound the parser is given is refused before the walk
+/// (`crate::nesting`); this guard only keeps the recursion bounded.
+use crate::nesting::MAX_DEPTH;
 
 #[derive(Debug, Clone)]
 struct LiveGuard {
