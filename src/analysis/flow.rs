@@ -1637,9 +1637,10 @@ impl<'a> Walker<'a> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let mut state = state;
-        // A macro forklint knows nothing about is opaque: parsing its body
-        // as expressions would cost a second parse of much of the code.
-        if !self.knowledge.macros.contains_key(&name) {
+        // An unknown macro whose tokens name nothing a call could matter by
+        // (no function of the crate, nothing in the knowledge tables) is not
+        // parsed: that would be a second parse of much generated code.
+        if !self.knowledge.macros.contains_key(&name) && !names_any(&mac.tokens, &self.table.call_names) {
             return (state, Val::default());
         }
         // Arguments of format-like and expression macros are expressions: walk them.
@@ -2161,6 +2162,15 @@ fn reads_args_or_env(t: &str) -> bool {
 /// `current_exe()` or `/proc/self/exe`: the program's own binary.
 fn names_own_binary(text: &str) -> bool {
     text.contains("current_exe") || text.contains("/proc/self/exe")
+}
+
+/// Does a token stream (at any depth) contain one of these identifiers?
+fn names_any(tokens: &proc_macro2::TokenStream, names: &std::collections::HashSet<String>) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => names.contains(&i.to_string()),
+        proc_macro2::TokenTree::Group(g) => names_any(&g.stream(), names),
+        _ => false,
+    })
 }
 
 /// "thread spawned here", naming the locks its closure takes.

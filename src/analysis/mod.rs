@@ -51,6 +51,16 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
         .map(|&id| crate::scan::scan(&db.get(id).text, &fd_creators))
         .collect();
     let mut table = CrateTable::from_scans(&scans);
+    table.call_names.extend(
+        knowledge
+            .functions
+            .keys()
+            .chain(knowledge.methods.keys())
+            .chain(knowledge.macros.keys())
+            .chain(knowledge.fd_creation.keys())
+            .chain(knowledge.fd_sources.keys())
+            .filter_map(|k| k.rsplit("::").next().map(str::to_string)),
+    );
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];

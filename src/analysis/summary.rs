@@ -79,26 +79,52 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
     loop {
         let mut changed = false;
         for f in &fns {
-            for c in &f.calls {
-                let Target::Local { keys } = &c.target else {
-                    continue;
-                };
-                for callee in keys {
-                    let Some(cs) = sums.get(callee).cloned() else {
+            // What the callees add, gathered first (no clones of whole
+            // summaries, reasons built only for a slot still empty).
+            let mut updates: Vec<(Class, Option<String>, bool)> = Vec::new();
+            {
+                let mine = f.keys.first().and_then(|k| sums.get(k));
+                let has = |slot: fn(&Summary) -> bool| mine.is_some_and(slot);
+                for c in &f.calls {
+                    let Target::Local { keys } = &c.target else {
                         continue;
                     };
-                    for key in &f.keys {
-                        let s = sums.entry(key.clone()).or_default();
-                        for e in [&cs.lock, &cs.other].into_iter().flatten() {
-                            changed |= s.absorb(e.class, || format!("calls `{}`, which {}", c.text, e.why));
+                    for cs in keys.iter().filter_map(|k| sums.get(k)) {
+                        if let Some(e) = &cs.lock {
+                            if !has(|s| s.lock.is_some()) {
+                                updates.push((
+                                    e.class,
+                                    Some(format!("calls `{}`, which {}", c.text, e.why)),
+                                    false,
+                                ));
+                            }
                         }
-                        if cs.unknown {
-                            changed |= s.absorb(Class::Unknown, String::new);
+                        if let Some(e) = &cs.other {
+                            if !has(|s| s.other.is_some()) {
+                                updates.push((
+                                    e.class,
+                                    Some(format!("calls `{}`, which {}", c.text, e.why)),
+                                    false,
+                                ));
+                            }
                         }
-                        if cs.spawns && !s.spawns {
-                            s.spawns = true;
-                            changed = true;
+                        if cs.unknown && !has(|s| s.unknown) {
+                            updates.push((Class::Unknown, None, false));
                         }
+                        if cs.spawns && !has(|s| s.spawns) {
+                            updates.push((Class::Safe, None, true));
+                        }
+                    }
+                }
+            }
+            for key in &f.keys {
+                let s = sums.entry(key.clone()).or_default();
+                for (class, why, spawns) in &updates {
+                    if *spawns {
+                        changed |= !s.spawns;
+                        s.spawns = true;
+                    } else {
+                        changed |= s.absorb(*class, || why.clone().unwrap_or_default());
                     }
                 }
             }

@@ -22,6 +22,10 @@ pub struct CrateTable {
     /// Functions of the crate that fork and return the fork's result (found
     /// by a first walk): a call to one is a fork site in its caller.
     pub fork_wrappers: std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
+    /// Names a call can matter by: the crate's functions and methods and
+    /// everything the knowledge tables name. An unknown macro whose body
+    /// names none of them is not parsed (it can call nothing forklint judges).
+    pub call_names: HashSet<String>,
 }
 
 impl CrateTable {
@@ -35,6 +39,7 @@ impl CrateTable {
                     t.diverging.insert(f.key.clone());
                 }
             }
+            t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
             t.statics.extend(s.statics.iter().cloned());
             t.rwlocks.extend(s.rwlocks.iter().cloned());
         }
