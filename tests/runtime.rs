@@ -440,3 +440,44 @@ fn every_fixture_behaves_as_its_directive_says() {
     assert!(weak.is_empty(), "{}\n\n{table}", weak.join("\n"));
     assert_no_descendants();
 }
+
+#[test]
+fn misbehaving_programs_are_contained() {
+    let _s = serial();
+    // A fork bomb's worth: a thousand processes, all killed and reaped.
+    let many = run_one(sh(
+        "for i in $(seq 1000); do sleep 1000 & done; wait",
+        Duration::from_secs(3),
+    ));
+    assert!(many.timed_out, "{many:?}");
+    // However many the shell had started by then (all 1,000 on an idle
+    // machine), every one was killed and none is left.
+    assert!(many.killed > 1, "{many:?}");
+    assert_no_descendants();
+
+    // SIGTERM ignored: the harness kills with SIGKILL, which cannot be.
+    let stubborn = run_one(sh("trap '' TERM; sleep 1000", Duration::from_secs(1)));
+    assert!(stubborn.timed_out, "{stubborn:?}");
+    assert_no_descendants();
+
+    // A setsid'd double fork whose middle process exits: the grandchild
+    // is reparented to the harness and still killed at the timeout.
+    let double = run_one(sh(
+        "(setsid sh -c 'sleep 1000 >/dev/null 2>&1 &') ; exit 0",
+        Duration::from_secs(1),
+    ));
+    assert!(double.timed_out, "{double:?}");
+    assert_no_descendants();
+
+    // A program that closes its stdout and keeps running, then 100 MB on
+    // stderr: neither blocks the harness.
+    let start = Instant::now();
+    let noisy = run_one(sh(
+        "exec 1>&-; head -c 100000000 /dev/zero >&2; exit 3",
+        Duration::from_secs(20),
+    ));
+    assert_eq!(noisy.ending, Some(Ending::Exited(3)), "{:?}", noisy.ending);
+    assert!(!noisy.timed_out);
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_no_descendants();
+}
