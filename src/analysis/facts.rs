@@ -281,7 +281,7 @@ pub struct FileFacts {
     /// The file starts processes (fork, exec, Command, posix_spawn).
     pub starts_processes: bool,
     /// `Command::new(current_exe()..)`: the program runs itself again.
-    pub reexecs: Vec<Span>,
+    pub reexecs: Vec<(FileId, Span)>,
     /// Every fd-bearing value created in the file.
     pub fds: Vec<FdFact>,
     /// For `FdKind::Returned` descriptors: the keys of the function that returned it.

@@ -1015,7 +1015,7 @@ impl<'a> Walker<'a> {
                     }
                 }
                 if names_own_binary(&text) {
-                    self.facts.reexecs.push(span.clone());
+                    self.facts.reexecs.push((self.file, span.clone()));
                 }
             }
         }

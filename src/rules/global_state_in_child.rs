@@ -34,15 +34,9 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
 /// `main` from scratch: a static that only the parent's run sets (a
 /// `OnceLock::set`, a `static mut` assignment in `main`) is empty there.
 fn reexec_reads(ctx: &RuleCtx) -> Vec<Finding> {
-    let Some((reexec_file, reexec)) = ctx
-        .files
-        .iter()
-        .flat_map(|f| f.reexecs.iter().map(move |s| (f, s)))
-        .next()
-    else {
+    let Some((reexec_file, reexec)) = ctx.files.iter().flat_map(|f| f.reexecs.iter()).next().cloned() else {
         return Vec::new();
     };
-    let reexec_file = reexec_file.functions.first().map_or(0, |f| f.file);
     let fns: Vec<_> = ctx.files.iter().flat_map(|f| f.functions.iter()).collect();
     let mut out = Vec::new();
     for f in fns.iter().filter(|f| !f.role_calls.is_empty()) {
