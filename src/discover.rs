@@ -85,7 +85,10 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
 }
 
 /// Files given on the command line. Each directory argument is one crate
-/// for cross-file analysis; loose files given together form one crate.
+/// for cross-file analysis, except that a package inside it (a directory
+/// below the argument with its own `Cargo.toml`: a workspace member, a
+/// vendored dependency) is a crate of its own; loose files given together
+/// form one crate.
 pub fn from_paths(paths: &[PathBuf]) -> Discovery {
     let mut out = Discovery::default();
     for p in paths {
@@ -98,7 +101,11 @@ pub fn from_paths(paths: &[PathBuf]) -> Discovery {
         } else {
             "<files>".to_string()
         };
+        let first = out.files.len();
         walk(p, &key, None, &mut out);
+        if p.is_dir() {
+            split_packages(p, &mut out.files[first..]);
+        }
     }
     // Overlapping arguments (`src src/main.rs`, `. sub`) name a file more
     // than once: lint it once, with the first argument that reached it.
@@ -185,6 +192,39 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
         out.warnings.extend(found.warnings);
     }
     Ok(out)
+}
+
+/// Gives each file under `root` that lies in a package below `root` (the
+/// nearest directory with a `Cargo.toml`, `root` itself excluded) that
+/// package's directory as its crate key. Names resolve within a crate, so
+/// two packages that both define `new` must not be one crate.
+fn split_packages(root: &Path, files: &mut [Discovered]) {
+    // Directory -> the package directory it belongs to (`None`: the root's).
+    let mut memo: std::collections::HashMap<PathBuf, Option<PathBuf>> = std::collections::HashMap::new();
+    fn package_of(
+        dir: &Path,
+        root: &Path,
+        memo: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+    ) -> Option<PathBuf> {
+        if dir == root || !dir.starts_with(root) {
+            return None;
+        }
+        if let Some(known) = memo.get(dir) {
+            return known.clone();
+        }
+        let found = if dir.join("Cargo.toml").is_file() {
+            Some(dir.to_path_buf())
+        } else {
+            dir.parent().and_then(|up| package_of(up, root, memo))
+        };
+        memo.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+    for f in files {
+        if let Some(pkg) = f.path.parent().and_then(|d| package_of(d, root, &mut memo)) {
+            f.crate_key = pkg.display().to_string();
+        }
+    }
 }
 
 /// Does a package spec (`name`, `name@1.2.3`, or a package id such as

@@ -75,7 +75,9 @@ impl TempCrate {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for (file, text) in files {
-            std::fs::write(dir.join(file), text).unwrap();
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         TempCrate(dir)
     }
@@ -149,4 +151,41 @@ fn demand_mode_follows_callers_of_forking_functions_across_files() {
     let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
     assert!(rules.contains(&"fork_after_thread_spawn"), "{rules:?}");
     assert_eq!(output::json::render(&demand), output::json::render(&full));
+}
+
+#[test]
+fn packages_inside_a_directory_are_crates_of_their_own() {
+    // Linting a directory of two packages (a workspace, a vendor directory):
+    // `note` called in app's child is app's own signal-safe one, not the
+    // allocating `note` of the other package.
+    let manifest = |name: &str| format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+    let (app, other) = (manifest("app"), manifest("other"));
+    let dir = TempCrate::new(
+        "packages",
+        &[
+            ("app/Cargo.toml", app.as_str()),
+            (
+                "app/src/main.rs",
+                "mod util;\nfn main() {\n    let _t = std::thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        util::note();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+            ),
+            (
+                "app/src/util.rs",
+                "pub fn note() {\n    unsafe { libc::write(2, b\"x\".as_ptr().cast(), 1) };\n}\n",
+            ),
+            ("other/Cargo.toml", other.as_str()),
+            ("other/src/lib.rs", "pub fn note() {\n    let s = String::from(\"x\");\n    drop(s);\n}\n"),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.is_empty(), "{rules:?}");
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+    // Discovery gives each package its own crate key.
+    let keys: Vec<String> = forklint::discover::from_paths(std::slice::from_ref(&dir.0))
+        .files
+        .iter()
+        .map(|f| f.crate_key.clone())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(distinct.len(), 2, "{keys:?}");
 }
