@@ -241,6 +241,15 @@ impl Knowledge {
         K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
     }
 
+    /// The names raw fd creators are called by (`libc::pipe` -> `pipe`):
+    /// what the scan looks for.
+    pub fn fd_creator_names(&self) -> Vec<&str> {
+        self.fd_creation
+            .keys()
+            .filter_map(|p| p.rsplit("::").next())
+            .collect()
+    }
+
     pub fn function(&self, path: &str) -> Option<&Fact> {
         self.functions.get(path)
     }

@@ -28,6 +28,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Finding, Label, Level};
+use knowledge::Knowledge;
+use rayon::prelude::*;
+use scan::FileScan;
 use source::{FileId, SourceDb, SourceFile};
 
 /// Everything a lint run needs to know.
@@ -111,70 +114,124 @@ pub fn run(opts: &Options) -> Result<Report, String> {
 /// Lints already-discovered files.
 pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let owned;
+    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
+        Knowledge::builtin()
+    } else {
+        owned = opts.extra_knowledge.knowledge();
+        &owned
+    };
     let mut db = SourceDb {
         packages: discovery.packages,
         workspace_root: discovery.workspace_root,
         ..SourceDb::default()
     };
-    let mut findings = Vec::new();
-    let mut crates: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut crate_order = Vec::new();
-    for d in discovery.files {
-        let display = display_path(&d.path, &cwd);
-        let text = match std::fs::read(&d.path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => Ok(t),
-                Err(e) => {
-                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    Err((
-                        lossy,
-                        format!(
-                            "file is not valid UTF-8 (byte {}): not checked",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    ))
-                }
-            },
-            Err(e) => Err((String::new(), format!("cannot read file: {e}"))),
-        };
-        let (text, problem) = match text {
-            Ok(t) => (t, None),
-            Err((t, msg)) => (t, Some(msg)),
-        };
-        let mut file = SourceFile::new(d.path.clone(), display, text);
-        file.package = d.package;
-        file.crate_key = d.crate_key.clone();
-        file.explicit = d.explicit;
-        let id = db.add(file);
-        if let Some(msg) = problem {
-            findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
-            continue;
-        }
-        // A standalone program (an example, a fixture, a script: `fn main`
-        // and no modules of its own) is a crate of its own, not a module of
-        // the directory's crate.
-        let key = if scan::is_standalone_program(&db.get(id).text) {
-            db.get(id).path.display().to_string()
-        } else {
-            d.crate_key
-        };
-        let entry = crates.entry(key).or_insert_with_key(|k| {
-            crate_order.push(k.clone());
-            Vec::new()
+    let (loaded, analyzed) = on_workers(opts.jobs, |workers| {
+        // Reading and scanning every file is the one cost no mode avoids:
+        // spread it over the workers.
+        let fd_creators = knowledge.fd_creator_names();
+        let loaded: Vec<Loaded> = workers.install(|| {
+            discovery
+                .files
+                .into_par_iter()
+                .map(|d| load(d, &cwd, &fd_creators))
+                .collect()
         });
-        entry.push(id);
+        let mut findings = Vec::new();
+        let mut scans = Vec::with_capacity(loaded.len());
+        let mut crates: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut crate_order = Vec::new();
+        for l in loaded {
+            let id = db.add(l.file);
+            scans.push(l.scan);
+            if let Some(msg) = l.problem {
+                findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
+                continue;
+            }
+            let entry = crates.entry(l.crate_key).or_insert_with_key(|k| {
+                crate_order.push(k.clone());
+                Vec::new()
+            });
+            entry.push(id);
+        }
+        for (path, msg) in discovery.warnings {
+            let display = display_path(&path, &cwd);
+            let id = db.add(SourceFile::new(path, display, String::new()));
+            scans.push(FileScan::default());
+            findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
+        }
+        let crates: Vec<Vec<FileId>> = crate_order
+            .into_iter()
+            .filter_map(|k| crates.remove(&k))
+            .collect();
+        let analyzed = workers.install(|| analyze_all(&db, &crates, &scans, knowledge, opts, findings));
+        (crates.iter().map(Vec::len).sum::<usize>(), analyzed)
+    })
+    .unwrap_or_else(|e| {
+        let analyzed = Analyzed {
+            findings: Vec::new(),
+            parsed: 0,
+            suppressed: 0,
+            internal_errors: 1,
+        };
+        eprintln!("forklint: {INTERNAL_ERROR}: cannot start the analysis threads: {e}");
+        (0, analyzed)
+    });
+    report(db, analyzed, loaded, opts)
+}
+
+/// A file read and scanned, and the crate it belongs to.
+struct Loaded {
+    file: SourceFile,
+    /// Why it cannot be analysed (unreadable, not UTF-8).
+    problem: Option<String>,
+    scan: FileScan,
+    crate_key: String,
+}
+
+fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str]) -> Loaded {
+    let display = display_path(&d.path, cwd);
+    let (text, problem) = match std::fs::read(&d.path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let msg = format!(
+                    "file is not valid UTF-8 (byte {}): not checked",
+                    e.utf8_error().valid_up_to()
+                );
+                (lossy, Some(msg))
+            }
+        },
+        Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
+    };
+    let scan = if problem.is_none() {
+        scan::scan(&text, fd_creators)
+    } else {
+        FileScan::default()
+    };
+    // A standalone program (an example, a fixture, a script: `fn main`
+    // and no modules of its own) is a crate of its own, not a module of
+    // the directory's crate.
+    let crate_key = if problem.is_none() && scan::is_standalone_program(&text) {
+        d.path.display().to_string()
+    } else {
+        d.crate_key
+    };
+    let mut file = SourceFile::new(d.path, display, text);
+    file.package = d.package;
+    file.crate_key = crate_key.clone();
+    file.explicit = d.explicit;
+    Loaded {
+        file,
+        problem,
+        scan,
+        crate_key,
     }
-    for (path, msg) in discovery.warnings {
-        let display = display_path(&path, &cwd);
-        let id = db.add(SourceFile::new(path, display, String::new()));
-        findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
-    }
-    let files_checked = crates.values().map(Vec::len).sum();
-    let crates: Vec<Vec<FileId>> = crate_order
-        .into_iter()
-        .filter_map(|k| crates.remove(&k))
-        .collect();
-    let analyzed = analyze_on_big_stack(&db, &crates, opts, findings);
+}
+
+/// The report of a run: levels applied, findings in a stable order.
+fn report(db: SourceDb, analyzed: Analyzed, files_checked: usize, opts: &Options) -> Report {
     let mut findings = analyzed.findings;
     config::apply_levels(&mut findings, &opts.levels);
     findings.retain(|f| f.level != Level::Allow);
@@ -190,12 +247,28 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     }
 }
 
-/// Stack of the thread that drives the analysis. The parse-and-walk workers
-/// have their own large stacks (`analysis`); this one is for what runs
-/// around them: rules, summaries, and suppressions, which parse again.
+/// Stack of the worker threads that parse, walk and run the rules: syn and
+/// the walk recurse on nesting, and generated code nests deep.
 /// `nesting::MAX_DEPTH` levels of the costliest construct fit in this with
 /// room to spare. It is address space: only the pages used are ever touched.
-const ANALYSIS_STACK_BYTES: usize = 256 << 20;
+const WORKER_STACK_BYTES: usize = 256 << 20;
+
+/// Runs `f` with a pool of `jobs` worker threads (default: one per core).
+/// Crates are analysed in parallel and, within a crate, files: the pool
+/// steals work between the two levels, so a large crate and many small
+/// ones both keep every core busy.
+fn on_workers<T>(jobs: Option<usize>, f: impl FnOnce(&rayon::ThreadPool) -> T) -> Result<T, String> {
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(WORKER_STACK_BYTES)
+        .thread_name(|i| format!("forklint-worker-{i}"))
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(f(&pool))
+}
 
 /// What the analysis of a run produced.
 struct Analyzed {
@@ -209,79 +282,62 @@ struct Analyzed {
 /// analysis workers): the run exits 2 when there is one.
 const INTERNAL_ERROR: &str = "internal error";
 
-/// Analyses every crate, adds their findings to `findings`, then applies
-/// suppressions, all on one thread with a large stack. A panic in a crate's
-/// analysis outside the per-file workers (rules, summaries) is contained:
-/// that crate's files are retried one at a time, and a file that still
-/// panics becomes an internal-error finding; the other crates are unharmed.
-fn analyze_on_big_stack(
+/// Analyses every crate (in parallel), adds their findings to `findings`,
+/// then applies suppressions. A panic in a crate's analysis outside the
+/// per-file workers (rules, summaries) is contained: that crate's files are
+/// retried one at a time, and a file that still panics becomes an
+/// internal-error finding; the other crates are unharmed.
+fn analyze_all(
     db: &SourceDb,
     crates: &[Vec<FileId>],
+    scans: &[FileScan],
+    knowledge: &Knowledge,
     opts: &Options,
-    findings: Vec<Finding>,
+    mut findings: Vec<Finding>,
 ) -> Analyzed {
-    let work = move || {
-        let mut findings = findings;
-        let mut parsed = 0;
-        for files in crates {
-            match contained(|| analysis::analyze_crate(db, files, opts)) {
-                Ok(r) => {
-                    findings.extend(r.findings);
-                    parsed += r.parsed;
-                }
+    let per_crate: Vec<(Vec<Finding>, usize)> = crates
+        .par_iter()
+        .map(|files| {
+            let analyze = |files: &[FileId]| analysis::analyze_crate(db, files, scans, knowledge, opts);
+            match contained(|| analyze(files)) {
+                Ok(r) => (r.findings, r.parsed),
                 Err(_) => {
+                    let (mut found, mut parsed) = (Vec::new(), 0);
                     for &id in files {
-                        match contained(|| analysis::analyze_crate(db, &[id], opts)) {
+                        match contained(|| analyze(&[id])) {
                             Ok(r) => {
-                                findings.extend(r.findings);
+                                found.extend(r.findings);
                                 parsed += r.parsed;
                             }
-                            Err(panic) => findings.push(internal_error(id, &panic)),
+                            Err(panic) => found.push(internal_error(id, &panic)),
                         }
                     }
+                    (found, parsed)
                 }
             }
-        }
-        // Suppressions before levels: a suppression of a rule the user set to
-        // allow still counts as used.
-        let suppressed = match contained(|| suppress::apply(db, &mut findings)) {
-            Ok(n) => n,
-            // Only reachable with files, so file 0 exists.
-            Err(panic) => {
-                findings.push(internal_error(0, &format!("while reading suppressions: {panic}")));
-                0
-            }
-        };
-        let internal_errors = findings.iter().filter(|f| is_internal_error(f)).count();
-        Analyzed {
-            findings,
-            parsed,
-            suppressed,
-            internal_errors,
+        })
+        .collect();
+    let mut parsed = 0;
+    for (found, n) in per_crate {
+        findings.extend(found);
+        parsed += n;
+    }
+    // Suppressions before levels: a suppression of a rule the user set to
+    // allow still counts as used.
+    let suppressed = match contained(|| suppress::apply(db, &mut findings)) {
+        Ok(n) => n,
+        // Only reachable with files, so file 0 exists.
+        Err(panic) => {
+            findings.push(internal_error(0, &format!("while reading suppressions: {panic}")));
+            0
         }
     };
-    let spawned = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("forklint-analysis".into())
-            .stack_size(ANALYSIS_STACK_BYTES)
-            .spawn_scoped(scope, work)
-            .map(|handle| handle.join())
-    });
-    let failed = |what: &str| Analyzed {
-        findings: crates
-            .iter()
-            .flatten()
-            .map(|&id| internal_error(id, what))
-            .collect(),
-        parsed: 0,
-        suppressed: 0,
-        internal_errors: crates.iter().flatten().count().max(1),
-    };
-    match spawned {
-        Ok(Ok(analyzed)) => analyzed,
-        // `work` contains its panics; this is a panic in the containment.
-        Ok(Err(_)) => failed("the analysis thread failed"),
-        Err(e) => failed(&format!("cannot start the analysis thread: {e}")),
+    let internal_errors = findings.iter().filter(|f| is_internal_error(f)).count();
+    Analyzed {
+        findings,
+        parsed,
+        suppressed,
+        internal_errors,
     }
 }
 
@@ -320,20 +376,27 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
     // Named explicitly: analysed whether or not the scan finds it relevant.
     file.explicit = true;
     let id = db.add(file);
-    let analyzed = analyze_on_big_stack(&db, &[vec![id]], opts, Vec::new());
-    let mut findings = analyzed.findings;
-    config::apply_levels(&mut findings, &opts.levels);
-    findings.retain(|f| f.level != Level::Allow);
-    sort_findings(&mut findings, &db);
-    Report {
-        db,
-        findings,
-        files_checked: 1,
-        files_parsed: analyzed.parsed,
-        suppressed: analyzed.suppressed,
-        baselined: 0,
-        internal_errors: analyzed.internal_errors,
-    }
+    let owned;
+    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
+        Knowledge::builtin()
+    } else {
+        owned = opts.extra_knowledge.knowledge();
+        &owned
+    };
+    let scans = [scan::scan(text, &knowledge.fd_creator_names())];
+    let analyzed = on_workers(opts.jobs, |workers| {
+        workers.install(|| analyze_all(&db, &[vec![id]], &scans, knowledge, opts, Vec::new()))
+    })
+    .unwrap_or_else(|e| Analyzed {
+        findings: vec![internal_error(
+            id,
+            &format!("cannot start the analysis threads: {e}"),
+        )],
+        parsed: 0,
+        suppressed: 0,
+        internal_errors: 1,
+    });
+    report(db, analyzed, 1, opts)
 }
 
 /// Lints the given paths with default options: what the tests use.

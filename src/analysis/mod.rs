@@ -8,8 +8,7 @@ pub mod summary;
 pub mod context;
 pub mod demand;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use rayon::prelude::*;
 
 use crate::diagnostic::{Finding, Label};
 use crate::index::CrateTable;
@@ -17,10 +16,6 @@ use crate::knowledge::Knowledge;
 use crate::scan::FileScan;
 use crate::source::{FileId, SourceDb};
 use crate::Options;
-
-/// Stack for the threads that parse and walk: syn and the walk recurse on
-/// nesting, and generated code nests deep.
-const WORKER_STACK: usize = 256 << 20;
 
 /// What analysing a crate produced.
 #[derive(Debug, Default)]
@@ -32,25 +27,15 @@ pub struct CrateResult {
 
 /// Scans every file of one crate, parses and analyses the ones that can
 /// matter (all of them with `--full`), and runs the rules.
-pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateResult {
-    // The built-in tables, plus what the user's config adds.
-    let owned;
-    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
-        Knowledge::builtin()
-    } else {
-        owned = opts.extra_knowledge.knowledge();
-        &owned
-    };
-    let fd_creators: Vec<&str> = knowledge
-        .fd_creation
-        .keys()
-        .filter_map(|p| p.rsplit("::").next())
-        .collect();
-    let scans: Vec<FileScan> = files
-        .iter()
-        .map(|&id| crate::scan::scan(&db.get(id).text, &fd_creators))
-        .collect();
-    let mut table = CrateTable::from_scans(&scans);
+pub fn analyze_crate(
+    db: &SourceDb,
+    files: &[FileId],
+    scans_by_id: &[FileScan],
+    knowledge: &Knowledge,
+    opts: &Options,
+) -> CrateResult {
+    let scans: Vec<&FileScan> = files.iter().map(|&id| &scans_by_id[id]).collect();
+    let mut table = CrateTable::from_scans(scans.iter().copied());
     table.call_names.extend(
         knowledge
             .functions
@@ -66,7 +51,7 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut todo: Vec<usize> = (0..files.len())
         .filter(|&i| {
-            opts.full || db.get(files[i]).explicit || demand::matters_alone(&scans[i], starts_processes)
+            opts.full || db.get(files[i]).explicit || demand::matters_alone(scans[i], starts_processes)
         })
         .collect();
     while !todo.is_empty() {
@@ -77,10 +62,7 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
             }
             eprintln!("demand: --- round");
         }
-        for (i, r) in todo
-            .iter()
-            .zip(walk_files(db, &batch, &table, knowledge, opts.jobs))
-        {
+        for (i, r) in todo.iter().zip(walk_files(db, &batch, &table, knowledge)) {
             result.parsed += 1;
             match r {
                 Ok(f) => facts[*i] = Some(f),
@@ -151,58 +133,24 @@ pub fn analyze_crate(db: &SourceDb, files: &[FileId], opts: &Options) -> CrateRe
 /// A file's facts, or why it could not be analysed.
 type Walked = Result<facts::FileFacts, Box<Finding>>;
 
-/// Parses and walks files on worker threads (a parsed `syn::File` is
+/// Parses and walks files on the worker pool (a parsed `syn::File` is
 /// `!Send`: each worker parses and walks whole files and sends back facts).
 /// Results come back in the order of `files`.
-fn walk_files(
-    db: &SourceDb,
-    files: &[FileId],
-    table: &CrateTable,
-    knowledge: &Knowledge,
-    jobs: Option<usize>,
-) -> Vec<Walked> {
-    let jobs = jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Walked>>> = Mutex::new((0..files.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            let worker = || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&id) = files.get(i) else { break };
-                // A bug of ours on one file must not lose the others: the
-                // file gets a diagnostic and the run goes on.
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
-                    .unwrap_or_else(|_| {
-                        proc_macro2::extra::invalidate_current_thread_spans();
-                        Err(Box::new(Finding::new(
-                            "parse_error",
-                            "internal error while analysing this file (a forklint bug; please report it); it was not checked",
-                            Label::new(id, 0..0, ""),
-                        )))
-                    });
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            };
-            std::thread::Builder::new()
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, worker)
-                .expect("spawn an analysis worker");
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .zip(files)
-        .map(|(r, &id)| {
-            r.unwrap_or_else(|| {
-                Err(Box::new(Finding::new(
-                    "parse_error",
-                    "internal error while analysing this file; it was not checked",
-                    Label::new(id, 0..0, ""),
-                )))
-            })
+fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, knowledge: &Knowledge) -> Vec<Walked> {
+    files
+        .par_iter()
+        .map(|&id| {
+            // A bug of ours on one file must not lose the others: the
+            // file gets a diagnostic and the run goes on.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
+                .unwrap_or_else(|_| {
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    Err(Box::new(Finding::new(
+                        "parse_error",
+                        "internal error while analysing this file (a forklint bug; please report it); it was not checked",
+                        Label::new(id, 0..0, ""),
+                    )))
+                })
         })
         .collect()
 }

@@ -30,7 +30,7 @@ pub struct CrateTable {
 
 impl CrateTable {
     /// The table from the cheap token scans of every file of the crate.
-    pub fn from_scans(scans: &[crate::scan::FileScan]) -> CrateTable {
+    pub fn from_scans<'a>(scans: impl IntoIterator<Item = &'a crate::scan::FileScan>) -> CrateTable {
         let mut t = CrateTable::default();
         for s in scans {
             for f in &s.fns {
