@@ -19,7 +19,9 @@
 //! nothing. Real code stays far below the limit (a long builder chain adds
 //! two per call); only hostile or absurdly generated input reaches it.
 
-use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use std::ops::Range;
+
+use crate::lexer::{self, TokenKind};
 
 /// Deepest nesting bound a file may have to be parsed. It matches the flow
 /// walker's own cap (`analysis::flow`), so a file that is not refused is
@@ -32,15 +34,16 @@ pub const MAX_DEPTH: usize = 400;
 
 /// Where the bound went deepest, and how deep: its first token past `limit`,
 /// or the deepest one if the bound stays within it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Deepest {
     pub depth: usize,
-    pub span: Span,
+    /// Byte range of that token (of a group's opening delimiter).
+    pub span: Range<usize>,
 }
 
 /// One token sequence being walked: the top level or a group's contents.
+#[derive(Default)]
 struct Frame {
-    tokens: proc_macro2::token_stream::IntoIter,
     /// Nesting of the sequence itself (its enclosing groups and chains).
     base: usize,
     /// Tokens since the last sibling boundary that can nest what follows.
@@ -59,19 +62,6 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(tokens: TokenStream, base: usize) -> Frame {
-        Frame {
-            tokens: tokens.into_iter(),
-            base,
-            chain: 0,
-            angle: 0,
-            in_pipes: false,
-            after_brace: false,
-            after_hash: false,
-            joint_before: None,
-        }
-    }
-
     fn restart(&mut self) {
         self.chain = 0;
         self.angle = 0;
@@ -80,46 +70,99 @@ impl Frame {
 }
 
 /// Keywords that nest the expression or type that follows them.
-fn nests_what_follows(word: &proc_macro2::Ident) -> bool {
-    ["as", "return", "break", "yield", "become", "box", "move", "else"]
-        .iter()
-        .any(|k| word == k)
+fn nests_what_follows(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "return" | "break" | "yield" | "become" | "box" | "move" | "else"
+    )
 }
 
-/// The nesting bound of `tokens`; stops early once it passes `limit`.
-pub fn deepest(tokens: &TokenStream, limit: usize) -> Deepest {
+/// A doc comment, which the parser sees as a `#[doc = ".."]` attribute.
+fn is_doc_comment(c: &str) -> bool {
+    (c.starts_with("///") && !c.starts_with("////"))
+        || c.starts_with("//!")
+        || (c.starts_with("/**") && !c.starts_with("/***") && !c.starts_with("/**/"))
+        || c.starts_with("/*!")
+}
+
+/// The nesting bound of `text` from byte `start` on (past a BOM or
+/// shebang), on forklint's own lexer: no token tree is built, so it costs a
+/// fraction of the parse it guards. Stops early once it passes `limit`.
+pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
     let mut best = Deepest {
         depth: 0,
-        span: Span::call_site(),
+        span: start..start,
     };
-    let mut stack = vec![Frame::new(tokens.clone(), 0)];
-    while let Some(frame) = stack.last_mut() {
-        let Some(token) = frame.tokens.next() else {
-            stack.pop();
+    let mut stack = vec![Frame::default()];
+    let mut tokens = lexer::tokens(text, start).peekable();
+    while let Some(token) = tokens.next() {
+        let t = &text[token.span.clone()];
+        // Joint: another punctuation character follows with no space (the
+        // parser's `Spacing::Joint`; delimiters are not punctuation there).
+        let joint = token.kind == TokenKind::Punct
+            && tokens.peek().is_some_and(|n| {
+                n.kind == TokenKind::Punct
+                    && n.span.start == token.span.end
+                    && !matches!(&text[n.span.clone()], "(" | ")" | "[" | "]" | "{" | "}")
+            });
+        if token.kind == TokenKind::Punct && matches!(t, ")" | "]" | "}") {
+            if stack.len() > 1 {
+                stack.pop();
+            }
             continue;
-        };
+        }
+        let Some(frame) = stack.last_mut() else { break };
         let after_brace = std::mem::take(&mut frame.after_brace);
         let joint_before = frame.joint_before.take();
         let after_hash = std::mem::take(&mut frame.after_hash);
         let mut counts = false;
-        match &token {
-            // An attribute's `[...]`: attributes are a flat list.
-            TokenTree::Group(g) if after_hash && g.delimiter() == Delimiter::Bracket => {}
-            TokenTree::Group(g) => {
-                counts = true;
-                frame.after_brace = g.delimiter() == Delimiter::Brace;
-            }
-            TokenTree::Ident(word) => {
-                if after_brace && word != "as" && word != "else" {
+        let mut opens = false;
+        match token.kind {
+            TokenKind::LineComment | TokenKind::BlockComment => {
+                if !is_doc_comment(t) {
+                    // Invisible to the parser: the state carries over.
+                    frame.after_brace = after_brace;
+                    frame.joint_before = joint_before;
+                    frame.after_hash = after_hash;
+                    continue;
+                }
+                // `#[doc = ".."]`: an attribute starts a new sibling after
+                // a block, and its `= ".."` nests two below the chain.
+                if after_brace {
                     frame.restart();
                 }
-                counts = nests_what_follows(word);
-            }
-            TokenTree::Punct(p) => {
-                if p.spacing() == Spacing::Joint {
-                    frame.joint_before = Some(p.as_char());
+                let depth = frame.base + frame.chain + 2;
+                if depth > best.depth {
+                    best = Deepest {
+                        depth,
+                        span: token.span.clone(),
+                    };
+                    if depth > limit {
+                        break;
+                    }
                 }
-                match p.as_char() {
+                continue;
+            }
+            // An attribute's `[...]`: attributes are a flat list.
+            TokenKind::Punct if t == "[" && after_hash => opens = true,
+            TokenKind::Punct if matches!(t, "(" | "[" | "{") => {
+                counts = true;
+                opens = true;
+                frame.after_brace = t == "{";
+            }
+            TokenKind::Word if !t.starts_with(|c: char| c.is_ascii_digit()) => {
+                if after_brace && t != "as" && t != "else" {
+                    frame.restart();
+                }
+                counts = nests_what_follows(t);
+            }
+            TokenKind::Lifetime if after_brace => frame.restart(),
+            TokenKind::Punct => {
+                let c = t.chars().next().unwrap_or(' ');
+                if joint {
+                    frame.joint_before = Some(c);
+                }
+                match c {
                     ';' => frame.restart(),
                     ',' => {
                         if frame.angle == 0 && !frame.in_pipes {
@@ -137,36 +180,37 @@ pub fn deepest(tokens: &TokenStream, limit: usize) -> Deepest {
                     }
                     '#' => frame.after_hash = true,
                     '!' if after_hash => frame.after_hash = true,
-                    '\'' if after_brace => frame.restart(),
-                    ':' | '\'' => {}
+                    ':' => {}
                     c => {
                         counts = true;
-                        let alone = p.spacing() == Spacing::Alone;
-                        if c == '<' && alone {
+                        if c == '<' && !joint {
                             frame.angle += 1;
-                        } else if c == '|' && alone && joint_before != Some('|') {
+                        } else if c == '|' && !joint && joint_before != Some('|') {
                             frame.in_pipes = !frame.in_pipes;
                         }
                     }
                 }
             }
-            TokenTree::Literal(_) => {}
+            // Literals, numbers, lifetimes.
+            _ => {}
         }
         if counts {
             frame.chain += 1;
         }
         let depth = frame.base + frame.chain + usize::from(!counts);
-        if let TokenTree::Group(g) = &token {
+        if opens {
             // Its contents nest one below it.
-            let inner = g.stream();
-            stack.push(Frame::new(inner, depth));
+            stack.push(Frame {
+                base: depth,
+                ..Frame::default()
+            });
         } else if !counts {
             continue;
         }
         if depth > best.depth {
             best = Deepest {
                 depth,
-                span: token.span(),
+                span: token.span.clone(),
             };
             if depth > limit {
                 break;
@@ -181,7 +225,7 @@ mod tests {
     use super::*;
 
     fn depth(src: &str) -> usize {
-        deepest(&src.parse().unwrap(), usize::MAX).depth
+        deepest(src, 0, usize::MAX).depth
     }
 
     #[test]
@@ -221,7 +265,7 @@ mod tests {
     #[test]
     fn stops_early_past_the_limit() {
         let deep = format!("{}{}", "(".repeat(50_000), ")".repeat(50_000));
-        let d = deepest(&deep.parse().unwrap(), 100);
+        let d = deepest(&deep, 0, 100);
         assert_eq!(d.depth, 101);
     }
 }

@@ -238,6 +238,15 @@ pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, St
     let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
     // The lexer's own message ("cannot parse string into token stream")
     // does not say what is wrong; its span does.
+    let limit = crate::nesting::MAX_DEPTH;
+    let deepest = crate::nesting::deepest(text, offset, limit);
+    if deepest.depth > limit {
+        return Err((
+            deepest.span,
+            format!("this file nests more than {limit} levels deep; it was not checked"),
+            "nesting limit reached here",
+        ));
+    }
     let tokens: proc_macro2::TokenStream = text[offset..].parse().map_err(|e: proc_macro2::LexError| {
         (
             in_text(e.span().byte_range()),
@@ -246,15 +255,6 @@ pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, St
             "cannot be tokenized from here",
         )
     })?;
-    let limit = crate::nesting::MAX_DEPTH;
-    let deepest = crate::nesting::deepest(&tokens, limit);
-    if deepest.depth > limit {
-        return Err((
-            in_text(deepest.span.byte_range()),
-            format!("this file nests more than {limit} levels deep; it was not checked"),
-            "nesting limit reached here",
-        ));
-    }
     syn::parse2(tokens).map_err(|e| {
         let r = e.span().byte_range();
         // An error at the end of the input comes with an empty call-site
