@@ -18,6 +18,11 @@ pub struct Discovered {
     /// Named on the command line: always parsed, even when nothing in it
     /// can hold a hazard, so that a broken file is reported.
     pub explicit: bool,
+    /// In a package of the 2015 edition. syn's grammar is 2018's: such a
+    /// file may hold syntax it rejects (bare trait objects, anonymous
+    /// parameters) even though it compiles, so it is always parsed, to
+    /// report that it could not be checked in every mode.
+    pub edition_2015: bool,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +54,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
             package,
             crate_key: crate_key.to_string(),
             explicit: true,
+            edition_2015: false,
         });
         return;
     }
@@ -70,6 +76,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
                     package,
                     crate_key: crate_key.to_string(),
                     explicit: false,
+                    edition_2015: false,
                 })
             }
             Ok(_) => {}
@@ -106,6 +113,7 @@ pub fn from_paths(paths: &[PathBuf]) -> Discovery {
         if p.is_dir() {
             split_packages(p, &mut out.files[first..]);
         }
+        mark_2015_editions(&mut out.files[first..]);
     }
     // Overlapping arguments (`src src/main.rs`, `. sub`) name a file more
     // than once: lint it once, with the first argument that reached it.
@@ -176,6 +184,9 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
         // (they are linted as their own package).
         let mut found = Discovery::default();
         walk(&dir, &pkg.id.repr, Some(index), &mut found);
+        for f in &mut found.files {
+            f.edition_2015 = pkg.edition == cargo_metadata::Edition::E2015;
+        }
         let nested: Vec<PathBuf> = meta
             .packages
             .iter()
@@ -225,6 +236,37 @@ fn split_packages(root: &Path, files: &mut [Discovered]) {
             f.crate_key = pkg.display().to_string();
         }
     }
+}
+
+/// Marks the files whose nearest `Cargo.toml` is a package of the 2015
+/// edition (no `edition` key).
+fn mark_2015_editions(files: &mut [Discovered]) {
+    let mut by_dir: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
+    for f in files {
+        let Some(dir) = f.path.parent() else { continue };
+        f.edition_2015 = *by_dir.entry(dir.to_path_buf()).or_insert_with(|| {
+            let manifest = std::fs::canonicalize(dir)
+                .ok()
+                .and_then(|d| d.ancestors().map(|a| a.join("Cargo.toml")).find(|m| m.is_file()));
+            manifest.is_some_and(|m| manifest_edition_2015(&m))
+        });
+    }
+}
+
+/// A manifest whose package has no `edition` (so 2015). A virtual manifest
+/// (no `[package]`) or an inherited edition (`edition.workspace = true`)
+/// is not.
+fn manifest_edition_2015(manifest: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return false;
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    value
+        .get("package")
+        .and_then(|p| p.as_table())
+        .is_some_and(|p| p.get("edition").is_none())
 }
 
 /// Does a package spec (`name`, `name@1.2.3`, or a package id such as

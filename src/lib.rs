@@ -221,7 +221,7 @@ fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str]) -> Loaded {
     let mut file = SourceFile::new(d.path, display, text);
     file.package = d.package;
     file.crate_key = crate_key.clone();
-    file.explicit = d.explicit;
+    file.parse_always = d.explicit || d.edition_2015;
     Loaded {
         file,
         problem,
@@ -374,7 +374,7 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
     let mut db = SourceDb::default();
     let mut file = SourceFile::new(PathBuf::from(name), name.to_string(), text.to_string());
     // Named explicitly: analysed whether or not the scan finds it relevant.
-    file.explicit = true;
+    file.parse_always = true;
     let id = db.add(file);
     let owned;
     let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {

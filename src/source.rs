@@ -36,8 +36,10 @@ pub struct SourceFile {
     pub package: Option<usize>,
     /// Key grouping files into one crate for cross-file analysis.
     pub crate_key: String,
-    /// Named on the command line (see `discover::Discovered::explicit`).
-    pub explicit: bool,
+    /// Parsed in every mode, even when nothing in it can hold a hazard:
+    /// named on the command line, or of the 2015 edition (see
+    /// `discover::Discovered`), so that a broken file is always reported.
+    pub parse_always: bool,
 }
 
 impl SourceFile {
@@ -50,7 +52,7 @@ impl SourceFile {
             line_starts,
             package: None,
             crate_key: String::new(),
-            explicit: false,
+            parse_always: false,
         }
     }
 

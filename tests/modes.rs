@@ -189,3 +189,24 @@ fn packages_inside_a_directory_are_crates_of_their_own() {
     let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
     assert_eq!(distinct.len(), 2, "{keys:?}");
 }
+
+#[test]
+fn a_2015_edition_file_that_syn_cannot_parse_is_reported_in_both_modes() {
+    // No fork anywhere, so the demand mode would parse nothing; but syn's
+    // grammar is 2018's, and this compiles only as Rust 2015.
+    let dir = TempCrate::new(
+        "edition2015",
+        &[
+            (
+                "old/Cargo.toml",
+                "[package]\nname = \"old\"\nversion = \"0.1.0\"\n",
+            ),
+            ("old/src/lib.rs", "pub type Action = Fn(u32) + Send + Sync;\n"),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    let rules: Vec<&str> = demand.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec!["parse_error"]);
+    assert_eq!(demand.files_parsed, 1);
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}

@@ -51,7 +51,7 @@ pub fn analyze_crate(
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut todo: Vec<usize> = (0..files.len())
         .filter(|&i| {
-            opts.full || db.get(files[i]).explicit || demand::matters_alone(scans[i], starts_processes)
+            opts.full || db.get(files[i]).parse_always || demand::matters_alone(scans[i], starts_processes)
         })
         .collect();
     while !todo.is_empty() {
