@@ -147,7 +147,7 @@ mod tests {
 
     fn findings(db: &SourceDb, needle: &str) -> Vec<Finding> {
         db.get(0)
-            .text
+            .text()
             .match_indices(needle)
             .map(|(i, _)| {
                 Finding::new("parse_error", "m", Label::new(0, i..i + needle.len(), ""))

@@ -189,7 +189,7 @@ mod tests {
     }
 
     fn finding_at(db: &SourceDb, needle: &str, function: &str) -> Finding {
-        let start = db.get(0).text.find(needle).unwrap();
+        let start = db.get(0).text().find(needle).unwrap();
         Finding::new(
             "lock_held_across_fork",
             "msg",

@@ -177,6 +177,14 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         eprintln!("forklint: {INTERNAL_ERROR}: cannot start the analysis threads: {e}");
         (0, analyzed)
     });
+    // The texts the report shows.
+    db.keep_text(
+        analyzed
+            .findings
+            .iter()
+            .flat_map(|f| std::iter::once(&f.primary).chain(&f.secondary))
+            .map(|l| l.file),
+    );
     report(db, analyzed, loaded, opts)
 }
 
@@ -218,7 +226,19 @@ fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str]) -> Loaded {
     } else {
         d.crate_key
     };
+    // Keep in memory only what the analysis will surely parse and what may
+    // hold suppressions; every other file is read again if it is needed.
+    let keep = problem.is_some()
+        || d.explicit
+        || d.edition_2015
+        || scan.forks
+        || scan.reexecs
+        || scan.creates_fds
+        || text.contains("forklint");
     let mut file = SourceFile::new(d.path, display, text);
+    if !keep {
+        file.release_text();
+    }
     file.package = d.package;
     file.crate_key = crate_key.clone();
     file.parse_always = d.explicit || d.edition_2015;

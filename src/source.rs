@@ -4,8 +4,10 @@
 //! from disk (BOM and shebang included), so they can be handed to codespan
 //! and to editors unchanged.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use codespan_reporting::files::{Error as FilesError, Files};
 
@@ -31,8 +33,12 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Path shown to users: relative to the working directory when possible.
     pub display: String,
-    pub text: String,
-    line_starts: Vec<usize>,
+    /// The text, when it is kept in memory. Most files are read, scanned
+    /// and let go: the analysis reads a file again when it parses it, and
+    /// only files with findings or suppressions are kept for rendering.
+    text: Option<String>,
+    /// Computed when first asked for: only rendered files need them.
+    line_starts: OnceLock<Vec<usize>>,
     pub package: Option<usize>,
     /// Key grouping files into one crate for cross-file analysis.
     pub crate_key: String,
@@ -44,21 +50,47 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> Self {
-        let line_starts = line_starts(&text);
         SourceFile {
             path,
             display,
-            text,
-            line_starts,
+            text: Some(text),
+            line_starts: OnceLock::new(),
             package: None,
             crate_key: String::new(),
             parse_always: false,
         }
     }
 
+    /// The text in memory ("" for a file let go after its scan: see
+    /// [`SourceDb::keep_text`]).
+    pub fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or("")
+    }
+
+    /// Lets go of the text; [`SourceFile::contents`] reads it again.
+    pub fn release_text(&mut self) {
+        self.text = None;
+        self.line_starts = OnceLock::new();
+    }
+
+    /// The text, from memory or read again from disk (what the analysis
+    /// parses). A file that cannot be read again, or is no longer UTF-8,
+    /// reads as what is left of it: its findings then point nowhere useful,
+    /// but nothing fails.
+    pub fn contents(&self) -> Cow<'_, str> {
+        match &self.text {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(read_lossy(&self.path)),
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| line_starts(self.text()))
+    }
+
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, byte: usize) -> usize {
-        match self.line_starts.binary_search(&byte) {
+        match self.line_starts().binary_search(&byte) {
             Ok(i) => i,
             // Before the first line's start: inside a BOM, so line 0.
             Err(i) => i.saturating_sub(1),
@@ -66,31 +98,35 @@ impl SourceFile {
     }
 
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line];
-        let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let start = self.line_starts()[line];
+        let end = self
+            .line_starts()
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text().len());
         start..end
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// 1-based (line, column) of a byte offset; columns count characters.
     pub fn position(&self, byte: usize) -> (usize, usize) {
         let byte = self.clamp(byte);
         let line = self.line_index(byte);
-        let start = self.line_starts[line];
-        let col = self.text[start..byte.max(start)].chars().count();
+        let start = self.line_starts()[line];
+        let col = self.text()[start..byte.max(start)].chars().count();
         (line + 1, col + 1)
     }
 
     /// Byte offset of a 0-based line and 0-based character column.
     pub fn offset(&self, line: usize, char_col: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line) else {
-            return self.text.len();
+        let Some(&start) = self.line_starts().get(line) else {
+            return self.text().len();
         };
         let end = self.line_range(line).end;
-        self.text[start..end]
+        self.text()[start..end]
             .char_indices()
             .nth(char_col)
             .map_or(end, |(i, _)| start + i)
@@ -98,8 +134,8 @@ impl SourceFile {
 
     /// Nearest char boundary at or before `byte`, within the text.
     pub fn clamp(&self, byte: usize) -> usize {
-        let mut b = byte.min(self.text.len());
-        while !self.text.is_char_boundary(b) {
+        let mut b = byte.min(self.text().len());
+        while !self.text().is_char_boundary(b) {
             b -= 1;
         }
         b
@@ -107,14 +143,14 @@ impl SourceFile {
 
     /// `span` clamped into the text and past a BOM: inside the lines.
     pub fn span_in_lines(&self, span: &Range<usize>) -> Range<usize> {
-        let first = self.line_starts[0];
+        let first = self.line_starts()[0];
         let start = self.clamp(span.start).max(first);
         start..self.clamp(span.end).max(start)
     }
 
     pub fn snippet(&self, span: &Range<usize>) -> &str {
         let (s, e) = (self.clamp(span.start), self.clamp(span.end));
-        &self.text[s..e.max(s)]
+        &self.text()[s..e.max(s)]
     }
 }
 
@@ -141,6 +177,16 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// A file's text as read now, invalid UTF-8 replaced; "" if unreadable.
+fn read_lossy(path: &std::path::Path) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+        Err(_) => String::new(),
+    }
+}
+
 /// Every file of a run. Ids are indices.
 #[derive(Debug, Default, Clone)]
 pub struct SourceDb {
@@ -159,6 +205,19 @@ impl SourceDb {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id]
+    }
+
+    /// Reads again the texts of these files that were let go: the ones a
+    /// report will show.
+    pub fn keep_text(&mut self, ids: impl IntoIterator<Item = FileId>) {
+        for id in ids {
+            if let Some(f) = self.files.get_mut(id) {
+                if f.text.is_none() {
+                    f.text = Some(read_lossy(&f.path));
+                    f.line_starts = OnceLock::new();
+                }
+            }
+        }
     }
 
     pub fn package_of(&self, id: FileId) -> Option<&PackageInfo> {
@@ -181,7 +240,7 @@ impl<'a> Files<'a> for SourceDb {
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
         self.files
             .get(id)
-            .map(|f| f.text.as_str())
+            .map(|f| f.text())
             .ok_or(FilesError::FileMissing)
     }
 

@@ -141,10 +141,10 @@ pub fn collect(file: &SourceFile, id: FileId) -> (Vec<Suppression>, Vec<Finding>
     let mut sups = Vec::new();
     let mut problems = Vec::new();
     // Cheap test first: nearly every file has no suppression at all.
-    if !file.text.contains("forklint") {
+    if !file.text().contains("forklint") {
         return (sups, problems);
     }
-    let scan = scan_comments(&file.text);
+    let scan = scan_comments(file.text());
     let comment_lines: std::collections::HashSet<usize> = scan
         .comments
         .iter()
@@ -153,7 +153,7 @@ pub fn collect(file: &SourceFile, id: FileId) -> (Vec<Suppression>, Vec<Finding>
         .collect();
     for c in &scan.comments {
         let body_start = c.span.start + if c.inner { 3 } else { 2 };
-        let body = &file.text[body_start..c.span.end];
+        let body = &file.text()[body_start..c.span.end];
         let Some(directive) = parse_directive(body) else {
             continue;
         };
@@ -181,7 +181,7 @@ pub fn collect(file: &SourceFile, id: FileId) -> (Vec<Suppression>, Vec<Finding>
             while comment_lines.contains(&target) {
                 target += 1;
             }
-            let blank = target >= file.line_count() || file.text[file.line_range(target)].trim().is_empty();
+            let blank = target >= file.line_count() || file.text()[file.line_range(target)].trim().is_empty();
             let in_header = scan.first_token.is_none_or(|t| c.span.start < t);
             if blank && in_header {
                 Scope::File
@@ -194,8 +194,8 @@ pub fn collect(file: &SourceFile, id: FileId) -> (Vec<Suppression>, Vec<Finding>
             push_checked(&mut sups, &mut problems, id, name, scope.clone(), at);
         }
     }
-    if file.text.contains("cfg_attr") {
-        for (name, scope, at) in attribute_suppressions(&file.text) {
+    if file.text().contains("cfg_attr") {
+        for (name, scope, at) in attribute_suppressions(file.text()) {
             push_checked(&mut sups, &mut problems, id, name, scope, at);
         }
     }
@@ -483,7 +483,7 @@ let s = "unterminated // no
 
     /// A parse_error finding (a known rule) at the first occurrence of `needle`.
     fn finding_at(db: &SourceDb, needle: &str) -> Finding {
-        let start = db.get(0).text.find(needle).expect("needle");
+        let start = db.get(0).text().find(needle).expect("needle");
         Finding::new("parse_error", "m", Label::new(0, start..start + needle.len(), ""))
     }
 

@@ -283,7 +283,7 @@ fn check_cargo_json(report: &Report) {
             let bytes = span.byte_start as usize..span.byte_end as usize;
             assert_eq!(bytes, label.span);
             let selected = select_chars(
-                &file.text,
+                file.text(),
                 (span.line_start, span.column_start),
                 (span.line_end, span.column_end),
             );
@@ -423,7 +423,7 @@ fn check_sarif(report: &Report) -> Vec<serde_json::Value> {
         let at = |k: &str| region[k].as_u64().unwrap() as usize;
         assert_eq!(
             select_chars(
-                &file.text,
+                file.text(),
                 (at("startLine"), at("startColumn")),
                 (at("endLine"), at("endColumn"))
             ),

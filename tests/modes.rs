@@ -210,3 +210,30 @@ fn a_2015_edition_file_that_syn_cannot_parse_is_reported_in_both_modes() {
     assert_eq!(demand.files_parsed, 1);
     assert_eq!(output::json::render(&demand), output::json::render(&full));
 }
+
+#[test]
+fn a_file_read_again_for_its_finding_is_shown_with_its_text() {
+    // helper.rs names no fork, so its text is let go after the scan; the
+    // child calls into it, so it is parsed, and its syntax error is shown.
+    let dir = TempCrate::new(
+        "reread",
+        &[
+            (
+                "main.rs",
+                "mod helper;\nfn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        helper::note();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+            ),
+            ("helper.rs", "pub fn note() {}\npub fn broken( {}\n"),
+        ],
+    );
+    let (demand, _) = both_modes(&dir);
+    let [f] = demand.findings.as_slice() else {
+        panic!("{:?}", demand.findings)
+    };
+    assert_eq!(f.rule, "parse_error");
+    let file = demand.db.get(f.primary.file);
+    assert!(file.display.ends_with("helper.rs"), "{}", file.display);
+    assert_eq!(file.position(f.primary.span.start).0, 2);
+    assert!(file.text().contains("pub fn broken"));
+    let human = output::human::render(&demand, false);
+    assert!(human.contains("pub fn broken"), "{human}");
+}

@@ -621,7 +621,7 @@ fn crashing_inputs_stay_fixed() {
         );
         assert!(report.exit_code() <= 1, "{}", input.display());
         for f in &report.findings {
-            let text = &report.db.get(f.primary.file).text;
+            let text = report.db.get(f.primary.file).text();
             for label in std::iter::once(&f.primary).chain(&f.secondary) {
                 let span = &label.span;
                 assert!(

@@ -89,7 +89,7 @@ pub fn analyze_crate(
             .filter(|&i| {
                 facts[i].is_none()
                     && (scans[i].fns.iter().any(|f| needed.contains(&f.key))
-                        || crate::scan::mentions_any(&db.get(files[i]).text, &chain))
+                        || crate::scan::mentions_any(&db.get(files[i]).contents(), &chain))
             })
             .collect();
         if todo.is_empty() {
@@ -161,9 +161,9 @@ fn walk_file(
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> Result<facts::FileFacts, Box<Finding>> {
-    let text = &db.get(id).text;
-    let result = parse(db, id).map(|ast| {
-        let mut walker = flow::Walker::new(id, text, table, knowledge);
+    let text = db.get(id).contents();
+    let result = parse_text(&text, id).map(|ast| {
+        let mut walker = flow::Walker::new(id, &text, table, knowledge);
         walker.walk_file(&ast);
         walker.facts
     });
@@ -224,7 +224,12 @@ fn skip_blank_and_comments(mut s: &str) -> &str {
 }
 
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
-    parse_source(&db.get(id).text).map_err(|(span, message, label)| {
+    parse_text(&db.get(id).contents(), id)
+}
+
+/// [`parse_source`], with a failure as the file's `parse_error` finding.
+fn parse_text(text: &str, id: FileId) -> Result<syn::File, Box<Finding>> {
+    parse_source(text).map_err(|(span, message, label)| {
         Box::new(Finding::new("parse_error", message, Label::new(id, span, label)))
     })
 }

@@ -105,7 +105,7 @@ fn span(report: &Report, root: &Path, l: &Label, is_primary: bool, sugg: Option<
     let text: Vec<Value> = (line_start..=line_end)
         .map(|line| {
             let range = file.line_range(line - 1);
-            let body = file.text[range].trim_end_matches(['\n', '\r']);
+            let body = file.text()[range].trim_end_matches(['\n', '\r']);
             let highlight_start = if line == line_start { column_start } else { 1 };
             let highlight_end = if line == line_end {
                 column_end
