@@ -110,16 +110,23 @@ pub fn from_paths(paths: &[PathBuf]) -> Discovery {
         };
         let first = out.files.len();
         walk(p, &key, None, &mut out);
-        if p.is_dir() {
-            split_packages(p, &mut out.files[first..]);
+        match p.parent().filter(|_| !p.is_dir()) {
+            // `main.rs`: its parent is "", the working directory.
+            Some(dir) if dir.as_os_str().is_empty() => {
+                assign_packages(Path::new("."), &mut out.files[first..], false)
+            }
+            Some(dir) => assign_packages(dir, &mut out.files[first..], false),
+            None => assign_packages(p, &mut out.files[first..], true),
         }
-        mark_2015_editions(&mut out.files[first..]);
     }
     // Overlapping arguments (`src src/main.rs`, `. sub`) name a file more
     // than once: lint it once, with the first argument that reached it.
-    let mut seen = std::collections::HashSet::new();
-    out.files
-        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    // (One argument cannot: the walk follows no symlinks.)
+    if paths.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        out.files
+            .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    }
     out
 }
 
@@ -207,16 +214,14 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
 
 /// Gives each file under `root` that lies in a package below `root` (the
 /// nearest directory with a `Cargo.toml`, `root` itself excluded) that
-/// package's directory as its crate key. Names resolve within a crate, so
-/// two packages that both define `new` must not be one crate.
-fn split_packages(root: &Path, files: &mut [Discovered]) {
-    // Directory -> the package directory it belongs to (`None`: the root's).
-    let mut memo: std::collections::HashMap<PathBuf, Option<PathBuf>> = std::collections::HashMap::new();
-    fn package_of(
-        dir: &Path,
-        root: &Path,
-        memo: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
-    ) -> Option<PathBuf> {
+/// package's directory as its crate key: names resolve within a crate, so
+/// two packages that both define `new` must not be one crate. With
+/// `split` false (a file argument), keys stay. Either way, marks the files
+/// whose package is of the 2015 edition.
+fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
+    use std::collections::HashMap;
+    // Directory -> the package directory below `root` it belongs to.
+    fn package_of(dir: &Path, root: &Path, memo: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
         if dir == root || !dir.starts_with(root) {
             return None;
         }
@@ -231,25 +236,27 @@ fn split_packages(root: &Path, files: &mut [Discovered]) {
         memo.insert(dir.to_path_buf(), found.clone());
         found
     }
+    let mut packages = HashMap::new();
+    // Manifest -> is it a 2015-edition package.
+    let mut editions: HashMap<PathBuf, bool> = HashMap::new();
+    let root_manifest = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|d| d.ancestors().map(|a| a.join("Cargo.toml")).find(|m| m.is_file()));
     for f in files {
-        if let Some(pkg) = f.path.parent().and_then(|d| package_of(d, root, &mut memo)) {
-            f.crate_key = pkg.display().to_string();
-        }
-    }
-}
-
-/// Marks the files whose nearest `Cargo.toml` is a package of the 2015
-/// edition (no `edition` key).
-fn mark_2015_editions(files: &mut [Discovered]) {
-    let mut by_dir: std::collections::HashMap<PathBuf, bool> = std::collections::HashMap::new();
-    for f in files {
-        let Some(dir) = f.path.parent() else { continue };
-        f.edition_2015 = *by_dir.entry(dir.to_path_buf()).or_insert_with(|| {
-            let manifest = std::fs::canonicalize(dir)
-                .ok()
-                .and_then(|d| d.ancestors().map(|a| a.join("Cargo.toml")).find(|m| m.is_file()));
-            manifest.is_some_and(|m| manifest_edition_2015(&m))
-        });
+        let package = if split {
+            f.path.parent().and_then(|d| package_of(d, root, &mut packages))
+        } else {
+            None
+        };
+        let manifest = match &package {
+            Some(dir) => {
+                f.crate_key = dir.display().to_string();
+                Some(dir.join("Cargo.toml"))
+            }
+            None => root_manifest.clone(),
+        };
+        f.edition_2015 =
+            manifest.is_some_and(|m| *editions.entry(m).or_insert_with_key(|m| manifest_edition_2015(m)));
     }
 }
 

@@ -81,13 +81,18 @@ impl Iterator for Tokens<'_> {
                 }
             }
             c if is_ident_byte(c) => {
-                let end = skip_word_or_prefixed_literal(text, i);
-                let word_end = {
-                    let mut j = i;
-                    while j < b.len() && is_ident_byte(b[j]) {
-                        j += 1;
-                    }
-                    j
+                let mut word_end = i + 1;
+                while word_end < b.len() && is_ident_byte(b[word_end]) {
+                    word_end += 1;
+                }
+                // Only `r`, `b`, `c`, `br`, `cr` before a quote or `#` can
+                // start a literal: every other word ends where it ends.
+                let may_prefix = matches!(&b[i..word_end], b"r" | b"b" | b"c" | b"br" | b"cr")
+                    && matches!(b.get(word_end), Some(b'"' | b'#' | b'\''));
+                let end = if may_prefix {
+                    skip_word_or_prefixed_literal(text, i)
+                } else {
+                    word_end
                 };
                 if end == word_end {
                     (TokenKind::Word, end)

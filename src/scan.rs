@@ -169,7 +169,8 @@ pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
                                 | "Inotify"
                         )
                     );
-                if fd_creators.contains(&w) && (qualified || use_of_fd_crate) {
+                // (The list is long: test it last.)
+                if (qualified || use_of_fd_crate) && fd_creators.contains(&w) {
                     out.creates_fds = true;
                 }
                 // `name: RwLock<..>` (a field or a typed binding).
