@@ -8,6 +8,7 @@
 //! `break`, `?` and diverging calls end or split paths.
 
 mod fds;
+mod located;
 
 use std::collections::HashMap;
 
@@ -274,13 +275,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn span(&self, node: &impl Spanned) -> Span {
-        let r = node.span().byte_range();
-        (r.start + self.offset)..(r.end + self.offset)
+    fn span<T: Spanned + located::Located>(&self, node: &T) -> Span {
+        let r = match node.ends() {
+            Some((first, last)) => first.byte_range().start..last.byte_range().end,
+            None => node.span().byte_range(),
+        };
+        (r.start + self.offset)..(r.end.max(r.start) + self.offset)
     }
 
     /// The source text of a node, without whitespace (`a.b ()` -> `a.b()`).
-    fn src(&self, node: &impl Spanned) -> String {
+    fn src<T: Spanned + located::Located>(&self, node: &T) -> String {
         let r = self.span(node);
         self.text
             .get(r)
