@@ -1641,25 +1641,28 @@ impl<'a> Walker<'a> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let mut state = state;
+        let known = self.knowledge.macros.contains_key(&name);
         // An unknown macro whose tokens name nothing a call could matter by
         // (no function of the crate, nothing in the knowledge tables) is not
         // parsed: that would be a second parse of much generated code.
-        if !self.knowledge.macros.contains_key(&name) && !names_any(&mac.tokens, &self.table.call_names) {
+        let body = self.macro_body(mac);
+        if !known && !body_names_any(body, &[&self.table.call_names]) {
             return (state, Val::default());
         }
+        // A known one's arguments are parsed and walked only if they can do
+        // something: call anything, name what matters or a static, leave
+        // the function (`?`, `return`). Output and assertion macros are
+        // always parsed: their text and condition matter.
+        let always = matches!(
+            name.as_str(),
+            "print" | "println" | "write" | "writeln" | "assert" | "assert_eq" | "assert_ne"
+        );
+        let inert = known
+            && !always
+            && !body_names_any(body, &[&self.table.call_names, &self.table.statics])
+            && !body_acts(body);
         // Arguments of format-like and expression macros are expressions: walk them.
-        let args: Vec<Expr> = mac
-            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
-            .map(|p| p.into_iter().collect())
-            .or_else(|_| {
-                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
-                mac.parse_body_with(|input: syn::parse::ParseStream| {
-                    let e: Expr = input.parse()?;
-                    let _: proc_macro2::TokenStream = input.parse()?;
-                    Ok(vec![e])
-                })
-            })
-            .unwrap_or_default();
+        let args: Vec<Expr> = if inert { Vec::new() } else { self.macro_args(mac) };
         let mut vals = Vec::new();
         for a in &args {
             let (s, v) = self.eval(a, state);
@@ -1759,6 +1762,35 @@ impl<'a> Walker<'a> {
             _ => {}
         }
         (state, Val::default())
+    }
+
+    /// The text between a macro's delimiters.
+    fn macro_body(&self, mac: &syn::Macro) -> &'a str {
+        let (open, close) = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(p) => (p.span.open(), p.span.close()),
+            syn::MacroDelimiter::Brace(b) => (b.span.open(), b.span.close()),
+            syn::MacroDelimiter::Bracket(b) => (b.span.open(), b.span.close()),
+        };
+        let (start, end) = (
+            open.byte_range().end + self.offset,
+            close.byte_range().start + self.offset,
+        );
+        self.text.get(start..end.max(start)).unwrap_or("")
+    }
+
+    /// A macro's arguments as expressions, or at least the leading one.
+    fn macro_args(&self, mac: &syn::Macro) -> Vec<Expr> {
+        mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+            .map(|p| p.into_iter().collect())
+            .or_else(|_| {
+                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
+                mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let e: Expr = input.parse()?;
+                    let _: proc_macro2::TokenStream = input.parse()?;
+                    Ok(vec![e])
+                })
+            })
+            .unwrap_or_default()
     }
 
     // ----- buffered output -----
@@ -2168,13 +2200,29 @@ fn names_own_binary(text: &str) -> bool {
     text.contains("current_exe") || text.contains("/proc/self/exe")
 }
 
-/// Does a token stream (at any depth) contain one of these identifiers?
-fn names_any(tokens: &proc_macro2::TokenStream, names: &std::collections::HashSet<String>) -> bool {
-    tokens.clone().into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => names.contains(&i.to_string()),
-        proc_macro2::TokenTree::Group(g) => names_any(&g.stream(), names),
-        _ => false,
+/// Does a macro body name (as a word, comments aside) one of these?
+fn body_names_any(body: &str, sets: &[&std::collections::HashSet<String>]) -> bool {
+    crate::lexer::tokens(body, 0).any(|t| {
+        t.kind == crate::lexer::TokenKind::Word && sets.iter().any(|s| s.contains(&body[t.span.clone()]))
     })
+}
+
+/// Can this macro body do anything the walk records: call something
+/// (`f(..)`, `x.m(..)`, `m!(..)`), or leave the function or loop it is in
+/// (`?`, `return`, `break`, `continue`, `.await`, `yield`)?
+fn body_acts(body: &str) -> bool {
+    use crate::lexer::TokenKind::{Punct, Word};
+    let mut after_word = false;
+    for t in crate::lexer::tokens(body, 0) {
+        let text = &body[t.span.clone()];
+        match (t.kind, text) {
+            (Punct, "(" | "!") if after_word => return true,
+            (Punct, "?") | (Word, "return" | "break" | "continue" | "await" | "yield") => return true,
+            _ => {}
+        }
+        after_word = t.kind == Word;
+    }
+    false
 }
 
 /// "thread spawned here", naming the locks its closure takes.
