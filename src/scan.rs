@@ -220,13 +220,32 @@ pub fn is_standalone_program(text: &str) -> bool {
     has_main
 }
 
-/// Does the text use any of these names as a word (not in a comment or string)?
-pub fn mentions_any(text: &str, names: &[String]) -> bool {
-    if names.is_empty() || !names.iter().any(|n| text.contains(n.as_str())) {
+/// A function looked for by the name it is called by; a method can be
+/// called as `.name(..)`, a free function cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalledName {
+    pub name: String,
+    pub method: bool,
+}
+
+/// Does the text use any of these names as a word (not in a comment or
+/// string), the way it can be used (`x.clone()` is not the free `clone`)?
+pub fn mentions_any(text: &str, names: &[CalledName]) -> bool {
+    if names.is_empty() || !names.iter().any(|n| text.contains(n.name.as_str())) {
         return false;
     }
-    lexer::tokens(text, crate::analysis::stripped_prefix(text))
-        .any(|t| t.kind == TokenKind::Word && names.iter().any(|n| n == &text[t.span.clone()]))
+    let mut after_dot = false;
+    for t in lexer::tokens(text, crate::analysis::stripped_prefix(text)) {
+        if matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
+            continue;
+        }
+        let word = &text[t.span.clone()];
+        if t.kind == TokenKind::Word && names.iter().any(|n| n.name == word && (n.method || !after_dot)) {
+            return true;
+        }
+        after_dot = t.kind == TokenKind::Punct && word == ".";
+    }
+    false
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).

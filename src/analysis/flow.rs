@@ -228,7 +228,10 @@ pub struct Walker<'a> {
     /// The file's text: code is read from it by span (cheaper than
     /// printing tokens back).
     text: &'a str,
-    offset: usize,
+    /// Where each line of the parsed text starts (absolute offsets): spans
+    /// are turned into byte offsets from their line and column, which is
+    /// cheap, instead of through proc-macro2's char-to-byte table.
+    line_starts: Vec<usize>,
     knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
@@ -252,10 +255,13 @@ pub struct Walker<'a> {
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         let offset = super::stripped_prefix(text);
+        let line_starts = std::iter::once(offset)
+            .chain(text[offset..].match_indices('\n').map(|(i, _)| offset + i + 1))
+            .collect();
         Walker {
             file,
             text,
-            offset,
+            line_starts,
             knowledge,
             table,
             imports: Vec::new(),
@@ -276,11 +282,29 @@ impl<'a> Walker<'a> {
     }
 
     fn span<T: Spanned + located::Located>(&self, node: &T) -> Span {
-        let r = match node.ends() {
-            Some((first, last)) => first.byte_range().start..last.byte_range().end,
-            None => node.span().byte_range(),
+        let (first, last) = node.ends().unwrap_or_else(|| {
+            let s = node.span();
+            (s, s)
+        });
+        let start = self.byte_at(first.start());
+        start..self.byte_at(last.end()).max(start)
+    }
+
+    /// The offset in the text of a line and column (in characters) of the
+    /// parsed text.
+    fn byte_at(&self, at: proc_macro2::LineColumn) -> usize {
+        let Some(&start) = self.line_starts.get(at.line.saturating_sub(1)) else {
+            return self.text.len();
         };
-        (r.start + self.offset)..(r.end.max(r.start) + self.offset)
+        let line = &self.text[start..];
+        match line.get(..at.column) {
+            Some(head) if head.is_ascii() => start + at.column,
+            _ => start + line.char_indices().nth(at.column).map_or(line.len(), |(i, _)| i),
+        }
+    }
+
+    fn range_of(&self, span: proc_macro2::Span) -> Span {
+        self.byte_at(span.start())..self.byte_at(span.end())
     }
 
     /// The source text of a node, without whitespace (`a.b ()` -> `a.b()`).
@@ -425,8 +449,7 @@ impl<'a> Walker<'a> {
 
     /// The closing brace of a block: where a child falls out of it.
     fn close_span(&self, block: &syn::Block) -> Span {
-        let r = block.brace_token.span.close().byte_range();
-        (r.start + self.offset)..(r.end + self.offset)
+        self.range_of(block.brace_token.span.close())
     }
 
     // ----- blocks and statements -----
@@ -1771,10 +1794,7 @@ impl<'a> Walker<'a> {
             syn::MacroDelimiter::Brace(b) => (b.span.open(), b.span.close()),
             syn::MacroDelimiter::Bracket(b) => (b.span.open(), b.span.close()),
         };
-        let (start, end) = (
-            open.byte_range().end + self.offset,
-            close.byte_range().start + self.offset,
-        );
+        let (start, end) = (self.byte_at(open.end()), self.byte_at(close.start()));
         self.text.get(start..end.max(start)).unwrap_or("")
     }
 

@@ -77,10 +77,13 @@ pub fn analyze_crate(
         // Callers of the functions on the way to a fork; entry points
         // (`main`, tests) have none to look for.
         let entries = demand::entry_points(facts.iter().flatten());
-        let chain: Vec<String> = demand::fork_callers(facts.iter().flatten())
+        let chain: Vec<crate::scan::CalledName> = demand::fork_callers(facts.iter().flatten())
             .iter()
             .filter(|k| !entries.contains(*k))
-            .map(|k| demand::called_name(k).to_string())
+            .map(|k| crate::scan::CalledName {
+                name: demand::called_name(k).to_string(),
+                method: k.contains("::"),
+            })
             .collect();
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
