@@ -134,7 +134,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
             discovery
                 .files
                 .into_par_iter()
-                .map(|d| load(d, &cwd, &fd_creators))
+                .map(|d| load(d, &cwd, &fd_creators, opts.full))
                 .collect()
         });
         let mut findings = Vec::new();
@@ -197,7 +197,9 @@ struct Loaded {
     crate_key: String,
 }
 
-fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str]) -> Loaded {
+/// `full`: every file will be parsed, so the scan computes the nesting
+/// bound parsing checks (one lexer pass for both).
+fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str], full: bool) -> Loaded {
     let display = display_path(&d.path, cwd);
     let (text, problem) = match std::fs::read(&d.path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -214,7 +216,7 @@ fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str]) -> Loaded {
         Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
     };
     let scan = if problem.is_none() {
-        scan::scan(&text, fd_creators)
+        scan::scan(&text, fd_creators, full)
     } else {
         FileScan::default()
     };
@@ -403,7 +405,7 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
         owned = opts.extra_knowledge.knowledge();
         &owned
     };
-    let scans = [scan::scan(text, &knowledge.fd_creator_names())];
+    let scans = [scan::scan(text, &knowledge.fd_creator_names(), false)];
     let analyzed = on_workers(opts.jobs, |workers| {
         workers.install(|| analyze_all(&db, &[vec![id]], &scans, knowledge, opts, Vec::new()))
     })

@@ -34,7 +34,7 @@ pub const MAX_DEPTH: usize = 400;
 
 /// Where the bound went deepest, and how deep: its first token past `limit`,
 /// or the deepest one if the bound stays within it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deepest {
     pub depth: usize,
     /// Byte range of that token (of a group's opening delimiter).
@@ -89,12 +89,23 @@ fn is_doc_comment(c: &str) -> bool {
 /// shebang), on forklint's own lexer: no token tree is built, so it costs a
 /// fraction of the parse it guards. Stops early once it passes `limit`.
 pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
+    let tokens: Vec<lexer::Token> = lexer::tokens(text, start).collect();
+    deepest_of(text, &tokens, limit).unwrap_or(Deepest {
+        depth: 0,
+        span: start..start,
+    })
+}
+
+/// [`deepest`] over the tokens of `text` already lexed (comments
+/// included); `None` when there are none.
+pub fn deepest_of(text: &str, tokens: &[lexer::Token], limit: usize) -> Option<Deepest> {
+    let start = tokens.first()?.span.start;
     let mut best = Deepest {
         depth: 0,
         span: start..start,
     };
     let mut stack = vec![Frame::default()];
-    let mut tokens = lexer::tokens(text, start).peekable();
+    let mut tokens = tokens.iter().peekable();
     while let Some(token) = tokens.next() {
         let t = &text[token.span.clone()];
         // Joint: another punctuation character follows with no space (the
@@ -217,7 +228,7 @@ pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
             }
         }
     }
-    best
+    Some(best)
 }
 
 #[cfg(test)]

@@ -58,6 +58,9 @@ pub struct FileScan {
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
     pub rwlocks: Vec<String>,
+    /// The nesting bound, when asked for: `Some(None)` for a file of no
+    /// tokens.
+    pub deepest: Option<Option<crate::nesting::Deepest>>,
 }
 
 struct Tok<'a> {
@@ -65,15 +68,23 @@ struct Tok<'a> {
     text: &'a str,
 }
 
-pub fn scan(text: &str, fd_creators: &[&str]) -> FileScan {
-    let toks: Vec<Tok> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
+/// Scans a file's text. With `nesting`, also computes its nesting bound
+/// (what parsing it will check first), so that a run that parses every
+/// file lexes it once for both.
+pub fn scan(text: &str, fd_creators: &[&str], nesting: bool) -> FileScan {
+    let all: Vec<lexer::Token> = lexer::tokens(text, crate::analysis::stripped_prefix(text)).collect();
+    let mut out = FileScan {
+        deepest: nesting.then(|| crate::nesting::deepest_of(text, &all, crate::nesting::MAX_DEPTH)),
+        ..FileScan::default()
+    };
+    let toks: Vec<Tok> = all
+        .into_iter()
         .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
         .map(|t| Tok {
             kind: t.kind,
             text: &text[t.span],
         })
         .collect();
-    let mut out = FileScan::default();
     let word = |i: usize| toks.get(i).filter(|t| t.kind == TokenKind::Word).map(|t| t.text);
     let punct = |i: usize, p: &str| {
         toks.get(i)
@@ -395,7 +406,9 @@ mod tests {
              fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
              fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
             &["pipe"],
+            true,
         );
+        assert!(s.deepest.is_some_and(|d| d.is_some_and(|d| d.depth > 0)));
         assert!(s.forks && !s.spawns && !s.creates_fds);
         assert_eq!(s.statics, vec!["M", "N"]);
         assert_eq!(s.rwlocks, vec!["M", "table"]);
@@ -412,17 +425,17 @@ mod tests {
             ]
         );
         assert!(
-            !scan("let s = \"fork\";", &[]).forks,
+            !scan("let s = \"fork\";", &[], false).forks,
             "a word in a string is not a token"
         );
-        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &["pipe"]).creates_fds);
-        assert!(scan("use nix::unistd::{pipe, close};", &["pipe"]).creates_fds);
-        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &["open"]).creates_fds);
+        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &["pipe"], false).creates_fds);
+        assert!(scan("use nix::unistd::{pipe, close};", &["pipe"], false).creates_fds);
+        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &["open"], false).creates_fds);
         assert!(
-            !scan("let v = x.clone(); let daemon = true;", &[]).forks,
+            !scan("let v = x.clone(); let daemon = true;", &[], false).forks,
             "clone() and a field are not forks"
         );
-        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &[]).forks);
-        assert!(!scan("let a = Arc::clone(&b);", &[]).forks);
+        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &[], false).forks);
+        assert!(!scan("let a = Arc::clone(&b);", &[], false).forks);
     }
 }

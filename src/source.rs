@@ -37,6 +37,8 @@ pub struct SourceFile {
     /// and let go: the analysis reads a file again when it parses it, and
     /// only files with findings or suppressions are kept for rendering.
     text: Option<String>,
+    /// Length of the text as first read (and scanned).
+    pub scanned_len: usize,
     /// Computed when first asked for: only rendered files need them.
     line_starts: OnceLock<Vec<usize>>,
     pub package: Option<usize>,
@@ -53,6 +55,7 @@ impl SourceFile {
         SourceFile {
             path,
             display,
+            scanned_len: text.len(),
             text: Some(text),
             line_starts: OnceLock::new(),
             package: None,

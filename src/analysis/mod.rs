@@ -62,7 +62,10 @@ pub fn analyze_crate(
             }
             eprintln!("demand: --- round");
         }
-        for (i, r) in todo.iter().zip(walk_files(db, &batch, &table, knowledge)) {
+        for (i, r) in todo
+            .iter()
+            .zip(walk_files(db, &batch, scans_by_id, &table, knowledge))
+        {
             result.parsed += 1;
             match r {
                 Ok(f) => facts[*i] = Some(f),
@@ -139,13 +142,21 @@ type Walked = Result<facts::FileFacts, Box<Finding>>;
 /// Parses and walks files on the worker pool (a parsed `syn::File` is
 /// `!Send`: each worker parses and walks whole files and sends back facts).
 /// Results come back in the order of `files`.
-fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, knowledge: &Knowledge) -> Vec<Walked> {
+fn walk_files(
+    db: &SourceDb,
+    files: &[FileId],
+    scans_by_id: &[FileScan],
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> Vec<Walked> {
     files
         .par_iter()
         .map(|&id| {
             // A bug of ours on one file must not lose the others: the
             // file gets a diagnostic and the run goes on.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk_file(db, id, table, knowledge)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                walk_file(db, id, scans_by_id[id].deepest.clone(), table, knowledge)
+            }))
                 .unwrap_or_else(|_| {
                     proc_macro2::extra::invalidate_current_thread_spans();
                     Err(Box::new(Finding::new(
@@ -158,18 +169,27 @@ fn walk_files(db: &SourceDb, files: &[FileId], table: &CrateTable, knowledge: &K
         .collect()
 }
 
+/// Parses and walks one file. `deepest` is its nesting bound when the scan
+/// already computed it.
 fn walk_file(
     db: &SourceDb,
     id: FileId,
+    deepest: Option<Option<crate::nesting::Deepest>>,
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> Result<facts::FileFacts, Box<Finding>> {
     let text = db.get(id).contents();
-    let result = parse_text(&text, id).map(|ast| {
-        let mut walker = flow::Walker::new(id, &text, table, knowledge);
-        walker.walk_file(&ast);
-        walker.facts
-    });
+    // The bound holds for the text the scan read: a file changed since
+    // (another length) is bounded again.
+    let scanned_len = db.get(id).scanned_len;
+    let deepest = deepest.filter(|_| scanned_len == text.len());
+    let result = parse_bounded(&text, deepest)
+        .map_err(|e| as_finding(e, id))
+        .map(|ast| {
+            let mut walker = flow::Walker::new(id, &text, table, knowledge);
+            walker.walk_file(&ast);
+            walker.facts
+        });
     // Spans are plain byte ranges from here on: free proc-macro2's span table.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
@@ -232,9 +252,14 @@ pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
 
 /// [`parse_source`], with a failure as the file's `parse_error` finding.
 fn parse_text(text: &str, id: FileId) -> Result<syn::File, Box<Finding>> {
-    parse_source(text).map_err(|(span, message, label)| {
-        Box::new(Finding::new("parse_error", message, Label::new(id, span, label)))
-    })
+    parse_source(text).map_err(|e| as_finding(e, id))
+}
+
+fn as_finding(
+    (span, message, label): (std::ops::Range<usize>, String, &'static str),
+    id: FileId,
+) -> Box<Finding> {
+    Box::new(Finding::new("parse_error", message, Label::new(id, span, label)))
 }
 
 /// Parses a whole file as `syn::parse_file` does (after the BOM and shebang
@@ -242,12 +267,25 @@ fn parse_text(text: &str, id: FileId) -> Result<syn::File, Box<Finding>> {
 /// [`crate::nesting::MAX_DEPTH`]: parsing and walking it could overflow the
 /// stack. `Err` is (byte range in `text`, message, label).
 pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
+    parse_bounded(text, None)
+}
+
+/// [`parse_source`] with the nesting bound already known (`Some`; its
+/// inner `None`: the file has no tokens).
+fn parse_bounded(
+    text: &str,
+    deepest: Option<Option<crate::nesting::Deepest>>,
+) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
     let offset = stripped_prefix(text);
     let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
-    // The lexer's own message ("cannot parse string into token stream")
-    // does not say what is wrong; its span does.
     let limit = crate::nesting::MAX_DEPTH;
-    let deepest = crate::nesting::deepest(text, offset, limit);
+    let deepest = match deepest {
+        Some(known) => known.unwrap_or(crate::nesting::Deepest {
+            depth: 0,
+            span: offset..offset,
+        }),
+        None => crate::nesting::deepest(text, offset, limit),
+    };
     if deepest.depth > limit {
         return Err((
             deepest.span,
@@ -255,6 +293,8 @@ pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, St
             "nesting limit reached here",
         ));
     }
+    // The lexer's own message ("cannot parse string into token stream")
+    // does not say what is wrong; its span does.
     let tokens: proc_macro2::TokenStream = text[offset..].parse().map_err(|e: proc_macro2::LexError| {
         (
             in_text(e.span().byte_range()),
