@@ -317,28 +317,26 @@ fn analyze_all(
     opts: &Options,
     mut findings: Vec<Finding>,
 ) -> Analyzed {
-    let per_crate: Vec<(Vec<Finding>, usize)> = crates
-        .par_iter()
-        .map(|files| {
-            let analyze = |files: &[FileId]| analysis::analyze_crate(db, files, scans, knowledge, opts);
-            match contained(|| analyze(files)) {
-                Ok(r) => (r.findings, r.parsed),
-                Err(_) => {
-                    let (mut found, mut parsed) = (Vec::new(), 0);
-                    for &id in files {
-                        match contained(|| analyze(&[id])) {
-                            Ok(r) => {
-                                found.extend(r.findings);
-                                parsed += r.parsed;
-                            }
-                            Err(panic) => found.push(internal_error(id, &panic)),
+    let crate_size = |files: &Vec<FileId>| files.iter().map(|&id| db.get(id).scanned_len).sum();
+    let per_crate: Vec<(Vec<Finding>, usize)> = analysis::map_largest_first(crates, crate_size, |files| {
+        let analyze = |files: &[FileId]| analysis::analyze_crate(db, files, scans, knowledge, opts);
+        match contained(|| analyze(files)) {
+            Ok(r) => (r.findings, r.parsed),
+            Err(_) => {
+                let (mut found, mut parsed) = (Vec::new(), 0);
+                for &id in files {
+                    match contained(|| analyze(&[id])) {
+                        Ok(r) => {
+                            found.extend(r.findings);
+                            parsed += r.parsed;
                         }
+                        Err(panic) => found.push(internal_error(id, &panic)),
                     }
-                    (found, parsed)
                 }
+                (found, parsed)
             }
-        })
-        .collect();
+        }
+    });
     let mut parsed = 0;
     for (found, n) in per_crate {
         findings.extend(found);

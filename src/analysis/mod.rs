@@ -149,9 +149,10 @@ fn walk_files(
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> Vec<Walked> {
-    files
-        .par_iter()
-        .map(|&id| {
+    map_largest_first(
+        files,
+        |&id| db.get(id).scanned_len,
+        |&id| {
             // A bug of ours on one file must not lose the others: the
             // file gets a diagnostic and the run goes on.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -165,8 +166,27 @@ fn walk_files(
                         Label::new(id, 0..0, ""),
                     )))
                 })
-        })
-        .collect()
+        },
+    )
+}
+
+/// Maps `items` on the worker pool, largest first (by `size`), so that a
+/// big file or crate does not start last while the other workers idle.
+/// Results come back in the order of `items`.
+pub(crate) fn map_largest_first<T: Sync, R: Send>(
+    items: &[T],
+    size: impl Fn(&T) -> usize,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&items[i])));
+    let mut done: Vec<(usize, R)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&i| (i, f(&items[i])))
+        .collect();
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Parses and walks one file. `deepest` is its nesting bound when the scan
