@@ -115,6 +115,45 @@ pub struct Knowledge {
     pub fd_wrappers: HashMap<String, Why>,
     /// Calls that close the fd they are given.
     pub fd_closers: HashMap<String, Why>,
+    /// What a method called on an fd-bearing value does to it.
+    pub fd_methods: HashMap<String, FdOperation>,
+    /// Raw calls that operate on the fd given as their first argument.
+    pub fd_calls: HashMap<String, FdOperation>,
+    /// Methods whose result holds the same open file description.
+    pub fd_same_methods: HashMap<String, Why>,
+    /// Methods that write to the value they are called on (a key ending in
+    /// `*` is a prefix; see [`Knowledge::mutates`]).
+    pub mutating_methods: HashMap<String, Why>,
+    /// Builder methods that return the builder they are called on.
+    pub builder_methods: HashMap<String, Why>,
+}
+
+/// An operation on a descriptor: what a call does to the open file
+/// description, once and when repeated in a loop.
+#[derive(Debug, Clone, Copy)]
+pub struct FdOperation {
+    pub once: crate::analysis::facts::FdOp,
+    pub in_loop: crate::analysis::facts::FdOp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FdOperationEntry {
+    op: String,
+    in_loop: Option<String>,
+    #[allow(dead_code)] // the reason is for the reader of the table
+    why: String,
+}
+
+fn parse_fd_op(s: &str) -> Option<crate::analysis::facts::FdOp> {
+    use crate::analysis::facts::FdOp;
+    Some(match s {
+        "read" => FdOp::Read,
+        "write" => FdOp::Write,
+        "seek" => FdOp::Seek,
+        "read_to_eof" => FdOp::ReadToEof,
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +193,16 @@ struct Table {
     fd_wrappers: HashMap<String, Why>,
     #[serde(default)]
     fd_closers: HashMap<String, Why>,
+    #[serde(default)]
+    fd_methods: HashMap<String, FdOperationEntry>,
+    #[serde(default)]
+    fd_calls: HashMap<String, FdOperationEntry>,
+    #[serde(default)]
+    fd_same_methods: HashMap<String, Why>,
+    #[serde(default)]
+    mutating_methods: HashMap<String, Why>,
+    #[serde(default)]
+    builder_methods: HashMap<String, Why>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +223,10 @@ const TABLES: &[(&str, &str)] = &[
     (
         "rules/fd-creation.toml",
         include_str!("../rules/fd-creation.toml"),
+    ),
+    (
+        "rules/global-state.toml",
+        include_str!("../rules/global-state.toml"),
     ),
 ];
 
@@ -208,6 +261,22 @@ impl Knowledge {
             k.fd_sources.extend(table.fd_sources);
             k.fd_wrappers.extend(table.fd_wrappers);
             k.fd_closers.extend(table.fd_closers);
+            k.fd_same_methods.extend(table.fd_same_methods);
+            k.mutating_methods.extend(table.mutating_methods);
+            k.builder_methods.extend(table.builder_methods);
+            for (section, entries, target) in [
+                ("fd_methods", table.fd_methods, &mut k.fd_methods),
+                ("fd_calls", table.fd_calls, &mut k.fd_calls),
+            ] {
+                for (key, e) in entries {
+                    let op = |s: &str| {
+                        parse_fd_op(s).ok_or_else(|| format!("{name}: [{section}] {key}: unknown op `{s}`"))
+                    };
+                    let once = op(&e.op)?;
+                    let in_loop = e.in_loop.as_deref().map(op).transpose()?.unwrap_or(once);
+                    target.insert(key, FdOperation { once, in_loop });
+                }
+            }
             for (section, entries, target) in [
                 ("functions", table.functions, &mut k.functions),
                 ("methods", table.methods, &mut k.methods),
@@ -248,6 +317,16 @@ impl Knowledge {
             .keys()
             .filter_map(|p| p.rsplit("::").next())
             .collect()
+    }
+
+    /// Does this method write to the value it is called on?
+    pub fn mutates(&self, method: &str) -> bool {
+        self.mutating_methods.contains_key(method)
+            || self
+                .mutating_methods
+                .keys()
+                .filter_map(|k| k.strip_suffix('*'))
+                .any(|prefix| method.starts_with(prefix))
     }
 
     pub fn function(&self, path: &str) -> Option<&Fact> {

@@ -1318,13 +1318,16 @@ impl<'a> Walker<'a> {
         let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
         let mut val = Val {
             static_root: recv.static_root.clone(),
-            ty: recv.ty.clone().filter(|_| returns_self(&method)),
+            ty: recv
+                .ty
+                .clone()
+                .filter(|_| self.knowledge.builder_methods.contains_key(&method)),
             ..Val::default()
         };
         // Statics: a writing method is a write (the path itself was already
         // recorded as a read where it was evaluated).
         if let Some(name) = &recv.static_root {
-            if is_write_method(&method) || (method == "with" && closure_writes(&m.args)) {
+            if self.knowledge.mutates(&method) || (method == "with" && self.closure_writes(&m.args)) {
                 self.global_write(&state, name, span.clone());
             }
         }
@@ -1785,6 +1788,23 @@ impl<'a> Walker<'a> {
             _ => {}
         }
         (state, Val::default())
+    }
+
+    /// `X.with(|c| c.set(..))` on a thread_local writes it: the closure
+    /// calls a method that writes to what it is called on.
+    fn closure_writes(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+        use crate::lexer::TokenKind::{Punct, Word};
+        args.iter().any(|a| {
+            let text = self.src(a);
+            let toks: Vec<_> = crate::lexer::tokens(&text, 0).collect();
+            toks.windows(3).any(|w| {
+                w[0].kind == Punct
+                    && &text[w[0].span.clone()] == "."
+                    && w[1].kind == Word
+                    && &text[w[2].span.clone()] == "("
+                    && self.knowledge.mutates(&text[w[1].span.clone()])
+            })
+        })
     }
 
     /// The text between a macro's delimiters.
@@ -2455,49 +2475,6 @@ fn is_compound_assign(op: &syn::BinOp) -> bool {
     )
 }
 
-fn is_write_method(m: &str) -> bool {
-    m.starts_with("fetch_")
-        || matches!(
-            m,
-            "store"
-                | "swap"
-                | "compare_exchange"
-                | "compare_exchange_weak"
-                | "set"
-                | "replace"
-                | "take"
-                | "push"
-                | "push_str"
-                | "insert"
-                | "clear"
-                | "extend"
-                | "remove"
-                | "borrow_mut"
-                | "get_mut"
-        )
-}
-
-/// `X.with(|c| c.set(..))` on a thread_local writes it.
-fn closure_writes(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
-    args.iter().any(|a| {
-        let t = a.to_token_stream().to_string();
-        [
-            ".set",
-            ".replace",
-            ".borrow_mut",
-            ".push",
-            ".insert",
-            ".store",
-            ".fetch_",
-        ]
-        .iter()
-        .any(|w| {
-            t.contains(&format!("{} (", w.trim_start_matches('.')))
-                || t.replace(' ', "").contains(&format!("{w}("))
-        })
-    })
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Buffering {
     /// Flushed at each newline (stdout, `LineWriter`).
@@ -2517,24 +2494,6 @@ fn str_lit(e: &Expr) -> Option<String> {
         Expr::Reference(r) => str_lit(&r.expr),
         _ => None,
     }
-}
-
-fn returns_self(method: &str) -> bool {
-    matches!(
-        method,
-        "arg"
-            | "args"
-            | "env"
-            | "envs"
-            | "current_dir"
-            | "stdin"
-            | "stdout"
-            | "stderr"
-            | "name"
-            | "stack_size"
-            | "uid"
-            | "gid"
-    )
 }
 
 fn is_stdio(recv: &str) -> bool {

@@ -9,30 +9,6 @@ use super::{path_ident, State, Val, Walker, CHILD, PARENT};
 use crate::analysis::facts::{FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
 use crate::knowledge::FdSourceKind;
 
-/// Methods that move a file's offset, and how.
-fn method_op(method: &str, in_loop: bool) -> Option<FdOp> {
-    Some(match method {
-        "read_to_end" | "read_to_string" | "lines" | "bytes" => FdOp::ReadToEof,
-        // One read is bounded; a read in a loop runs until it returns 0.
-        "read" | "read_line" | "read_until" | "fill_buf" if in_loop => FdOp::ReadToEof,
-        "read" | "read_line" | "read_until" | "read_exact" | "fill_buf" | "read_vectored" => FdOp::Read,
-        "write" | "write_all" | "write_fmt" | "write_vectored" | "set_len" => FdOp::Write,
-        "seek" | "rewind" | "seek_relative" => FdOp::Seek,
-        _ => return None,
-    })
-}
-
-/// Raw calls on an fd given as their first argument.
-fn raw_op(callee: &str, in_loop: bool) -> Option<FdOp> {
-    Some(match callee {
-        "libc::read" | "nix::unistd::read" | "libc::readv" if in_loop => FdOp::ReadToEof,
-        "libc::read" | "nix::unistd::read" | "libc::readv" => FdOp::Read,
-        "libc::write" | "nix::unistd::write" | "libc::writev" => FdOp::Write,
-        "libc::lseek" | "libc::lseek64" | "nix::unistd::lseek" => FdOp::Seek,
-        _ => return None,
-    })
-}
-
 impl Walker<'_> {
     fn new_fd(&mut self, span: Span, kind: FdKind, state: &mut State) -> FdId {
         let key = (span.start, span.end, kind);
@@ -131,7 +107,8 @@ impl Walker<'_> {
                 }
                 return;
             }
-            if let Some(op) = raw_op(callee, in_loop) {
+            if let Some(op) = self.knowledge.fd_calls.get(callee) {
+                let op = if in_loop { op.in_loop } else { op.once };
                 if let Some(a) = args.first() {
                     self.fd_use(state, &a.fds, op, span);
                 }
@@ -160,20 +137,18 @@ impl Walker<'_> {
         if recv.fds.is_empty() && recv.fd_elems.is_none() {
             return;
         }
-        match method.as_str() {
-            "try_clone" | "as_raw_fd" | "into_raw_fd" | "as_fd" | "into" | "by_ref" | "get_ref"
-            | "get_mut" | "into_inner" | "unwrap" | "expect" | "map" | "and_then" | "ok_or"
-            | "ok_or_else" | "map_err" | "context" | "with_context" => {
-                val.fds = recv.fds.clone();
-                val.fd_elems = recv.fd_elems.clone();
-            }
-            _ => {
-                if let Some(op) = method_op(&method, !self.unit.loops.is_empty()) {
-                    self.fd_use(state, &recv.fds, op, span);
-                    // `reader.lines()` yields the lines of the same file.
-                    val.fds = recv.fds.clone();
-                }
-            }
+        if self.knowledge.fd_same_methods.contains_key(method.as_str()) {
+            val.fds = recv.fds.clone();
+            val.fd_elems = recv.fd_elems.clone();
+        } else if let Some(op) = self.knowledge.fd_methods.get(method.as_str()) {
+            let op = if self.unit.loops.is_empty() {
+                op.once
+            } else {
+                op.in_loop
+            };
+            self.fd_use(state, &recv.fds, op, span);
+            // `reader.lines()` yields the lines of the same file.
+            val.fds = recv.fds.clone();
         }
     }
 
