@@ -126,6 +126,41 @@ pub struct Knowledge {
     pub mutating_methods: HashMap<String, Why>,
     /// Builder methods that return the builder they are called on.
     pub builder_methods: HashMap<String, Why>,
+    /// What the scan looks for before parsing (rules/scan.toml).
+    pub scan_words: HashMap<String, ScanWord>,
+    pub scan_qualifiers: HashMap<String, ScanQualifier>,
+}
+
+/// A word the scan looks for (rules/scan.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanWord {
+    pub kind: ScanKind,
+    /// Counts only after a `fork` qualifier (`libc::clone`).
+    #[serde(default)]
+    pub qualified: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanKind {
+    Fork,
+    Spawn,
+    Reexec,
+}
+
+/// A path segment that says whose call follows (rules/scan.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanQualifier {
+    #[serde(default)]
+    pub fork: bool,
+    #[serde(default)]
+    pub fd: bool,
+    #[serde(default)]
+    pub use_fd: bool,
+    pub why: String,
 }
 
 /// An operation on a descriptor: what a call does to the open file
@@ -203,6 +238,10 @@ struct Table {
     mutating_methods: HashMap<String, Why>,
     #[serde(default)]
     builder_methods: HashMap<String, Why>,
+    #[serde(default)]
+    scan_words: HashMap<String, ScanWord>,
+    #[serde(default)]
+    scan_qualifiers: HashMap<String, ScanQualifier>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +267,7 @@ const TABLES: &[(&str, &str)] = &[
         "rules/global-state.toml",
         include_str!("../rules/global-state.toml"),
     ),
+    ("rules/scan.toml", include_str!("../rules/scan.toml")),
 ];
 
 fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
@@ -264,6 +304,8 @@ impl Knowledge {
             k.fd_same_methods.extend(table.fd_same_methods);
             k.mutating_methods.extend(table.mutating_methods);
             k.builder_methods.extend(table.builder_methods);
+            k.scan_words.extend(table.scan_words);
+            k.scan_qualifiers.extend(table.scan_qualifiers);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -310,13 +352,18 @@ impl Knowledge {
         K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
     }
 
-    /// The names raw fd creators are called by (`libc::pipe` -> `pipe`):
-    /// what the scan looks for.
-    pub fn fd_creator_names(&self) -> Vec<&str> {
-        self.fd_creation
-            .keys()
-            .filter_map(|p| p.rsplit("::").next())
-            .collect()
+    /// The words the scan looks for.
+    pub fn scan_words(&self) -> crate::scan::Words<'_> {
+        crate::scan::Words {
+            words: &self.scan_words,
+            qualifiers: &self.scan_qualifiers,
+            // The names raw fd creators are called by (`libc::pipe` -> `pipe`).
+            fd_creators: self
+                .fd_creation
+                .keys()
+                .filter_map(|p| p.rsplit("::").next())
+                .collect(),
+        }
     }
 
     /// Does this method write to the value it is called on?

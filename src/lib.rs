@@ -129,12 +129,12 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     let (loaded, analyzed) = on_workers(opts.jobs, |workers| {
         // Reading and scanning every file is the one cost no mode avoids:
         // spread it over the workers.
-        let fd_creators = knowledge.fd_creator_names();
+        let look_for = knowledge.scan_words();
         let loaded: Vec<Loaded> = workers.install(|| {
             discovery
                 .files
                 .into_par_iter()
-                .map(|d| load(d, &cwd, &fd_creators, opts.full))
+                .map(|d| load(d, &cwd, &look_for, opts.full))
                 .collect()
         });
         let mut findings = Vec::new();
@@ -199,7 +199,7 @@ struct Loaded {
 
 /// `full`: every file will be parsed, so the scan computes the nesting
 /// bound parsing checks (one lexer pass for both).
-fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str], full: bool) -> Loaded {
+fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool) -> Loaded {
     let display = display_path(&d.path, cwd);
     let (text, problem) = match std::fs::read(&d.path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -216,7 +216,7 @@ fn load(d: discover::Discovered, cwd: &Path, fd_creators: &[&str], full: bool) -
         Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
     };
     let scan = if problem.is_none() {
-        scan::scan(&text, fd_creators, full)
+        scan::scan(&text, look_for, full)
     } else {
         FileScan::default()
     };
@@ -403,7 +403,7 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
         owned = opts.extra_knowledge.knowledge();
         &owned
     };
-    let scans = [scan::scan(text, &knowledge.fd_creator_names(), false)];
+    let scans = [scan::scan(text, &knowledge.scan_words(), false)];
     let analyzed = on_workers(opts.jobs, |workers| {
         workers.install(|| analyze_all(&db, &[vec![id]], &scans, knowledge, opts, Vec::new()))
     })

@@ -6,35 +6,24 @@
 //! scans in every mode, so the default (demand-driven) mode and `--full`
 //! see the same table and give the same findings.
 
+use std::collections::HashMap;
+
+use crate::knowledge::{ScanKind, ScanQualifier, ScanWord};
 use crate::lexer::{self, TokenKind};
 
-/// Words that make a file worth parsing on its own.
-const FORK_WORDS: &[&str] = &[
-    "fork",
-    "vfork",
-    "forkpty",
-    "clone",
-    "clone3",
-    "daemon",
-    "Daemonize",
-    "pre_exec",
-    "before_exec",
-];
+/// What the scan looks for, from the knowledge tables (rules/scan.toml
+/// and the fd creators of rules/fd-creation.toml).
+pub struct Words<'a> {
+    pub words: &'a HashMap<String, ScanWord>,
+    pub qualifiers: &'a HashMap<String, ScanQualifier>,
+    pub fd_creators: Vec<&'a str>,
+}
 
-/// Words that mean the crate starts processes (so leaked fds matter).
-const SPAWN_WORDS: &[&str] = &[
-    "Command",
-    "posix_spawn",
-    "posix_spawnp",
-    "execv",
-    "execve",
-    "execvp",
-    "execvpe",
-    "execl",
-    "execlp",
-    "execle",
-    "fexecve",
-];
+impl Words<'_> {
+    fn qualifier(&self, word: Option<&str>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
+        word.and_then(|w| self.qualifiers.get(w)).is_some_and(test)
+    }
+}
 
 /// A function definition: its keys (`name`, `Type::name` in an impl).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +60,7 @@ struct Tok<'a> {
 /// Scans a file's text. With `nesting`, also computes its nesting bound
 /// (what parsing it will check first), so that a run that parses every
 /// file lexes it once for both.
-pub fn scan(text: &str, fd_creators: &[&str], nesting: bool) -> FileScan {
+pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let all: Vec<lexer::Token> = lexer::tokens(text, crate::analysis::stripped_prefix(text)).collect();
     let mut out = FileScan {
         deepest: nesting.then(|| crate::nesting::deepest_of(text, &all, crate::nesting::MAX_DEPTH)),
@@ -143,45 +132,33 @@ pub fn scan(text: &str, fd_creators: &[&str], nesting: bool) -> FileScan {
                 }
             }
             (TokenKind::Word, w) => {
-                // `x.clone()` and a field named `daemon` are not forks: these
-                // words count only as a path's last segment (`libc::clone`).
+                // The segment before `::w`, if `w` ends a path.
                 let path_call = i >= 2 && punct(i - 1, ":") && punct(i - 2, ":");
-                let ambiguous = matches!(w, "clone" | "clone3" | "daemon");
-                // ... of libc, nix's sched/unistd or the fork crate, not `Arc::clone`.
-                let fork_path = path_call
-                    && matches!(
-                        i.checked_sub(3).and_then(word),
-                        Some("libc" | "sched" | "unistd" | "fork")
-                    );
-                if FORK_WORDS.contains(&w) && (!ambiguous || fork_path) {
-                    out.forks = true;
-                }
-                if SPAWN_WORDS.contains(&w) {
-                    out.spawns = true;
-                }
-                if w == "current_exe" {
-                    out.reexecs = true;
+                let before = if path_call {
+                    i.checked_sub(3).and_then(word)
+                } else {
+                    None
+                };
+                if let Some(found) = look_for.words.get(w) {
+                    // `x.clone()` and a field named `daemon` are not forks:
+                    // such words count only after a fork qualifier
+                    // (`libc::clone`, not `Arc::clone`).
+                    if !found.qualified || look_for.qualifier(before, |q| q.fork) {
+                        match found.kind {
+                            ScanKind::Fork => out.forks = true,
+                            ScanKind::Spawn => out.spawns = true,
+                            ScanKind::Reexec => out.reexecs = true,
+                        }
+                    }
                 }
                 if w == "use" {
-                    use_of_fd_crate = matches!(word(i + 1), Some("libc" | "nix"));
+                    use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
                 }
                 // `libc::pipe(..)`, `unistd::pipe()`, or imported from libc/nix.
-                let qualified = path_call
-                    && matches!(
-                        i.checked_sub(3).and_then(word),
-                        Some(
-                            "libc"
-                                | "unistd"
-                                | "fcntl"
-                                | "socket"
-                                | "memfd"
-                                | "epoll"
-                                | "inotify"
-                                | "Inotify"
-                        )
-                    );
                 // (The list is long: test it last.)
-                if (qualified || use_of_fd_crate) && fd_creators.contains(&w) {
+                if (use_of_fd_crate || look_for.qualifier(before, |q| q.fd))
+                    && look_for.fd_creators.contains(&w)
+                {
                     out.creates_fds = true;
                 }
                 // `name: RwLock<..>` (a field or a typed binding).
@@ -393,6 +370,10 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
 mod tests {
     use super::*;
 
+    fn words() -> Words<'static> {
+        crate::knowledge::Knowledge::builtin().scan_words()
+    }
+
     #[test]
     fn finds_triggers_functions_statics_and_rwlocks() {
         let s = scan(
@@ -405,7 +386,7 @@ mod tests {
              fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
              fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
              fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
-            &["pipe"],
+            &words(),
             true,
         );
         assert!(s.deepest.is_some_and(|d| d.is_some_and(|d| d.depth > 0)));
@@ -425,17 +406,17 @@ mod tests {
             ]
         );
         assert!(
-            !scan("let s = \"fork\";", &[], false).forks,
+            !scan("let s = \"fork\";", &words(), false).forks,
             "a word in a string is not a token"
         );
-        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &["pipe"], false).creates_fds);
-        assert!(scan("use nix::unistd::{pipe, close};", &["pipe"], false).creates_fds);
-        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &["open"], false).creates_fds);
+        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &words(), false).creates_fds);
+        assert!(scan("use nix::unistd::{pipe, close};", &words(), false).creates_fds);
+        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &words(), false).creates_fds);
         assert!(
-            !scan("let v = x.clone(); let daemon = true;", &[], false).forks,
+            !scan("let v = x.clone(); let daemon = true;", &words(), false).forks,
             "clone() and a field are not forks"
         );
-        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &[], false).forks);
-        assert!(!scan("let a = Arc::clone(&b);", &[], false).forks);
+        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
+        assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
     }
 }
