@@ -201,7 +201,7 @@ struct Loaded {
 /// bound parsing checks (one lexer pass for both).
 fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool) -> Loaded {
     let display = display_path(&d.path, cwd);
-    let (text, problem) = match std::fs::read(&d.path) {
+    let (text, mut problem) = match std::fs::read(&d.path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => (t, None),
             Err(e) => {
@@ -216,14 +216,21 @@ fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool)
         Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
     };
     let scan = if problem.is_none() {
-        scan::scan(&text, look_for, full)
+        // A bug of ours in the scan costs this file, not the run.
+        contained(|| scan::scan(&text, look_for, full)).unwrap_or_else(|panic| {
+            problem = Some(format!(
+                "{INTERNAL_ERROR} in forklint (while scanning: {panic}); this file was not checked"
+            ));
+            FileScan::default()
+        })
     } else {
         FileScan::default()
     };
     // A standalone program (an example, a fixture, a script: `fn main`
     // and no modules of its own) is a crate of its own, not a module of
     // the directory's crate.
-    let crate_key = if problem.is_none() && scan::is_standalone_program(&text) {
+    let standalone = problem.is_none() && contained(|| scan::is_standalone_program(&text)).unwrap_or(false);
+    let crate_key = if standalone {
         d.path.display().to_string()
     } else {
         d.crate_key
