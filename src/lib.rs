@@ -512,4 +512,19 @@ mod tests {
         let k = nesting::MAX_DEPTH + 1 - 3;
         assert_eq!((line, col), (2, 12 + k));
     }
+
+    #[test]
+    fn a_macro_argument_that_can_panic_is_walked() {
+        // `format!`'s arguments are skipped only when they cannot do
+        // anything; an index can panic, so the child may unwind here.
+        let text = "fn main() {\n    let v = vec![1u8];\n    let i = std::env::args().count();\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let s = format!(\"{}\", v[i]);\n        drop(s);\n        unsafe { libc::_exit(0) };\n    }\n}\n";
+        let report = lint_source("idx.rs", text, &Options::default());
+        let escapes: Vec<usize> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "child_escapes_fork_branch")
+            .map(|f| report.db.get(0).position(f.primary.span.start).0)
+            .collect();
+        assert_eq!(escapes, vec![6], "{:?}", report.findings);
+    }
 }

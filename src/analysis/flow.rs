@@ -2248,19 +2248,30 @@ fn body_names_any(body: &str, sets: &[&std::collections::HashSet<String>]) -> bo
 }
 
 /// Can this macro body do anything the walk records: call something
-/// (`f(..)`, `x.m(..)`, `m!(..)`), or leave the function or loop it is in
-/// (`?`, `return`, `break`, `continue`, `.await`, `yield`)?
+/// (`f(..)`, `x.m(..)`, `m!(..)`), index (`v[i]` can panic), assign
+/// (`=`, `+=`), hold statements (`{`), or leave the function or loop it is
+/// in (`?`, `return`, `break`, `continue`, `.await`, `yield`)? Only bodies
+/// of names, fields, literals and operators are left unparsed.
 fn body_acts(body: &str) -> bool {
     use crate::lexer::TokenKind::{Punct, Word};
-    let mut after_word = false;
+    let mut prev: Option<(crate::lexer::TokenKind, &str)> = None;
     for t in crate::lexer::tokens(body, 0) {
         let text = &body[t.span.clone()];
+        let after_word = matches!(prev, Some((Word, _)));
+        let after_value = after_word || matches!(prev, Some((Punct, ")" | "]")));
         match (t.kind, text) {
             (Punct, "(" | "!") if after_word => return true,
-            (Punct, "?") | (Word, "return" | "break" | "continue" | "await" | "yield") => return true,
+            (Punct, "[") if after_value => return true,
+            (Punct, "=" | "{" | "?") => return true,
+            (Word, "return" | "break" | "continue" | "await" | "yield") => return true,
             _ => {}
         }
-        after_word = t.kind == Word;
+        if !matches!(
+            t.kind,
+            crate::lexer::TokenKind::LineComment | crate::lexer::TokenKind::BlockComment
+        ) {
+            prev = Some((t.kind, text));
+        }
     }
     false
 }
