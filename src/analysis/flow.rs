@@ -1677,12 +1677,12 @@ impl<'a> Walker<'a> {
         }
         // A known one's arguments are parsed and walked only if they can do
         // something: call anything, name what matters or a static, leave
-        // the function (`?`, `return`). Output and assertion macros are
-        // always parsed: their text and condition matter.
-        let always = matches!(
-            name.as_str(),
-            "print" | "println" | "write" | "writeln" | "assert" | "assert_eq" | "assert_ne"
-        );
+        // the function (`?`, `return`). Output macros are always parsed:
+        // their text and target matter.
+        // (An assertion's condition narrows a fork result in scope.)
+        let always = matches!(name.as_str(), "print" | "println" | "write" | "writeln")
+            || (matches!(name.as_str(), "assert" | "assert_eq" | "assert_ne")
+                && !self.unit.fork_vars.is_empty());
         let inert = known
             && !always
             && !body_names_any(body, &[&self.table.call_names, &self.table.statics])
@@ -2295,6 +2295,15 @@ fn is_entry_attr(a: &syn::Attribute) -> bool {
 
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
+        // Most attributes are doc comments: look at the name first.
+        if !a
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "main")
+        {
+            continue;
+        }
         let path = a.path().to_token_stream().to_string().replace(' ', "");
         if path == "test" || path.ends_with("::test") {
             return Some("a `#[test]` body runs on one of the test harness's threads".into());
