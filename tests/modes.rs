@@ -237,3 +237,41 @@ fn a_file_read_again_for_its_finding_is_shown_with_its_text() {
     let human = output::human::render(&demand, false);
     assert!(human.contains("pub fn broken"), "{human}");
 }
+
+#[test]
+fn fork_wrappers_do_not_make_a_file_parsed_twice() {
+    // A function that forks and returns the result makes its callers fork
+    // sites. main.rs calls a wrapper of its own and one of worker.rs; it
+    // names no fork itself, so the files that do are walked first and
+    // each file is parsed once, in both modes.
+    let wrapper = "pub fn spawn_worker() -> libc::pid_t {\n    unsafe { libc::fork() }\n}\n";
+    let main = "mod worker;\nmod local;\nuse std::sync::Mutex;\nstatic STATE: Mutex<u32> = Mutex::new(0);\nfn main() {\n    let _g = STATE.lock().unwrap();\n    if local::start() == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n    if worker::spawn_worker() == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n}\n";
+    // local.rs calls a wrapper defined in the same file, and is one itself.
+    let local = "fn raw() -> libc::pid_t {\n    unsafe { libc::fork() }\n}\npub fn start() -> libc::pid_t {\n    let _g = std::sync::Mutex::new(0);\n    let g = _g.lock().unwrap();\n    let pid = raw();\n    drop(g);\n    pid\n}\n";
+    let dir = TempCrate::new(
+        "wrappers",
+        &[("main.rs", main), ("worker.rs", wrapper), ("local.rs", local)],
+    );
+    let (demand, full) = both_modes(&dir);
+    assert_eq!(full.files_parsed, 3);
+    assert_eq!(demand.files_parsed, 3);
+    let found: Vec<(String, usize)> = full
+        .findings
+        .iter()
+        .filter(|f| f.rule == "lock_held_across_fork")
+        .map(|f| {
+            let file = full.db.get(f.primary.file);
+            (
+                file.display.rsplit('/').next().unwrap().to_string(),
+                file.position(f.primary.span.start).0,
+            )
+        })
+        .collect();
+    // Both calls fork (through two wrappers, one nested) with the lock
+    // held, and the children print.
+    assert_eq!(
+        found,
+        vec![("main.rs".to_string(), 7), ("main.rs".to_string(), 11)]
+    );
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}

@@ -286,4 +286,7 @@ pub struct FileFacts {
     pub fds: Vec<FdFact>,
     /// For `FdKind::Returned` descriptors: the keys of the function that returned it.
     pub returned_by: Vec<(FdId, Vec<String>)>,
+    /// The fork wrappers (functions returning a fork's result) the walk
+    /// knew: a call to another one needs the file walked again.
+    pub wrappers_known: Vec<String>,
 }

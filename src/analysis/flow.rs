@@ -250,6 +250,9 @@ pub struct Walker<'a> {
     /// Descriptors that are plain integers (copying them does not move them).
     raw_fds: Vec<FdId>,
     pub facts: FileFacts,
+    /// Fork wrappers of this file found by an earlier walk of the same
+    /// syntax tree, on top of the crate table's.
+    pub own_wrappers: HashMap<String, ForkResultShape>,
 }
 
 impl<'a> Walker<'a> {
@@ -278,6 +281,7 @@ impl<'a> Walker<'a> {
             pipes: 0,
             raw_fds: Vec::new(),
             facts: FileFacts::default(),
+            own_wrappers: HashMap::new(),
         }
     }
 
@@ -899,7 +903,12 @@ impl<'a> Walker<'a> {
             // A wrapper that forks and returns the result: a fork here.
             let role = keys
                 .iter()
-                .find_map(|k| self.table.fork_wrappers.get(k))
+                .find_map(|k| {
+                    self.table
+                        .fork_wrappers
+                        .get(k)
+                        .or_else(|| self.own_wrappers.get(k))
+                })
                 .map(|shape| Role::Fork(*shape));
             return (Target::Local { keys }, role, display);
         }

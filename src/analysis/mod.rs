@@ -49,11 +49,15 @@ pub fn analyze_crate(
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
+    // The files that can matter on their own come first, in both modes:
+    // fork wrappers they define are then known when their callers are
+    // walked (`--full` walks every other file in the second round).
     let mut todo: Vec<usize> = (0..files.len())
-        .filter(|&i| {
-            opts.full || db.get(files[i]).parse_always || demand::matters_alone(scans[i], starts_processes)
-        })
+        .filter(|&i| db.get(files[i]).parse_always || demand::matters_alone(scans[i], starts_processes))
         .collect();
+    if todo.is_empty() && opts.full {
+        todo = (0..files.len()).collect();
+    }
     while !todo.is_empty() {
         let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
@@ -94,27 +98,37 @@ pub fn analyze_crate(
         todo = (0..files.len())
             .filter(|&i| {
                 facts[i].is_none()
-                    && (scans[i].fns.iter().any(|f| needed.contains(&f.key))
+                    && (opts.full
+                        || scans[i].fns.iter().any(|f| needed.contains(&f.key))
                         || crate::scan::mentions_any(&db.get(files[i]).contents(), &chain))
             })
             .collect();
+        // Fork wrappers found so far: their callers are fork sites, so the
+        // files walked from now on know them.
+        let wrappers = demand::fork_wrappers(facts.iter().flatten());
+        if wrappers.len() > table.fork_wrappers.len() {
+            table.fork_wrappers = wrappers;
+        }
         if todo.is_empty() {
-            // Fork wrappers found: their callers are fork sites. Walk the
-            // files that call them again, now knowing (rare: a file is
-            // parsed twice only here).
-            let wrappers = demand::fork_wrappers(facts.iter().flatten());
-            if wrappers.len() > table.fork_wrappers.len() {
-                table.fork_wrappers = wrappers;
-                todo = (0..files.len())
-                    .filter(|&i| {
-                        facts[i]
-                            .as_ref()
-                            .is_some_and(|f| demand::calls_any(f, &table.fork_wrappers))
+            // A file that calls a wrapper of another file, found in the
+            // same round, is walked again now knowing it (rare: a file is
+            // parsed twice only here; a file's own wrappers are handled
+            // on its tree).
+            todo = (0..files.len())
+                .filter(|&i| {
+                    facts[i].as_ref().is_some_and(|f| {
+                        let unknown: std::collections::HashMap<_, _> = table
+                            .fork_wrappers
+                            .iter()
+                            .filter(|(k, _)| !f.wrappers_known.contains(k))
+                            .map(|(k, v)| (k.clone(), *v))
+                            .collect();
+                        !unknown.is_empty() && demand::calls_any(f, &unknown)
                     })
-                    .collect();
-                for &i in &todo {
-                    facts[i] = None;
-                }
+                })
+                .collect();
+            for &i in &todo {
+                facts[i] = None;
             }
         }
     }
@@ -205,14 +219,39 @@ fn walk_file(
     let deepest = deepest.filter(|_| scanned_len == text.len());
     let result = parse_bounded(&text, deepest)
         .map_err(|e| as_finding(e, id))
-        .map(|ast| {
-            let mut walker = flow::Walker::new(id, &text, table, knowledge);
-            walker.walk_file(&ast);
-            walker.facts
-        });
+        .map(|ast| walk_tree(id, &text, &ast, table, knowledge));
     // Spans are plain byte ranges from here on: free proc-macro2's span table.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Walks a parsed file. A function of the file that forks and returns the
+/// result makes its callers fork sites: when the file calls such a wrapper
+/// of its own, the same tree is walked again knowing it (never parsed
+/// again), to a fixed point.
+fn walk_tree(
+    id: FileId,
+    text: &str,
+    ast: &syn::File,
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> facts::FileFacts {
+    let mut own = std::collections::HashMap::new();
+    loop {
+        let mut walker = flow::Walker::new(id, text, table, knowledge);
+        walker.own_wrappers = own.clone();
+        walker.walk_file(ast);
+        let mut facts = walker.facts;
+        let new: std::collections::HashMap<_, _> = demand::fork_wrappers(std::iter::once(&facts))
+            .into_iter()
+            .filter(|(k, _)| !table.fork_wrappers.contains_key(k) && !own.contains_key(k))
+            .collect();
+        if new.is_empty() || !demand::calls_any(&facts, &new) {
+            facts.wrappers_known = table.fork_wrappers.keys().chain(own.keys()).cloned().collect();
+            return facts;
+        }
+        own.extend(new);
+    }
 }
 
 /// Bytes that `syn::parse_file` strips before parsing (a BOM and a shebang
