@@ -354,16 +354,15 @@ impl Knowledge {
 
     /// The words the scan looks for.
     pub fn scan_words(&self) -> crate::scan::Words<'_> {
-        crate::scan::Words {
-            words: &self.scan_words,
-            qualifiers: &self.scan_qualifiers,
+        crate::scan::Words::new(
+            &self.scan_words,
+            &self.scan_qualifiers,
             // The names raw fd creators are called by (`libc::pipe` -> `pipe`).
-            fd_creators: self
-                .fd_creation
+            self.fd_creation
                 .keys()
                 .filter_map(|p| p.rsplit("::").next())
                 .collect(),
-        }
+        )
     }
 
     /// Does this method write to the value it is called on?

@@ -17,9 +17,39 @@ pub struct Words<'a> {
     pub words: &'a HashMap<String, ScanWord>,
     pub qualifiers: &'a HashMap<String, ScanQualifier>,
     pub fd_creators: Vec<&'a str>,
+    /// By first byte, the lengths of the words that start with it (bit
+    /// `len.min(15)`): most words of a file are ruled out without hashing.
+    starts: [u16; 256],
 }
 
-impl Words<'_> {
+impl<'a> Words<'a> {
+    pub fn new(
+        words: &'a HashMap<String, ScanWord>,
+        qualifiers: &'a HashMap<String, ScanQualifier>,
+        fd_creators: Vec<&'a str>,
+    ) -> Words<'a> {
+        let mut starts = [0u16; 256];
+        for w in words.keys() {
+            if let Some(&b) = w.as_bytes().first() {
+                starts[usize::from(b)] |= 1 << w.len().min(15);
+            }
+        }
+        Words {
+            words,
+            qualifiers,
+            fd_creators,
+            starts,
+        }
+    }
+
+    fn word(&self, w: &str) -> Option<&'a ScanWord> {
+        let b = *w.as_bytes().first()?;
+        if self.starts[usize::from(b)] & (1 << w.len().min(15)) == 0 {
+            return None;
+        }
+        self.words.get(w)
+    }
+
     fn qualifier(&self, word: Option<&str>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
         word.and_then(|w| self.qualifiers.get(w)).is_some_and(test)
     }
@@ -139,7 +169,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 } else {
                     None
                 };
-                if let Some(found) = look_for.words.get(w) {
+                if let Some(found) = look_for.word(w) {
                     // `x.clone()` and a field named `daemon` are not forks:
                     // such words count only after a fork qualifier
                     // (`libc::clone`, not `Arc::clone`).
