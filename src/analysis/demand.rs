@@ -142,6 +142,19 @@ pub fn calls_any(
         })
 }
 
+/// Does the file call one of these wrappers that its walk did not know?
+pub fn calls_unknown_wrapper(
+    file: &FileFacts,
+    wrappers: &std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
+) -> bool {
+    let unknown: std::collections::HashMap<String, _> = wrappers
+        .iter()
+        .filter(|(k, _)| !file.wrappers_known.contains(k))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    !unknown.is_empty() && calls_any(file, &unknown)
+}
+
 /// Keys of entry points (`main`, tests): nothing calls them.
 pub fn entry_points<'a>(files: impl Iterator<Item = &'a FileFacts>) -> HashSet<String> {
     files

@@ -116,15 +116,9 @@ pub fn analyze_crate(
             // on its tree).
             todo = (0..files.len())
                 .filter(|&i| {
-                    facts[i].as_ref().is_some_and(|f| {
-                        let unknown: std::collections::HashMap<_, _> = table
-                            .fork_wrappers
-                            .iter()
-                            .filter(|(k, _)| !f.wrappers_known.contains(k))
-                            .map(|(k, v)| (k.clone(), *v))
-                            .collect();
-                        !unknown.is_empty() && demand::calls_any(f, &unknown)
-                    })
+                    facts[i]
+                        .as_ref()
+                        .is_some_and(|f| demand::calls_unknown_wrapper(f, &table.fork_wrappers))
                 })
                 .collect();
             for &i in &todo {
