@@ -1,8 +1,12 @@
 //! The child's memory is a copy: its writes to globals never reach the parent.
 
 use super::RuleCtx;
-use crate::analysis::facts::{ChildEvent, Target};
+use crate::analysis::facts::{ChildEvent, ForkFact, Span, Target};
 use crate::diagnostic::{Finding, Label};
+use crate::source::FileId;
+
+/// How many callers up a fork's parent is followed to a read.
+const MAX_CALLER_DEPTH: usize = 8;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = reexec_reads(ctx);
@@ -11,7 +15,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             let ChildEvent::GlobalWrite { name, span } = e else {
                 continue;
             };
-            let Some((_, read)) = fork.parent_reads.iter().find(|(n, _)| n == name) else {
+            let direct = fork.parent_reads.iter().find(|(n, _)| n == name);
+            let Some((read_file, read)) = direct
+                .map(|(_, read)| (fork.file, read.clone()))
+                .or_else(|| read_after_return(ctx, fork, name))
+            else {
                 continue;
             };
             out.push(
@@ -21,13 +29,52 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                     Label::new(fork.file, span.clone(), "written in the child's copy of memory"),
                 )
                 .in_function(fork.function.clone())
-                .with_label(Label::new(fork.file, read.clone(), "the parent reads its own copy here: it never sees the child's write"))
+                .with_label(Label::new(read_file, read, "the parent reads its own copy here: it never sees the child's write"))
                 .with_label(Label::new(fork.file, fork.span.clone(), "forked here"))
                 .with_help("send the value back through a pipe or the exit status, or use shared memory (mmap MAP_SHARED)"),
             );
         }
     }
     out
+}
+
+/// A function that forks returns to its callers in the parent (unless the
+/// parent leaves at once, as `daemon`'s does): a caller's read of `name`
+/// after the call, or its callers' after theirs, is the parent's read.
+fn read_after_return(ctx: &RuleCtx, fork: &ForkFact, name: &str) -> Option<(FileId, Span)> {
+    if fork.survivor {
+        return None;
+    }
+    let fns: Vec<_> = ctx.files.iter().flat_map(|f| f.functions.iter()).collect();
+    let mut callees = fork.function_keys.clone();
+    let mut seen: Vec<&Vec<String>> = Vec::new();
+    for _ in 0..MAX_CALLER_DEPTH {
+        let mut callers = Vec::new();
+        for f in &fns {
+            let calls = f.calls.iter().filter(|c| match &c.target {
+                Target::Local { keys } => keys.iter().any(|k| callees.contains(k)),
+                _ => false,
+            });
+            for c in calls {
+                let after = f
+                    .static_reads
+                    .iter()
+                    .find(|(n, at)| n == name && at.start >= c.span.end);
+                if let Some((_, read)) = after {
+                    return Some((f.file, read.clone()));
+                }
+                if !seen.contains(&&f.keys) {
+                    seen.push(&f.keys);
+                    callers.extend(f.keys.iter().cloned());
+                }
+            }
+        }
+        if callers.is_empty() {
+            return None;
+        }
+        callees = callers;
+    }
+    None
 }
 
 /// A copy of the program started with `Command::new(current_exe())` runs
