@@ -80,6 +80,9 @@ pub enum ForkResultShape {
     Enum,
     /// Returns only in the child.
     ChildOnly,
+    /// Returns only in the parent: the child runs a callback and exits when
+    /// it returns (glibc's `clone`).
+    ParentOnly,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -275,6 +278,7 @@ fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
         "fork" => Role::Fork(match result? {
             "raw" => ForkResultShape::Raw,
             "child" => ForkResultShape::ChildOnly,
+            "parent" => ForkResultShape::ParentOnly,
             _ => ForkResultShape::Enum,
         }),
         "vfork" => Role::Vfork,

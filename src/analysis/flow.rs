@@ -1102,10 +1102,10 @@ impl<'a> Walker<'a> {
                     false,
                     shape == ForkResultShape::ChildOnly,
                 );
-                let procs = if shape == ForkResultShape::ChildOnly {
-                    CHILD
-                } else {
-                    ALL
+                let procs = match shape {
+                    ForkResultShape::ChildOnly => CHILD,
+                    ForkResultShape::ParentOnly => PARENT | FAILED,
+                    _ => ALL,
                 };
                 state.fork = Some(ForkCtx {
                     idx,
