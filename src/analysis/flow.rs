@@ -1102,6 +1102,9 @@ impl<'a> Walker<'a> {
                     false,
                     shape == ForkResultShape::ChildOnly,
                 );
+                if shape == ForkResultShape::ParentOnly {
+                    self.clone_callback(idx, c);
+                }
                 let procs = match shape {
                     ForkResultShape::ChildOnly => CHILD,
                     ForkResultShape::ParentOnly => PARENT | FAILED,
@@ -1814,6 +1817,29 @@ impl<'a> Walker<'a> {
                     && self.knowledge.mutates(&text[w[1].span.clone()])
             })
         })
+    }
+
+    /// glibc's `clone(fn, stack, flags, arg)`: the child runs `fn` and
+    /// exits when it returns, so a call of `fn` is the child's code. (A
+    /// callback that is not a function of the crate, or a closure, is not
+    /// followed.)
+    fn clone_callback(&mut self, idx: usize, c: &syn::ExprCall) {
+        let Some(Expr::Path(p)) = c.args.first() else {
+            return;
+        };
+        let segs = segments(&p.path);
+        let keys = self.local_keys(&segs);
+        if keys.is_empty() {
+            return;
+        }
+        let site = CallSite {
+            span: self.span(p),
+            text: display_path(&segs),
+            target: Target::Local { keys },
+            kind: CallKind::Path,
+            role: None,
+        };
+        self.facts.forks[idx].child.push(ChildEvent::Call(site));
     }
 
     /// The text between a macro's delimiters.
