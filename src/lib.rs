@@ -527,4 +527,19 @@ mod tests {
             .collect();
         assert_eq!(escapes, vec![6], "{:?}", report.findings);
     }
+
+    #[test]
+    fn a_panic_inside_a_panicking_call_is_one_finding() {
+        // The assertion can panic, and so can the index inside it: the
+        // child escapes once, at the assertion.
+        let text = "fn main() {\n    let v = vec![1u8];\n    let i = std::env::args().count();\n    if unsafe { libc::fork() } == 0 {\n        assert_eq!(v[i], 1);\n        unsafe { libc::_exit(0) };\n    }\n}\n";
+        let report = lint_source("nested.rs", text, &Options::default());
+        let escapes: Vec<(usize, usize)> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "child_escapes_fork_branch")
+            .map(|f| report.db.get(0).position(f.primary.span.start))
+            .collect();
+        assert_eq!(escapes, vec![(5, 9)], "{:?}", report.findings);
+    }
 }

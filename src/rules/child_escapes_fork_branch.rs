@@ -14,10 +14,31 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             continue;
         }
         let panic_abort = ctx.panic_abort(fork.file);
+        let panics: Vec<_> = fork
+            .child
+            .iter()
+            .filter_map(|e| match e {
+                ChildEvent::Escape {
+                    kind: EscapeKind::Panic,
+                    span,
+                } => Some(span),
+                _ => None,
+            })
+            .collect();
         for e in &fork.child {
             let ChildEvent::Escape { kind, span } = e else {
                 continue;
             };
+            // `assert_eq!(v[i], 0)`: one finding, at the outer call that can
+            // panic, not one more for each part of it that can too.
+            let within_another = |s: &std::ops::Range<usize>| {
+                panics
+                    .iter()
+                    .any(|t| *t != s && t.start <= s.start && s.end <= t.end)
+            };
+            if *kind == EscapeKind::Panic && within_another(span) {
+                continue;
+            }
             let (message, label) = match kind {
                 EscapeKind::Return => ("the forked child returns into its caller's code", "the child returns here"),
                 EscapeKind::Try => ("`?` can return the forked child into its caller's code", "the child returns here on error"),
