@@ -228,6 +228,13 @@ ratio_median() { # MODE JOBS [FIELD]: median over rounds of mode/floor (wall; 6:
         $2 == j && $1 == m { mo[$3] = $f }
         END { for (r in mo) if (fl[r] > 0) printf "%.3f\n", mo[r] / fl[r] }' "$out/times.tsv" | median
 }
+ratio_range() { # MODE JOBS: lowest and highest per-round mode/floor (wall)
+    awk -F'\t' -v m="$1" -v j="$2" '
+        $2 == j && $1 == "floor" { fl[$3] = $4 }
+        $2 == j && $1 == m { mo[$3] = $4 }
+        END { for (r in mo) if (fl[r] > 0) printf "%.3f\n", mo[r] / fl[r] }' "$out/times.tsv" |
+        sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
+}
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
 {
@@ -236,11 +243,11 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
     echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(uname -sr)."
     echo "forklint $(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo '+changes'), $(rustc --version)."
     echo "Corpus: $files files, $lines lines, $((bytes / 1024 / 1024)) MiB; $fork_files files name fork, vfork, forkpty, pre_exec or before_exec; $parse_failures file(s) fail to parse."
-    echo "Rounds: $rounds per thread count, modes alternating; time = median wall, ratio = median over rounds of (mode / floor of the same round), cpu = median user+system, RSS = max."
+    echo "Rounds: $rounds per thread count, modes alternating; time = median wall, ratio = median over rounds of (mode / floor of the same round), range = its lowest and highest round, cpu = median user+system, RSS = max."
     echo "1-minute load average before the timed runs: $(cut -f7 "$out/times.tsv" | sort -g | head -1) to $(cut -f7 "$out/times.tsv" | sort -g | tail -1) (other work on the machine inflates the times)."
     echo
-    echo "| threads | mode | time (s) | lines/s | ratio to floor | cpu (s) | cpu ratio | peak RSS (MB) |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| threads | mode | time (s) | lines/s | ratio to floor | ratio range | cpu (s) | cpu ratio | peak RSS (MB) |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     for j in $jobs_list; do
         for mode in floor default full; do
             t="$(col "$mode" "$j" 4 | median)"
@@ -248,14 +255,15 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
             cpu_s="$(col "$mode" "$j" 6 | median)"
             lps="$(awk -v l="$lines" -v t="$t" 'BEGIN { if (t > 0) printf "%.0f k", l / t / 1000; else print "-" }')"
             if [ "$mode" = floor ]; then
-                ratio=1 cpu_ratio=1
+                ratio=1 range=- cpu_ratio=1
             else
                 ratio="$(ratio_median "$mode" "$j")" cpu_ratio="$(ratio_median "$mode" "$j" 6)"
+                range="$(ratio_range "$mode" "$j")"
             fi
             label="$mode"
             [ "$mode" = default ] && label="forklint (default)"
             [ "$mode" = full ] && label="forklint --full"
-            echo "| $j | $label | $t | $lps | $ratio | $cpu_s | $cpu_ratio | $rss |"
+            echo "| $j | $label | $t | $lps | $ratio | $range | $cpu_s | $cpu_ratio | $rss |"
         done
     done
     echo
