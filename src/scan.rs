@@ -111,6 +111,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     };
     // Inside `use libc::...;` / `use nix::...;`.
     let mut use_of_fd_crate = false;
+    // Inside a `use` that has named a fork qualifier so far
+    // (`use nix::sched::{clone, ..}`): an ambiguous fork word is imported.
+    let mut in_use = false;
+    let mut use_of_fork_path = false;
     // Brace depth, and the depth and type of the impl blocks we are in.
     let mut depth = 0usize;
     let mut impls: Vec<(usize, String)> = Vec::new();
@@ -134,6 +138,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             (TokenKind::Punct, ";") => {
                 pending_impl = None;
                 use_of_fd_crate = false;
+                in_use = false;
+                use_of_fork_path = false;
             }
             (TokenKind::Word, "impl") => pending_impl = Some(impl_type(&toks, i + 1)),
             (TokenKind::Word, "fn") => {
@@ -173,7 +179,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     // `x.clone()` and a field named `daemon` are not forks:
                     // such words count only after a fork qualifier
                     // (`libc::clone`, not `Arc::clone`).
-                    if !found.qualified || look_for.qualifier(before, |q| q.fork) {
+                    if !found.qualified || use_of_fork_path || look_for.qualifier(before, |q| q.fork) {
                         match found.kind {
                             ScanKind::Fork => out.forks = true,
                             ScanKind::Spawn => out.spawns = true,
@@ -183,6 +189,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 }
                 if w == "use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
+                    in_use = true;
+                } else if in_use && look_for.qualifier(Some(w), |q| q.fork) {
+                    use_of_fork_path = true;
                 }
                 // `libc::pipe(..)`, `unistd::pipe()`, or imported from libc/nix.
                 // (The list is long: test it last.)
@@ -448,5 +457,14 @@ mod tests {
         );
         assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
         assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
+        assert!(scan("use nix::sched::{clone, CloneFlags};", &words(), false).forks);
+        assert!(
+            !scan(
+                "use std::sync::Arc; fn f(a: &Arc<u8>) { a.clone(); }",
+                &words(),
+                false
+            )
+            .forks
+        );
     }
 }

@@ -1103,7 +1103,7 @@ impl<'a> Walker<'a> {
                     shape == ForkResultShape::ChildOnly,
                 );
                 if shape == ForkResultShape::ParentOnly {
-                    self.clone_callback(idx, c);
+                    self.clone_callback(idx, c, &state);
                 }
                 let procs = match shape {
                     ForkResultShape::ChildOnly => CHILD,
@@ -1570,7 +1570,27 @@ impl<'a> Walker<'a> {
     /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
     /// and exec; its calls are collected as one fact.
     fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
-        let calls = match m.args.first() {
+        let (calls, named) = match self.callback_code(m.args.first(), &state) {
+            CallbackCode::Calls(calls) => (calls, Vec::new()),
+            // A function of the crate is the closure: its own calls are checked.
+            CallbackCode::Function(keys) => (Vec::new(), keys),
+        };
+        self.facts.pre_execs.push(PreExecFact {
+            file: self.file,
+            span,
+            function: self.function.clone(),
+            calls,
+            named,
+        });
+        (state, Val::default())
+    }
+
+    /// What a callback run somewhere else (a `pre_exec` closure, the child
+    /// of `clone`) does: a closure's calls (written in place, boxed, or
+    /// bound to a variable), or a function of the crate, whose summary
+    /// gives its calls.
+    fn callback_code(&mut self, arg: Option<&Expr>, state: &State) -> CallbackCode {
+        CallbackCode::Calls(match arg {
             Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
             Some(Expr::Call(c)) if path_last(&c.func).as_deref() == Some("new") => {
                 // Box::new(closure)
@@ -1586,17 +1606,7 @@ impl<'a> Walker<'a> {
                     None => {
                         let candidates = self.resolve(&p.path);
                         match self.target_of(&p.path, &candidates).0 {
-                            // A function of the crate is the closure: its own calls are checked.
-                            Target::Local { keys } => {
-                                self.facts.pre_execs.push(PreExecFact {
-                                    file: self.file,
-                                    span,
-                                    function: self.function.clone(),
-                                    calls: Vec::new(),
-                                    named: keys,
-                                });
-                                return (state, Val::default());
-                            }
+                            Target::Local { keys } => return CallbackCode::Function(keys),
                             target => vec![CallSite {
                                 span: self.span(arg),
                                 text: display_path(&segments(&p.path)),
@@ -1613,15 +1623,7 @@ impl<'a> Walker<'a> {
                 v.closure.unwrap_or_default()
             }
             None => Vec::new(),
-        };
-        self.facts.pre_execs.push(PreExecFact {
-            file: self.file,
-            span,
-            function: self.function.clone(),
-            calls,
-            named: Vec::new(),
-        });
-        (state, Val::default())
+        })
     }
 
     /// A closure that runs elsewhere (a thread, `pre_exec`) or later: its
@@ -1819,27 +1821,35 @@ impl<'a> Walker<'a> {
         })
     }
 
-    /// glibc's `clone(fn, stack, flags, arg)`: the child runs `fn` and
-    /// exits when it returns, so a call of `fn` is the child's code. (A
-    /// callback that is not a function of the crate, or a closure, is not
-    /// followed.)
-    fn clone_callback(&mut self, idx: usize, c: &syn::ExprCall) {
-        let Some(Expr::Path(p)) = c.args.first() else {
+    /// glibc's `clone(fn, stack, flags, arg)` (and nix's, which takes a
+    /// boxed closure): the child runs the callback and exits when it
+    /// returns, so the callback's calls are the child's.
+    fn clone_callback(&mut self, idx: usize, c: &syn::ExprCall, state: &State) {
+        // Only what names its code: anything else (nix's transmuted
+        // trampoline) was evaluated with the arguments already.
+        let names_code = |a: &&Expr| match a {
+            Expr::Closure(_) | Expr::Path(_) => true,
+            Expr::Call(c) => path_last(&c.func).as_deref() == Some("new"),
+            _ => false,
+        };
+        let Some(arg) = c.args.first().filter(names_code) else {
             return;
         };
-        let segs = segments(&p.path);
-        let keys = self.local_keys(&segs);
-        if keys.is_empty() {
-            return;
-        }
-        let site = CallSite {
-            span: self.span(p),
-            text: display_path(&segs),
-            target: Target::Local { keys },
-            kind: CallKind::Path,
-            role: None,
+        let calls = match self.callback_code(Some(arg), state) {
+            CallbackCode::Calls(calls) => calls,
+            CallbackCode::Function(keys) => vec![CallSite {
+                span: self.span(arg),
+                text: match arg {
+                    Expr::Path(p) => display_path(&segments(&p.path)),
+                    _ => self.src(arg),
+                },
+                target: Target::Local { keys },
+                kind: CallKind::Path,
+                role: None,
+            }],
         };
-        self.facts.forks[idx].child.push(ChildEvent::Call(site));
+        let child = &mut self.facts.forks[idx].child;
+        child.extend(calls.into_iter().map(ChildEvent::Call));
     }
 
     /// The text between a macro's delimiters.
@@ -2309,6 +2319,13 @@ fn body_acts(body: &str) -> bool {
         }
     }
     false
+}
+
+/// The code of a callback: the calls of a closure, or a function of the
+/// crate (by its keys).
+enum CallbackCode {
+    Calls(Vec<CallSite>),
+    Function(Vec<String>),
 }
 
 /// "thread spawned here", naming the locks its closure takes.
