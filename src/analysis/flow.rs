@@ -1854,11 +1854,8 @@ impl<'a> Walker<'a> {
 
     /// The text between a macro's delimiters.
     fn macro_body(&self, mac: &syn::Macro) -> &'a str {
-        let (open, close) = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(p) => (p.span.open(), p.span.close()),
-            syn::MacroDelimiter::Brace(b) => (b.span.open(), b.span.close()),
-            syn::MacroDelimiter::Bracket(b) => (b.span.open(), b.span.close()),
-        };
+        let delim = mac.delimiter.span();
+        let (open, close) = (delim.open(), delim.close());
         let (start, end) = (self.byte_at(open.end()), self.byte_at(close.start()));
         self.text.get(start..end.max(start)).unwrap_or("")
     }

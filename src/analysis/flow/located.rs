@@ -47,12 +47,7 @@ impl Located for syn::ExprMethodCall {
 
 impl Located for syn::Macro {
     fn ends(&self) -> Option<(Span, Span)> {
-        let close = match &self.delimiter {
-            syn::MacroDelimiter::Paren(p) => p.span.close(),
-            syn::MacroDelimiter::Brace(b) => b.span.close(),
-            syn::MacroDelimiter::Bracket(b) => b.span.close(),
-        };
-        Some((path_first(&self.path)?, close))
+        Some((path_first(&self.path)?, self.delimiter.span().close()))
     }
 }
 
@@ -182,11 +177,7 @@ fn last(e: &Expr) -> Option<Span> {
         Expr::Let(x) => last(&x.expr)?,
         Expr::Lit(x) => x.lit.span(),
         Expr::Loop(x) => x.body.brace_token.span.close(),
-        Expr::Macro(x) => match &x.mac.delimiter {
-            syn::MacroDelimiter::Paren(p) => p.span.close(),
-            syn::MacroDelimiter::Brace(b) => b.span.close(),
-            syn::MacroDelimiter::Bracket(b) => b.span.close(),
-        },
+        Expr::Macro(x) => x.mac.delimiter.span().close(),
         Expr::Match(x) => x.brace_token.span.close(),
         Expr::MethodCall(x) => x.paren_token.span.close(),
         Expr::Paren(x) => x.paren_token.span.close(),
