@@ -86,11 +86,15 @@ impl ExtraKnowledge {
         }
     }
 
-    /// The built-in knowledge with these entries added.
-    pub fn knowledge(&self) -> Knowledge {
+    /// The built-in knowledge with these entries added (the built-in
+    /// tables themselves when there are none).
+    pub fn knowledge(&self) -> std::borrow::Cow<'static, Knowledge> {
+        if self.is_empty() {
+            return std::borrow::Cow::Borrowed(Knowledge::builtin());
+        }
         let mut k = Knowledge::builtin().clone();
         self.apply_to(&mut k);
-        k
+        std::borrow::Cow::Owned(k)
     }
 }
 

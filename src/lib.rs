@@ -114,13 +114,8 @@ pub fn run(opts: &Options) -> Result<Report, String> {
 /// Lints already-discovered files.
 pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let owned;
-    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
-        Knowledge::builtin()
-    } else {
-        owned = opts.extra_knowledge.knowledge();
-        &owned
-    };
+    let knowledge = opts.extra_knowledge.knowledge();
+    let knowledge: &Knowledge = &knowledge;
     let mut db = SourceDb {
         packages: discovery.packages,
         workspace_root: discovery.workspace_root,
@@ -403,13 +398,8 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
     // Named explicitly: analysed whether or not the scan finds it relevant.
     file.parse_always = true;
     let id = db.add(file);
-    let owned;
-    let knowledge: &Knowledge = if opts.extra_knowledge.is_empty() {
-        Knowledge::builtin()
-    } else {
-        owned = opts.extra_knowledge.knowledge();
-        &owned
-    };
+    let knowledge = opts.extra_knowledge.knowledge();
+    let knowledge: &Knowledge = &knowledge;
     let scans = [scan::scan(text, &knowledge.scan_words(), false)];
     let analyzed = on_workers(opts.jobs, |workers| {
         workers.install(|| analyze_all(&db, &[vec![id]], &scans, knowledge, opts, Vec::new()))
