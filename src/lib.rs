@@ -196,20 +196,7 @@ struct Loaded {
 /// bound parsing checks (one lexer pass for both).
 fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool) -> Loaded {
     let display = display_path(&d.path, cwd);
-    let (text, mut problem) = match std::fs::read(&d.path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => (t, None),
-            Err(e) => {
-                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let msg = format!(
-                    "file is not valid UTF-8 (byte {}): not checked",
-                    e.utf8_error().valid_up_to()
-                );
-                (lossy, Some(msg))
-            }
-        },
-        Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
-    };
+    let (text, mut problem) = source::read_text(&d.path);
     let scan = if problem.is_none() {
         // A bug of ours in the scan costs this file, not the run.
         contained(|| scan::scan(&text, look_for, full)).unwrap_or_else(|panic| {

@@ -83,7 +83,7 @@ impl SourceFile {
     pub fn contents(&self) -> Cow<'_, str> {
         match &self.text {
             Some(t) => Cow::Borrowed(t),
-            None => Cow::Owned(read_lossy(&self.path)),
+            None => Cow::Owned(read_text(&self.path).0),
         }
     }
 
@@ -180,13 +180,22 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
-/// A file's text as read now, invalid UTF-8 replaced; "" if unreadable.
-fn read_lossy(path: &std::path::Path) -> String {
+/// A file's text as read now, and why it cannot be checked if it cannot:
+/// not valid UTF-8 (the text then has the bad bytes replaced) or not
+/// readable (the text is "").
+pub fn read_text(path: &std::path::Path) -> (String, Option<String>) {
     match std::fs::read(path) {
-        Ok(bytes) => {
-            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-        }
-        Err(_) => String::new(),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let msg = format!(
+                    "file is not valid UTF-8 (byte {}): not checked",
+                    e.utf8_error().valid_up_to()
+                );
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(msg))
+            }
+        },
+        Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
     }
 }
 
@@ -216,7 +225,7 @@ impl SourceDb {
         for id in ids {
             if let Some(f) = self.files.get_mut(id) {
                 if f.text.is_none() {
-                    f.text = Some(read_lossy(&f.path));
+                    f.text = Some(read_text(&f.path).0);
                     f.line_starts = OnceLock::new();
                 }
             }
