@@ -241,7 +241,7 @@ fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
     let mut editions: HashMap<PathBuf, bool> = HashMap::new();
     let root_manifest = std::fs::canonicalize(root)
         .ok()
-        .and_then(|d| d.ancestors().map(|a| a.join("Cargo.toml")).find(|m| m.is_file()));
+        .and_then(|d| manifest_at_or_above(&d));
     for f in files {
         let package = if split {
             f.path.parent().and_then(|d| package_of(d, root, &mut packages))
@@ -264,16 +264,19 @@ fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
 /// (no `[package]`) or an inherited edition (`edition.workspace = true`)
 /// is not.
 fn manifest_edition_2015(manifest: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
-        return false;
-    };
-    let Ok(value) = text.parse::<toml::Table>() else {
+    let Some(value) = read_manifest(manifest) else {
         return false;
     };
     value
         .get("package")
         .and_then(|p| p.as_table())
         .is_some_and(|p| p.get("edition").is_none())
+}
+
+/// A manifest's TOML; `None` when it cannot be read or parsed (cargo
+/// reports that; forklint then assumes the defaults).
+fn read_manifest(manifest: &Path) -> Option<toml::Table> {
+    std::fs::read_to_string(manifest).ok()?.parse().ok()
 }
 
 /// Does a package spec (`name`, `name@1.2.3`, or a package id such as
@@ -298,10 +301,7 @@ fn spec_matches(spec: &str, name: &str, id: &str) -> bool {
 /// `panic = "abort"` in the dev or release profile of a manifest: a panic
 /// in a forked child then cannot unwind into the parent's frames.
 pub fn manifest_panic_abort(manifest: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
-        return false;
-    };
-    let Ok(value) = text.parse::<toml::Table>() else {
+    let Some(value) = read_manifest(manifest) else {
         return false;
     };
     let Some(profiles) = value.get("profile").and_then(|p| p.as_table()) else {
@@ -318,9 +318,12 @@ pub fn manifest_panic_abort(manifest: &Path) -> bool {
 
 /// The nearest `Cargo.toml` at or above a file, for files given by path.
 pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(file).ok()?;
-    abs.ancestors()
-        .skip(1)
+    manifest_at_or_above(std::fs::canonicalize(file).ok()?.parent()?)
+}
+
+/// The `Cargo.toml` in `dir` or the nearest directory above it.
+fn manifest_at_or_above(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
         .map(|d| d.join("Cargo.toml"))
         .find(|m| m.is_file())
 }
