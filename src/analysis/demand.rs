@@ -128,31 +128,16 @@ pub fn fork_wrappers<'a>(
         .collect()
 }
 
-/// Does any function of the file call one of these keys?
-pub fn calls_any(
-    file: &FileFacts,
-    keys: &std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
-) -> bool {
+/// Does any function of the file call a crate function whose key passes
+/// `wanted`?
+pub fn calls_any(file: &FileFacts, wanted: impl Fn(&str) -> bool) -> bool {
     file.functions
         .iter()
         .flat_map(|f| f.calls.iter())
         .any(|c| match &c.target {
-            Target::Local { keys: k } => k.iter().any(|k| keys.contains_key(k)),
+            Target::Local { keys } => keys.iter().any(|k| wanted(k)),
             _ => false,
         })
-}
-
-/// Does the file call one of these wrappers that its walk did not know?
-pub fn calls_unknown_wrapper(
-    file: &FileFacts,
-    wrappers: &std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
-) -> bool {
-    let unknown: std::collections::HashMap<String, _> = wrappers
-        .iter()
-        .filter(|(k, _)| !file.wrappers_known.contains(k))
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
-    !unknown.is_empty() && calls_any(file, &unknown)
 }
 
 /// Keys of entry points (`main`, tests): nothing calls them.

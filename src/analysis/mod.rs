@@ -116,9 +116,12 @@ pub fn analyze_crate(
             // on its tree).
             todo = (0..files.len())
                 .filter(|&i| {
-                    facts[i]
-                        .as_ref()
-                        .is_some_and(|f| demand::calls_unknown_wrapper(f, &table.fork_wrappers))
+                    facts[i].as_ref().is_some_and(|f| {
+                        // A wrapper its walk did not know.
+                        demand::calls_any(f, |k| {
+                            table.fork_wrappers.contains_key(k) && !f.wrappers_known.iter().any(|w| w == k)
+                        })
+                    })
                 })
                 .collect();
             for &i in &todo {
@@ -240,7 +243,7 @@ fn walk_tree(
             .into_iter()
             .filter(|(k, _)| !table.fork_wrappers.contains_key(k) && !own.contains_key(k))
             .collect();
-        if new.is_empty() || !demand::calls_any(&facts, &new) {
+        if !demand::calls_any(&facts, |k| new.contains_key(k)) {
             facts.wrappers_known = table.fork_wrappers.keys().chain(own.keys()).cloned().collect();
             return facts;
         }
