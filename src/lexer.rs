@@ -29,6 +29,15 @@ pub fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
+/// Does this comment (or text starting with one) open a doc comment
+/// (`///`, `//!`, `/**`, `/*!`), which the parser keeps as an attribute?
+pub fn is_doc_comment(c: &str) -> bool {
+    (c.starts_with("///") && !c.starts_with("////"))
+        || c.starts_with("//!")
+        || (c.starts_with("/**") && !c.starts_with("/***") && !c.starts_with("/**/"))
+        || c.starts_with("/*!")
+}
+
 /// Tokens of `text` from byte `start` on, whitespace skipped.
 pub fn tokens(text: &str, start: usize) -> Tokens<'_> {
     Tokens { text, i: start }

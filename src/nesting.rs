@@ -77,14 +77,6 @@ fn nests_what_follows(word: &str) -> bool {
     )
 }
 
-/// A doc comment, which the parser sees as a `#[doc = ".."]` attribute.
-fn is_doc_comment(c: &str) -> bool {
-    (c.starts_with("///") && !c.starts_with("////"))
-        || c.starts_with("//!")
-        || (c.starts_with("/**") && !c.starts_with("/***") && !c.starts_with("/**/"))
-        || c.starts_with("/*!")
-}
-
 /// The nesting bound of `text` from byte `start` on (past a BOM or
 /// shebang), on forklint's own lexer: no token tree is built, so it costs a
 /// fraction of the parse it guards. Stops early once it passes `limit`.
@@ -130,7 +122,8 @@ pub fn deepest_of(text: &str, tokens: &[lexer::Token], limit: usize) -> Option<D
         let mut opens = false;
         match token.kind {
             TokenKind::LineComment | TokenKind::BlockComment => {
-                if !is_doc_comment(t) {
+                // A doc comment is a `#[doc = ".."]` attribute to the parser.
+                if !lexer::is_doc_comment(t) {
                     // Invisible to the parser: the state carries over.
                     frame.after_brace = after_brace;
                     frame.joint_before = joint_before;

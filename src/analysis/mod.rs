@@ -271,12 +271,10 @@ pub fn stripped_prefix(text: &str) -> usize {
 fn skip_blank_and_comments(mut s: &str) -> &str {
     loop {
         s = s.trim_start();
-        let doc_line = s.starts_with("//!") || (s.starts_with("///") && !s.starts_with("////"));
-        let doc_block = s.starts_with("/*!")
-            || (s.starts_with("/**") && !s.starts_with("/***") && !s.starts_with("/**/"));
-        if s.starts_with("//") && !doc_line {
+        let doc = crate::lexer::is_doc_comment(s);
+        if s.starts_with("//") && !doc {
             s = s.find('\n').map_or("", |i| &s[i..]);
-        } else if s.starts_with("/*") && !doc_block {
+        } else if s.starts_with("/*") && !doc {
             // Block comments nest.
             let (mut depth, mut i) = (0usize, 0);
             let b = s.as_bytes();
