@@ -6,38 +6,11 @@
 //! parse yields exactly one finding at a known place, independent of the
 //! analysis.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-/// A fresh directory for one test, under cargo's per-target temp dir.
-fn project(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, file: &str, text: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+mod common;
+use common::{project, write, Run};
 
 fn forklint(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
@@ -78,7 +51,7 @@ fn parse_error_at(line: u64, level: &str) -> (String, String, u64) {
 
 #[test]
 fn exit_codes_follow_levels_from_the_command_line() {
-    let dir = project("exit_codes");
+    let dir = project("cli", "exit_codes");
     write(&dir, "clean.rs", CLEAN);
     write(&dir, "broken.rs", BROKEN);
 
@@ -131,7 +104,7 @@ fn exit_codes_follow_levels_from_the_command_line() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let dir = project("usage_errors");
+    let dir = project("cli", "usage_errors");
     write(&dir, "clean.rs", CLEAN);
     for args in [
         &["clean.rs", "-D", "no_such_rule"][..],
@@ -150,7 +123,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn forklint_toml_sets_levels_and_the_command_line_overrides_it() {
-    let dir = project("forklint_toml");
+    let dir = project("cli", "forklint_toml");
     write(&dir, "forklint.toml", "[levels]\nparse_error = \"deny\"\n");
     write(&dir, "src/broken.rs", BROKEN);
 
@@ -168,7 +141,7 @@ fn forklint_toml_sets_levels_and_the_command_line_overrides_it() {
 
 #[test]
 fn cargo_metadata_sets_levels() {
-    let dir = project("cargo_metadata");
+    let dir = project("cli", "cargo_metadata");
     write(
         &dir,
         "Cargo.toml",
@@ -203,7 +176,7 @@ fn cargo_metadata_sets_levels() {
 
 #[test]
 fn config_mistakes_are_errors_with_their_location() {
-    let dir = project("config_mistakes");
+    let dir = project("cli", "config_mistakes");
     write(&dir, "clean.rs", CLEAN);
     for (text, location, says) in [
         (
@@ -269,7 +242,7 @@ fn config_mistakes_are_errors_with_their_location() {
 
 #[test]
 fn suppression_comments() {
-    let dir = project("suppressions");
+    let dir = project("cli", "suppressions");
     // The finding is on line 3; the comment above it suppresses it.
     write(
         &dir,
@@ -303,7 +276,7 @@ fn suppression_comments() {
 
 #[test]
 fn useless_suppressions_are_reported() {
-    let dir = project("unused");
+    let dir = project("cli", "unused");
     write(
         &dir,
         "main.rs",
@@ -327,7 +300,7 @@ fn useless_suppressions_are_reported() {
 
 #[test]
 fn baseline_round_trip() {
-    let dir = project("baseline");
+    let dir = project("cli", "baseline");
     write(&dir, "lib.rs", BROKEN);
     write(&dir, "other.rs", "fn other() {\n    let y = 2 +;\n}\n");
 
@@ -365,7 +338,7 @@ fn baseline_round_trip() {
     write(
         &dir,
         "lib.rs",
-        &format!("// A new header.\n\nuse std::io;\n\n{BROKEN}"),
+        format!("// A new header.\n\nuse std::io;\n\n{BROKEN}"),
     );
     let r = check(&dir);
     assert_eq!(r.code, 0, "{r:?}");
@@ -400,7 +373,7 @@ fn baseline_round_trip() {
 
 #[test]
 fn rules_lists_every_rule_with_level_and_summary() {
-    let dir = project("rules");
+    let dir = project("cli", "rules");
     let r = forklint(&dir, &["rules"]);
     assert_eq!(r.code, 0, "{r:?}");
     for rule in forklint::rules::RULES {
@@ -418,7 +391,7 @@ fn rules_lists_every_rule_with_level_and_summary() {
 
 #[test]
 fn explain_prints_the_rule_doc() {
-    let dir = project("explain");
+    let dir = project("cli", "explain");
     for name in ["unused_suppression", "forklint::unused_suppression"] {
         let r = forklint(&dir, &["explain", name]);
         assert_eq!(r.code, 0, "{r:?}");
@@ -468,8 +441,8 @@ fn lock_at(line: u64) -> (String, String, u64) {
 
 #[test]
 fn real_finding_levels_and_suppressions() {
-    let dir = project("real_suppressions");
-    write(&dir, "plain.rs", &hazard("", ""));
+    let dir = project("cli", "real_suppressions");
+    write(&dir, "plain.rs", hazard("", ""));
     let r = forklint(&dir, &["plain.rs", "--format", "json"]);
     assert_eq!((r.code, findings(&r)), (1, vec![lock_at(9)]), "{r:?}");
     let r = forklint(&dir, &["plain.rs", "-W", "lock_held_across_fork"]);
@@ -487,7 +460,7 @@ fn real_finding_levels_and_suppressions() {
             "",
         ),
     ] {
-        write(&dir, file, &hazard(attr, trail));
+        write(&dir, file, hazard(attr, trail));
         let r = forklint(&dir, &[file, "-D", "warnings", "--format", "json"]);
         assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{file}: {r:?}");
     }
@@ -523,8 +496,8 @@ fn real_finding_levels_and_suppressions() {
 
 #[test]
 fn real_finding_baseline_survives_moves_not_changes() {
-    let dir = project("real_baseline");
-    write(&dir, "main.rs", &hazard("", ""));
+    let dir = project("cli", "real_baseline");
+    write(&dir, "main.rs", hazard("", ""));
     let r = forklint(&dir, &["main.rs", "--write-baseline", "b.json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let text = std::fs::read_to_string(dir.join("b.json")).unwrap();
@@ -557,8 +530,8 @@ fn real_finding_baseline_survives_moves_not_changes() {
 
 #[test]
 fn stats_count_files_read_and_parsed_per_mode() {
-    let dir = project("stats");
-    write(&dir, "main.rs", &hazard("", ""));
+    let dir = project("cli", "stats");
+    write(&dir, "main.rs", hazard("", ""));
     write(
         &dir,
         "plain.rs",
@@ -579,7 +552,7 @@ fn stats_count_files_read_and_parsed_per_mode() {
 
 #[test]
 fn config_knowledge_reaches_the_analysis() {
-    let dir = project("config_knowledge");
+    let dir = project("cli", "config_knowledge");
     // A pool the knowledge tables do not know starts threads; the child
     // prints (takes stdout's lock) and builds a CString (allocates).
     write(
@@ -625,7 +598,7 @@ fn config_knowledge_reaches_the_analysis() {
 
 #[test]
 fn package_selection_follows_cargo() {
-    let dir = project("package_selection");
+    let dir = project("cli", "package_selection");
     write(&dir, "Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n");
     // The same hazard in each package: a fork whose child falls through.
     let hazard = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n    }\n}\n";
@@ -633,7 +606,7 @@ fn package_selection_follows_cargo() {
         write(
             &dir,
             &format!("{p}/Cargo.toml"),
-            &format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         );
         write(&dir, &format!("{p}/src/main.rs"), hazard);
     }
@@ -669,7 +642,7 @@ fn package_selection_follows_cargo() {
 
 #[test]
 fn panic_abort_profile_silences_only_the_panic_escape() {
-    let dir = project("panic_abort");
+    let dir = project("cli", "panic_abort");
     // The child can panic (unwrap) and falls through past its branch.
     let src = "fn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n: Option<u8> = None;\n        let _ = n.unwrap();\n    }\n}\n";
     write(

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{project, write, Run};
+
 use forklint::Options;
 
 /// The hazard: `lock_held_across_fork` at `fork()` (line 8, column 20),
@@ -32,27 +35,6 @@ fn main() {
 ";
 const HAZARD_RULE: &str = "lock_held_across_fork";
 
-/// A fresh directory for one test, under cargo's per-target temp dir.
-fn project(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("robustness")
-        .join(name);
-    if dir.exists() {
-        // A previous run may have left an unreadable file or a loop behind.
-        let _ = Command::new("chmod").arg("-R").arg("u+rwx").arg(&dir).status();
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 #[derive(Debug)]
 struct Finding {
     rule: String,
@@ -61,22 +43,6 @@ struct Finding {
     column: u64,
     message: String,
     related: Vec<(u64, u64)>,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
 }
 
 impl Run {
@@ -171,7 +137,7 @@ fn forklint(dir: &Path, args: &[&str]) -> Run {
 
 #[test]
 fn positions_stay_right_after_a_bom_a_shebang_and_in_crlf_and_lone_cr_files() {
-    let dir = project("positions");
+    let dir = project("robustness", "positions");
     write(&dir, "plain.rs", HAZARD);
     write(&dir, "bom.rs", format!("\u{feff}{HAZARD}"));
     write(
@@ -212,7 +178,7 @@ fn positions_stay_right_after_a_bom_a_shebang_and_in_crlf_and_lone_cr_files() {
 
 #[test]
 fn a_bom_is_not_a_column_on_the_first_line() {
-    let dir = project("bom_line_one");
+    let dir = project("robustness", "bom_line_one");
     // The whole hazard on line 1: the BOM must not shift its columns.
     let one_line = HAZARD.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     write(&dir, "plain.rs", &one_line);
@@ -232,7 +198,7 @@ fn a_bom_is_not_a_column_on_the_first_line() {
 
 #[test]
 fn empty_bom_only_and_shebang_only_files_are_clean() {
-    let dir = project("empty");
+    let dir = project("robustness", "empty");
     write(&dir, "empty.rs", "");
     write(&dir, "bom_only.rs", "\u{feff}");
     write(&dir, "shebang_only.rs", "#!/bin/sh");
@@ -251,7 +217,7 @@ fn empty_bom_only_and_shebang_only_files_are_clean() {
 
 #[test]
 fn a_non_utf8_file_is_reported_and_the_rest_still_checked() {
-    let dir = project("non_utf8");
+    let dir = project("robustness", "non_utf8");
     write(&dir, "latin1.rs", b"fn main() { let s = \"caf\xe9\"; }\n");
     write(&dir, "hazard.rs", HAZARD);
     let run = forklint(&dir, &["."]);
@@ -289,7 +255,7 @@ fn a_non_utf8_file_is_reported_and_the_rest_still_checked() {
 
 #[test]
 fn a_20_mb_generated_file_is_checked_to_its_last_line() {
-    let dir = project("huge");
+    let dir = project("robustness", "huge");
     // Generated-code shape: an embedded data table, then generated
     // functions, then the hazard at the very end.
     let mut text = String::from("pub static ASSET: &[&[u8]] = &[\n");
@@ -358,7 +324,7 @@ const NESTINGS: [&str; 8] = [
 
 #[test]
 fn nesting_100_000_deep_is_refused_with_a_diagnostic_not_a_stack_overflow() {
-    let dir = project("deep");
+    let dir = project("robustness", "deep");
     for kind in NESTINGS {
         write(&dir, &format!("{kind}.rs"), nested(kind, 100_000));
     }
@@ -383,7 +349,7 @@ fn nesting_100_000_deep_is_refused_with_a_diagnostic_not_a_stack_overflow() {
     // Deep nesting in a file that cannot matter (no fork, no exec, no fd)
     // is not parsed by default, so there is nothing to refuse; `--full`
     // parses every file, and refuses it.
-    let quiet = project("deep_quiet");
+    let quiet = project("robustness", "deep_quiet");
     write(&quiet, "parens.rs", nested_only("parens", 100_000));
     assert_eq!(forklint(&quiet, &["."]).stdout, "");
     let full = forklint(&quiet, &["--full", "."]);
@@ -396,7 +362,7 @@ fn nesting_100_000_deep_is_refused_with_a_diagnostic_not_a_stack_overflow() {
 
 #[test]
 fn nesting_just_under_the_limit_is_parsed_and_analysed() {
-    let dir = project("almost_deep");
+    let dir = project("robustness", "almost_deep");
     // The bound counts `||` closures twice and `.f()` twice per level.
     let under = forklint::nesting::MAX_DEPTH - 10;
     for kind in NESTINGS {
@@ -434,7 +400,7 @@ fn nesting_just_under_the_limit_is_parsed_and_analysed() {
 
 #[test]
 fn a_directory_symlink_loop_is_walked_once() {
-    let dir = project("symlink_loop");
+    let dir = project("robustness", "symlink_loop");
     write(&dir, "hazard.rs", HAZARD);
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
@@ -451,7 +417,7 @@ fn a_directory_symlink_loop_is_walked_once() {
 
 #[test]
 fn overlapping_paths_lint_each_file_once() {
-    let dir = project("overlap");
+    let dir = project("robustness", "overlap");
     write(&dir, "sub/hazard.rs", HAZARD);
     let run = forklint(&dir, &[".", "sub", "sub/hazard.rs", "./sub/../sub/hazard.rs"]);
     assert_eq!(run.code, 1, "{run:?}");
@@ -461,7 +427,7 @@ fn overlapping_paths_lint_each_file_once() {
 #[test]
 fn an_unreadable_file_is_reported_and_the_rest_still_checked() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = project("unreadable");
+    let dir = project("robustness", "unreadable");
     let secret = write(&dir, "secret.rs", "fn main() {}\n");
     write(&dir, "hazard.rs", HAZARD);
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -488,7 +454,7 @@ fn an_unreadable_file_is_reported_and_the_rest_still_checked() {
 
 #[test]
 fn a_fifo_named_like_a_source_file_does_not_hang_the_run() {
-    let dir = project("fifo");
+    let dir = project("robustness", "fifo");
     write(&dir, "hazard.rs", HAZARD);
     let fifo = dir.join("pipe.rs");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
@@ -501,7 +467,7 @@ fn a_fifo_named_like_a_source_file_does_not_hang_the_run() {
 
 #[test]
 fn a_file_deleted_between_discovery_and_reading_is_reported() {
-    let dir = project("deleted");
+    let dir = project("robustness", "deleted");
     let doomed = write(&dir, "doomed.rs", HAZARD);
     write(&dir, "hazard.rs", HAZARD);
     let discovery = forklint::discover::from_paths(std::slice::from_ref(&dir));
@@ -527,7 +493,7 @@ fn a_file_deleted_between_discovery_and_reading_is_reported() {
 
 #[test]
 fn a_macro_heavy_file_is_checked() {
-    let dir = project("macros");
+    let dir = project("robustness", "macros");
     let macros = r##"
 macro_rules! table {
     ($($name:ident => $($v:expr),* ;)*) => { $(const $name: &[u32] = &[$($v),*];)* };
@@ -561,7 +527,7 @@ fn uses() {
 
 #[test]
 fn a_missing_module_file_does_not_stop_the_run() {
-    let dir = project("missing_mod");
+    let dir = project("robustness", "missing_mod");
     write(
         &dir,
         "src/lib.rs",
@@ -576,7 +542,7 @@ fn a_missing_module_file_does_not_stop_the_run() {
 
 #[test]
 fn a_broken_cargo_toml_fails_clearly_without_paths_and_is_bypassed_with_them() {
-    let dir = project("broken_manifest");
+    let dir = project("robustness", "broken_manifest");
     write(&dir, "Cargo.toml", "[package\nname = \"broken\"\n");
     write(&dir, "src/main.rs", HAZARD);
     let run = forklint(&dir, &[]);
@@ -664,7 +630,7 @@ fn tripwire(path: &Path, marker: &Path, then: &str) {
 
 #[test]
 fn linting_runs_no_code_from_the_project() {
-    let dir = project("no_code_runs");
+    let dir = project("robustness", "no_code_runs");
     let marker = dir.join("RAN");
     write(
         &dir,

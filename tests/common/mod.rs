@@ -1,0 +1,42 @@
+//! Scaffolding shared by the tests that run the `forklint` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh directory for one test, under cargo's per-target temp dir:
+/// `<group>/<name>`.
+pub fn project(group: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    if dir.exists() {
+        // A previous run may have left an unreadable file or a loop behind.
+        let _ = Command::new("chmod").arg("-R").arg("u+rwx").arg(&dir).status();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `file` (creating its directories) under `dir`; returns its path.
+pub fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// How a run of the binary ended; printed whole when an assertion fails.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
