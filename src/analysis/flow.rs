@@ -1807,18 +1807,24 @@ impl<'a> Walker<'a> {
     /// `X.with(|c| c.set(..))` on a thread_local writes it: the closure
     /// calls a method that writes to what it is called on.
     fn closure_writes(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
-        use crate::lexer::TokenKind::{Punct, Word};
-        args.iter().any(|a| {
-            let text = self.src(a);
-            let toks: Vec<_> = crate::lexer::tokens(&text, 0).collect();
-            toks.windows(3).any(|w| {
-                w[0].kind == Punct
-                    && &text[w[0].span.clone()] == "."
-                    && w[1].kind == Word
-                    && &text[w[2].span.clone()] == "("
-                    && self.knowledge.mutates(&text[w[1].span.clone()])
-            })
-        })
+        struct Writes<'k> {
+            knowledge: &'k Knowledge,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Writes<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                self.found |= self.knowledge.mutates(&m.method.to_string());
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut writes = Writes {
+            knowledge: self.knowledge,
+            found: false,
+        };
+        for a in args {
+            syn::visit::Visit::visit_expr(&mut writes, a);
+        }
+        writes.found
     }
 
     /// glibc's `clone(fn, stack, flags, arg)` (and nix's, which takes a
