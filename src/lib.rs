@@ -137,13 +137,14 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         let mut crates: HashMap<String, Vec<usize>> = HashMap::new();
         let mut crate_order = Vec::new();
         for l in loaded {
+            let key = l.file.crate_key.clone();
             let id = db.add(l.file);
             scans.push(l.scan);
             if let Some(msg) = l.problem {
                 findings.push(Finding::new("parse_error", msg, Label::new(id, 0..0, "")));
                 continue;
             }
-            let entry = crates.entry(l.crate_key).or_insert_with_key(|k| {
+            let entry = crates.entry(key).or_insert_with_key(|k| {
                 crate_order.push(k.clone());
                 Vec::new()
             });
@@ -183,13 +184,12 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     report(db, analyzed, loaded, opts)
 }
 
-/// A file read and scanned, and the crate it belongs to.
+/// A file read and scanned (its `crate_key` says which crate it is in).
 struct Loaded {
     file: SourceFile,
     /// Why it cannot be analysed (unreadable, not UTF-8).
     problem: Option<String>,
     scan: FileScan,
-    crate_key: String,
 }
 
 /// `full`: every file will be parsed, so the scan computes the nesting
@@ -231,14 +231,9 @@ fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool)
         file.release_text();
     }
     file.package = d.package;
-    file.crate_key = crate_key.clone();
+    file.crate_key = crate_key;
     file.parse_always = d.explicit || d.edition_2015;
-    Loaded {
-        file,
-        problem,
-        scan,
-        crate_key,
-    }
+    Loaded { file, problem, scan }
 }
 
 /// The report of a run: levels applied, findings in a stable order.

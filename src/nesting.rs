@@ -82,16 +82,12 @@ fn nests_what_follows(word: &str) -> bool {
 /// fraction of the parse it guards. Stops early once it passes `limit`.
 pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
     let tokens: Vec<lexer::Token> = lexer::tokens(text, start).collect();
-    deepest_of(text, &tokens, limit).unwrap_or(Deepest {
-        depth: 0,
-        span: start..start,
-    })
+    deepest_of(text, start, &tokens, limit)
 }
 
-/// [`deepest`] over the tokens of `text` already lexed (comments
-/// included); `None` when there are none.
-pub fn deepest_of(text: &str, tokens: &[lexer::Token], limit: usize) -> Option<Deepest> {
-    let start = tokens.first()?.span.start;
+/// [`deepest`] over the tokens of `text` from `start` on, already lexed
+/// (comments included).
+pub fn deepest_of(text: &str, start: usize, tokens: &[lexer::Token], limit: usize) -> Deepest {
     let mut best = Deepest {
         depth: 0,
         span: start..start,
@@ -221,7 +217,7 @@ pub fn deepest_of(text: &str, tokens: &[lexer::Token], limit: usize) -> Option<D
             }
         }
     }
-    Some(best)
+    best
 }
 
 #[cfg(test)]

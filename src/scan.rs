@@ -77,9 +77,8 @@ pub struct FileScan {
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
     pub rwlocks: Vec<String>,
-    /// The nesting bound, when asked for: `Some(None)` for a file of no
-    /// tokens.
-    pub deepest: Option<Option<crate::nesting::Deepest>>,
+    /// The nesting bound, when asked for.
+    pub deepest: Option<crate::nesting::Deepest>,
 }
 
 struct Tok<'a> {
@@ -91,9 +90,10 @@ struct Tok<'a> {
 /// (what parsing it will check first), so that a run that parses every
 /// file lexes it once for both.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
-    let all: Vec<lexer::Token> = lexer::tokens(text, crate::analysis::stripped_prefix(text)).collect();
+    let start = crate::analysis::stripped_prefix(text);
+    let all: Vec<lexer::Token> = lexer::tokens(text, start).collect();
     let mut out = FileScan {
-        deepest: nesting.then(|| crate::nesting::deepest_of(text, &all, crate::nesting::MAX_DEPTH)),
+        deepest: nesting.then(|| crate::nesting::deepest_of(text, start, &all, crate::nesting::MAX_DEPTH)),
         ..FileScan::default()
     };
     let toks: Vec<Tok> = all
@@ -428,7 +428,7 @@ mod tests {
             &words(),
             true,
         );
-        assert!(s.deepest.is_some_and(|d| d.is_some_and(|d| d.depth > 0)));
+        assert!(s.deepest.is_some_and(|d| d.depth > 0));
         assert!(s.forks && !s.spawns && !s.creates_fds);
         assert_eq!(s.statics, vec!["M", "N"]);
         assert_eq!(s.rwlocks, vec!["M", "table"]);

@@ -205,7 +205,7 @@ pub(crate) fn map_largest_first<T: Sync, R: Send>(
 fn walk_file(
     db: &SourceDb,
     id: FileId,
-    deepest: Option<Option<crate::nesting::Deepest>>,
+    deepest: Option<crate::nesting::Deepest>,
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> Result<facts::FileFacts, Box<Finding>> {
@@ -324,22 +324,15 @@ pub fn parse_source(text: &str) -> Result<syn::File, (std::ops::Range<usize>, St
     parse_bounded(text, None)
 }
 
-/// [`parse_source`] with the nesting bound already known (`Some`; its
-/// inner `None`: the file has no tokens).
+/// [`parse_source`] with the nesting bound, when already known.
 fn parse_bounded(
     text: &str,
-    deepest: Option<Option<crate::nesting::Deepest>>,
+    deepest: Option<crate::nesting::Deepest>,
 ) -> Result<syn::File, (std::ops::Range<usize>, String, &'static str)> {
     let offset = stripped_prefix(text);
     let in_text = |r: std::ops::Range<usize>| (r.start + offset)..(r.end + offset);
     let limit = crate::nesting::MAX_DEPTH;
-    let deepest = match deepest {
-        Some(known) => known.unwrap_or(crate::nesting::Deepest {
-            depth: 0,
-            span: offset..offset,
-        }),
-        None => crate::nesting::deepest(text, offset, limit),
-    };
+    let deepest = deepest.unwrap_or_else(|| crate::nesting::deepest(text, offset, limit));
     if deepest.depth > limit {
         return Err((
             deepest.span,
