@@ -132,6 +132,8 @@ pub struct Knowledge {
     /// What the scan looks for before parsing (rules/scan.toml).
     pub scan_words: HashMap<String, ScanWord>,
     pub scan_qualifiers: HashMap<String, ScanQualifier>,
+    /// Names of the program's own binary (rules/scan.toml [own_binary]).
+    pub own_binary: HashMap<String, Why>,
 }
 
 /// A word the scan looks for (rules/scan.toml).
@@ -150,7 +152,6 @@ pub struct ScanWord {
 pub enum ScanKind {
     Fork,
     Spawn,
-    Reexec,
 }
 
 /// A path segment that says whose call follows (rules/scan.toml).
@@ -245,6 +246,8 @@ struct Table {
     scan_words: HashMap<String, ScanWord>,
     #[serde(default)]
     scan_qualifiers: HashMap<String, ScanQualifier>,
+    #[serde(default)]
+    own_binary: HashMap<String, Why>,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +313,7 @@ impl Knowledge {
             k.builder_methods.extend(table.builder_methods);
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);
+            k.own_binary.extend(table.own_binary);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -356,17 +360,15 @@ impl Knowledge {
         K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
     }
 
+    /// Does this text (a `Command`'s program, a string literal) name the
+    /// program's own binary?
+    pub fn names_own_binary(&self, text: &str) -> bool {
+        self.own_binary.keys().any(|k| text.contains(k.as_str()))
+    }
+
     /// The words the scan looks for.
     pub fn scan_words(&self) -> crate::scan::Words<'_> {
-        crate::scan::Words::new(
-            &self.scan_words,
-            &self.scan_qualifiers,
-            // The names raw fd creators are called by (`libc::pipe` -> `pipe`).
-            self.fd_creation
-                .keys()
-                .filter_map(|p| p.rsplit("::").next())
-                .collect(),
-        )
+        crate::scan::Words::new(self)
     }
 
     /// Does this method write to the value it is called on?

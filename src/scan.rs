@@ -6,38 +6,35 @@
 //! scans in every mode, so the default (demand-driven) mode and `--full`
 //! see the same table and give the same findings.
 
-use std::collections::HashMap;
-
-use crate::knowledge::{ScanKind, ScanQualifier, ScanWord};
+use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
 use crate::lexer::{self, TokenKind};
 
-/// What the scan looks for, from the knowledge tables (rules/scan.toml
-/// and the fd creators of rules/fd-creation.toml).
+/// What the scan looks for: the knowledge tables (rules/scan.toml and the
+/// fd creators of rules/fd-creation.toml), indexed for a fast first test.
 pub struct Words<'a> {
-    pub words: &'a HashMap<String, ScanWord>,
-    pub qualifiers: &'a HashMap<String, ScanQualifier>,
-    pub fd_creators: Vec<&'a str>,
+    knowledge: &'a Knowledge,
+    /// The names raw fd creators are called by (`libc::pipe` -> `pipe`).
+    fd_creators: Vec<&'a str>,
     /// By first byte, the lengths of the words that start with it (bit
     /// `len.min(15)`): most words of a file are ruled out without hashing.
     starts: [u16; 256],
 }
 
 impl<'a> Words<'a> {
-    pub fn new(
-        words: &'a HashMap<String, ScanWord>,
-        qualifiers: &'a HashMap<String, ScanQualifier>,
-        fd_creators: Vec<&'a str>,
-    ) -> Words<'a> {
+    pub fn new(knowledge: &'a Knowledge) -> Words<'a> {
         let mut starts = [0u16; 256];
-        for w in words.keys() {
+        for w in knowledge.scan_words.keys() {
             if let Some(&b) = w.as_bytes().first() {
                 starts[usize::from(b)] |= 1 << w.len().min(15);
             }
         }
         Words {
-            words,
-            qualifiers,
-            fd_creators,
+            knowledge,
+            fd_creators: knowledge
+                .fd_creation
+                .keys()
+                .filter_map(|p| p.rsplit("::").next())
+                .collect(),
             starts,
         }
     }
@@ -47,11 +44,12 @@ impl<'a> Words<'a> {
         if self.starts[usize::from(b)] & (1 << w.len().min(15)) == 0 {
             return None;
         }
-        self.words.get(w)
+        self.knowledge.scan_words.get(w)
     }
 
     fn qualifier(&self, word: Option<&str>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
-        word.and_then(|w| self.qualifiers.get(w)).is_some_and(test)
+        word.and_then(|w| self.knowledge.scan_qualifiers.get(w))
+            .is_some_and(test)
     }
 }
 
@@ -142,6 +140,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 use_of_fork_path = false;
             }
             (TokenKind::Word, "impl") => pending_impl = Some(impl_type(&toks, i + 1)),
+            // `Command::new("/proc/self/exe")`.
+            (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
             (TokenKind::Word, "fn") => {
                 if let Some(name) = word(i + 1) {
                     let ty = impls.last().map(|(_, t)| t.as_str());
@@ -183,9 +183,11 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         match found.kind {
                             ScanKind::Fork => out.forks = true,
                             ScanKind::Spawn => out.spawns = true,
-                            ScanKind::Reexec => out.reexecs = true,
                         }
                     }
+                }
+                if look_for.knowledge.own_binary.contains_key(w) {
+                    out.reexecs = true;
                 }
                 if w == "use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
@@ -458,6 +460,9 @@ mod tests {
         assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
         assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
         assert!(scan("use nix::sched::{clone, CloneFlags};", &words(), false).forks);
+        assert!(scan("let p = std::env::current_exe()?;", &words(), false).reexecs);
+        assert!(scan("Command::new(\"/proc/self/exe\").arg(\"x\");", &words(), false).reexecs);
+        assert!(!scan("Command::new(\"/bin/true\");", &words(), false).reexecs);
         assert!(
             !scan(
                 "use std::sync::Arc; fn f(a: &Arc<u8>) { a.clone(); }",

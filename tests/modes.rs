@@ -275,3 +275,26 @@ fn fork_wrappers_do_not_make_a_file_parsed_twice() {
     );
     assert_eq!(output::json::render(&demand), output::json::render(&full));
 }
+
+#[test]
+fn a_re_exec_through_proc_self_exe_is_found_in_both_modes() {
+    // The parent sets CONFIG, then starts itself again through
+    // /proc/self/exe; the copy's role branch reads CONFIG, which nobody
+    // set in that process. Nothing here forks, so the demand mode must
+    // see the re-exec in the scan to parse the file at all.
+    let main = "use std::process::Command;\nuse std::sync::OnceLock;\n\nstatic CONFIG: OnceLock<String> = OnceLock::new();\n\nfn child_main() {\n    println!(\"{:?}\", CONFIG.get());\n}\n\nfn main() {\n    if std::env::args().nth(1).as_deref() == Some(\"--child\") {\n        child_main();\n        return;\n    }\n    let _ = CONFIG.set(String::from(\"production\"));\n    let _ = Command::new(\"/proc/self/exe\").arg(\"--child\").status();\n}\n";
+    let dir = TempCrate::new("proc_self_exe", &[("main.rs", main)]);
+    let (demand, full) = both_modes(&dir);
+    let found: Vec<(&str, usize)> = full
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule,
+                full.db.get(f.primary.file).position(f.primary.span.start).0,
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![("global_state_in_child", 7)]);
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}

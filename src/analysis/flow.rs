@@ -1050,7 +1050,7 @@ impl<'a> Walker<'a> {
                         text = t.clone();
                     }
                 }
-                if names_own_binary(&text) {
+                if self.knowledge.names_own_binary(&text) {
                     self.facts.reexecs.push((self.file, span.clone()));
                 }
             }
@@ -2281,11 +2281,6 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
 /// The text reads the command line or the environment.
 fn reads_args_or_env(t: &str) -> bool {
     t.contains("args()") || t.contains("args_os()") || t.contains("var(") || t.contains("var_os(")
-}
-
-/// `current_exe()` or `/proc/self/exe`: the program's own binary.
-fn names_own_binary(text: &str) -> bool {
-    text.contains("current_exe") || text.contains("/proc/self/exe")
 }
 
 /// Does a macro body name (as a word, comments aside) one of these?
