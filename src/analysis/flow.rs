@@ -2339,19 +2339,16 @@ fn thread_what(locks: &[String]) -> String {
 /// Why a function body runs with other threads around.
 /// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
 fn is_entry_attr(a: &syn::Attribute) -> bool {
-    let last = a.path().segments.last().map(|s| s.ident.to_string());
-    matches!(last.as_deref(), Some("test" | "main"))
+    a.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "main")
 }
 
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
         // Most attributes are doc comments: look at the name first.
-        if !a
-            .path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "test" || s.ident == "main")
-        {
+        if !is_entry_attr(a) {
             continue;
         }
         let path = a.path().to_token_stream().to_string().replace(' ', "");
