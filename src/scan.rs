@@ -6,6 +6,8 @@
 //! scans in every mode, so the default (demand-driven) mode and `--full`
 //! see the same table and give the same findings.
 
+use std::collections::HashMap;
+
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
 use crate::lexer::{self, TokenKind};
 
@@ -13,38 +15,57 @@ use crate::lexer::{self, TokenKind};
 /// fd creators of rules/fd-creation.toml), indexed for a fast first test.
 pub struct Words<'a> {
     knowledge: &'a Knowledge,
-    /// The names raw fd creators are called by (`libc::pipe` -> `pipe`).
-    fd_creators: Vec<&'a str>,
+    /// Every word the scan reacts to, and why.
+    meanings: HashMap<&'a str, Meaning<'a>>,
     /// By first byte, the lengths of the words that start with it (bit
     /// `len.min(15)`): most words of a file are ruled out without hashing.
     starts: [u16; 256],
 }
 
+/// What one word can mean to the scan.
+#[derive(Default)]
+struct Meaning<'a> {
+    /// A fork or spawn word (rules/scan.toml [scan_words]).
+    trigger: Option<&'a ScanWord>,
+    /// Names the program's own binary ([own_binary]).
+    own_binary: bool,
+    /// The name a raw fd creator is called by (`libc::pipe` -> `pipe`).
+    fd_creator: bool,
+}
+
 impl<'a> Words<'a> {
     pub fn new(knowledge: &'a Knowledge) -> Words<'a> {
+        let mut meanings: HashMap<&'a str, Meaning<'a>> = HashMap::new();
+        for (w, found) in &knowledge.scan_words {
+            meanings.entry(w.as_str()).or_default().trigger = Some(found);
+        }
+        for w in knowledge.own_binary.keys() {
+            meanings.entry(w.as_str()).or_default().own_binary = true;
+        }
+        for path in knowledge.fd_creation.keys() {
+            if let Some(name) = path.rsplit("::").next() {
+                meanings.entry(name).or_default().fd_creator = true;
+            }
+        }
         let mut starts = [0u16; 256];
-        for w in knowledge.scan_words.keys() {
+        for w in meanings.keys() {
             if let Some(&b) = w.as_bytes().first() {
                 starts[usize::from(b)] |= 1 << w.len().min(15);
             }
         }
         Words {
             knowledge,
-            fd_creators: knowledge
-                .fd_creation
-                .keys()
-                .filter_map(|p| p.rsplit("::").next())
-                .collect(),
+            meanings,
             starts,
         }
     }
 
-    fn word(&self, w: &str) -> Option<&'a ScanWord> {
+    fn meaning(&self, w: &str) -> Option<&Meaning<'a>> {
         let b = *w.as_bytes().first()?;
         if self.starts[usize::from(b)] & (1 << w.len().min(15)) == 0 {
             return None;
         }
-        self.knowledge.scan_words.get(w)
+        self.meanings.get(w)
     }
 
     fn qualifier(&self, word: Option<&str>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
@@ -175,7 +196,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 } else {
                     None
                 };
-                if let Some(found) = look_for.word(w) {
+                let meaning = look_for.meaning(w);
+                if let Some(found) = meaning.and_then(|m| m.trigger) {
                     // `x.clone()` and a field named `daemon` are not forks:
                     // such words count only after a fork qualifier
                     // (`libc::clone`, not `Arc::clone`).
@@ -186,7 +208,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         }
                     }
                 }
-                if look_for.knowledge.own_binary.contains_key(w) {
+                if meaning.is_some_and(|m| m.own_binary) {
                     out.reexecs = true;
                 }
                 if w == "use" {
@@ -196,9 +218,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     use_of_fork_path = true;
                 }
                 // `libc::pipe(..)`, `unistd::pipe()`, or imported from libc/nix.
-                // (The list is long: test it last.)
-                if (use_of_fd_crate || look_for.qualifier(before, |q| q.fd))
-                    && look_for.fd_creators.contains(&w)
+                if meaning.is_some_and(|m| m.fd_creator)
+                    && (use_of_fd_crate || look_for.qualifier(before, |q| q.fd))
                 {
                     out.creates_fds = true;
                 }
