@@ -253,6 +253,9 @@ pub struct Walker<'a> {
     /// Fork wrappers of this file found by an earlier walk of the same
     /// syntax tree, on top of the crate table's.
     pub own_wrappers: HashMap<String, ForkResultShape>,
+    /// Walking the body of an entry point (`main`, a test): no code calls
+    /// it, so it never runs in a child it did not fork itself.
+    in_entry: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -282,6 +285,7 @@ impl<'a> Walker<'a> {
             raw_fds: Vec::new(),
             facts: FileFacts::default(),
             own_wrappers: HashMap::new(),
+            in_entry: false,
         }
     }
 
@@ -395,6 +399,8 @@ impl<'a> Walker<'a> {
         let saved_fn = self.function.replace(sig.ident.to_string());
         let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
         let saved_depth = std::mem::replace(&mut self.depth, 0);
+        let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
+        let saved_entry = std::mem::replace(&mut self.in_entry, entry);
         let mut state = State::new();
         if let Some(what) = thread_context(attrs, sig) {
             let id = self.id();
@@ -444,8 +450,9 @@ impl<'a> Walker<'a> {
             fd_param_calls: unit.fd_param_calls,
             returns_file,
             returns_fork,
-            entry: sig.ident == "main" || attrs.iter().any(is_entry_attr),
+            entry,
         });
+        self.in_entry = saved_entry;
         self.function = saved_fn;
         self.function_keys = saved_keys;
         self.depth = saved_depth;
@@ -1700,7 +1707,20 @@ impl<'a> Walker<'a> {
         let inert = known
             && !always
             && !body_names_any(body, &[&self.table.call_names, &self.table.statics])
-            && !body_acts(body);
+            && match body_effect(body) {
+                BodyEffect::None => true,
+                // Calls to what no table knows, indexes and assignments
+                // matter only in code that can run in a child: not in the
+                // parent's part of an entry point (most of them are the
+                // assertions of tests).
+                BodyEffect::Local => {
+                    self.in_entry
+                        && !self.unit.is_closure
+                        && state.fork.is_none()
+                        && self.unit.fork_vars.is_empty()
+                }
+                BodyEffect::Leaves => false,
+            };
         // Arguments of format-like and expression macros are expressions: walk them.
         let args: Vec<Expr> = if inert { Vec::new() } else { self.macro_args(mac) };
         let mut vals = Vec::new();
@@ -2290,23 +2310,34 @@ fn body_names_any(body: &str, sets: &[&std::collections::HashSet<String>]) -> bo
     })
 }
 
-/// Can this macro body do anything the walk records: call something
-/// (`f(..)`, `x.m(..)`, `m!(..)`), index (`v[i]` can panic), assign
-/// (`=`, `+=`), hold statements (`{`), or leave the function or loop it is
-/// in (`?`, `return`, `break`, `continue`, `.await`, `yield`)? Only bodies
-/// of names, fields, literals and operators are left unparsed.
-fn body_acts(body: &str) -> bool {
+/// What a macro body can do that the walk records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum BodyEffect {
+    /// Names, fields, literals and operators only.
+    None,
+    /// Calls something (`f(..)`, `x.m(..)`, `m!(..)`), indexes (`v[i]` can
+    /// panic), assigns (`=`, `+=`) or holds statements (`{`).
+    Local,
+    /// Leaves the function or loop it is in (`?`, `return`, `break`,
+    /// `continue`, `.await`, `yield`).
+    Leaves,
+}
+
+fn body_effect(body: &str) -> BodyEffect {
     use crate::lexer::TokenKind::{Punct, Word};
+    let mut effect = BodyEffect::None;
     let mut prev: Option<(crate::lexer::TokenKind, &str)> = None;
     for t in crate::lexer::tokens(body, 0) {
         let text = &body[t.span.clone()];
         let after_word = matches!(prev, Some((Word, _)));
         let after_value = after_word || matches!(prev, Some((Punct, ")" | "]")));
         match (t.kind, text) {
-            (Punct, "(" | "!") if after_word => return true,
-            (Punct, "[") if after_value => return true,
-            (Punct, "=" | "{" | "?") => return true,
-            (Word, "return" | "break" | "continue" | "await" | "yield") => return true,
+            (Punct, "?") | (Word, "return" | "break" | "continue" | "await" | "yield") => {
+                return BodyEffect::Leaves;
+            }
+            (Punct, "(" | "!") if after_word => effect = BodyEffect::Local,
+            (Punct, "[") if after_value => effect = BodyEffect::Local,
+            (Punct, "=" | "{") => effect = BodyEffect::Local,
             _ => {}
         }
         if !matches!(
@@ -2316,7 +2347,7 @@ fn body_acts(body: &str) -> bool {
             prev = Some((t.kind, text));
         }
     }
-    false
+    effect
 }
 
 /// The code of a callback: the calls of a closure, or a function of the
