@@ -2315,11 +2315,11 @@ fn body_names_any(body: &str, sets: &[&std::collections::HashSet<String>]) -> bo
 enum BodyEffect {
     /// Names, fields, literals and operators only.
     None,
-    /// Calls something (`f(..)`, `x.m(..)`, `m!(..)`), indexes (`v[i]` can
-    /// panic), assigns (`=`, `+=`) or holds statements (`{`).
+    /// Calls something (`f(..)`, `x.m(..)`, `m!(..)`, `.await`), indexes
+    /// (`v[i]` can panic), assigns (`=`, `+=`) or holds statements (`{`).
     Local,
-    /// Leaves the function or loop it is in (`?`, `return`, `break`,
-    /// `continue`, `.await`, `yield`).
+    /// Leaves the function or loop it is in (`x?`, `return`, `break`,
+    /// `continue`, `yield`).
     Leaves,
 }
 
@@ -2330,11 +2330,13 @@ fn body_effect(body: &str) -> BodyEffect {
     for t in crate::lexer::tokens(body, 0) {
         let text = &body[t.span.clone()];
         let after_word = matches!(prev, Some((Word, _)));
-        let after_value = after_word || matches!(prev, Some((Punct, ")" | "]")));
+        let after_value = after_word || matches!(prev, Some((Punct, ")" | "]" | "}")));
         match (t.kind, text) {
-            (Punct, "?") | (Word, "return" | "break" | "continue" | "await" | "yield") => {
-                return BodyEffect::Leaves;
-            }
+            // A `?` after a value is the try operator; elsewhere it is a
+            // macro's own syntax (tracing's `field = ?value`).
+            (Punct, "?") if after_value => return BodyEffect::Leaves,
+            (Word, "return" | "break" | "continue" | "yield") => return BodyEffect::Leaves,
+            (Word, "await") => effect = BodyEffect::Local,
             (Punct, "(" | "!") if after_word => effect = BodyEffect::Local,
             (Punct, "[") if after_value => effect = BodyEffect::Local,
             (Punct, "=" | "{") => effect = BodyEffect::Local,
@@ -2604,5 +2606,25 @@ fn display_path(segs: &[String]) -> String {
         format!("{}::{}", segs[n - 2], segs[n - 1])
     } else {
         segs.join("::")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{body_effect, BodyEffect};
+
+    #[test]
+    fn what_a_macro_body_can_do() {
+        assert_eq!(body_effect("a + b.c, \"{}\""), BodyEffect::None);
+        assert_eq!(body_effect("f(x), 1"), BodyEffect::Local);
+        assert_eq!(body_effect("v[i]"), BodyEffect::Local);
+        assert_eq!(body_effect("rx.recv().await, Some(1)"), BodyEffect::Local);
+        // tracing's sigils are not the try operator.
+        assert_eq!(body_effect("answer = ?x, \"msg\""), BodyEffect::Local);
+        assert_eq!(body_effect("%x, ?y"), BodyEffect::None);
+        assert_eq!(body_effect("f(x)?"), BodyEffect::Leaves);
+        assert_eq!(body_effect("x?.y"), BodyEffect::Leaves);
+        assert_eq!(body_effect("{ g() }?"), BodyEffect::Leaves);
+        assert_eq!(body_effect("match x { _ => return }"), BodyEffect::Leaves);
     }
 }
