@@ -81,19 +81,24 @@ fn nests_what_follows(word: &str) -> bool {
 /// shebang), on forklint's own lexer: no token tree is built, so it costs a
 /// fraction of the parse it guards. Stops early once it passes `limit`.
 pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
-    let tokens: Vec<lexer::Token> = lexer::tokens(text, start).collect();
-    deepest_of(text, start, &tokens, limit)
+    deepest_of(text, start, lexer::tokens(text, start), limit)
 }
 
-/// [`deepest`] over the tokens of `text` from `start` on, already lexed
-/// (comments included).
-pub fn deepest_of(text: &str, start: usize, tokens: &[lexer::Token], limit: usize) -> Deepest {
+/// [`deepest`] over the tokens of `text` from `start` on (comments
+/// included), as another pass lexes them: only as many are taken as the
+/// bound needs.
+pub fn deepest_of(
+    text: &str,
+    start: usize,
+    tokens: impl Iterator<Item = lexer::Token>,
+    limit: usize,
+) -> Deepest {
     let mut best = Deepest {
         depth: 0,
         span: start..start,
     };
     let mut stack = vec![Frame::default()];
-    let mut tokens = tokens.iter().peekable();
+    let mut tokens = tokens.peekable();
     while let Some(token) = tokens.next() {
         let t = &text[token.span.clone()];
         // Joint: another punctuation character follows with no space (the

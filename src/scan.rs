@@ -110,19 +110,25 @@ struct Tok<'a> {
 /// file lexes it once for both.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let start = crate::analysis::stripped_prefix(text);
-    let all: Vec<lexer::Token> = lexer::tokens(text, start).collect();
+    // One lexing pass feeds both the nesting bound (which sees comments:
+    // doc comments are attributes to the parser) and this scan's tokens.
+    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
+    let mut lexed = lexer::tokens(text, start).inspect(|t| {
+        if !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
+            toks.push(Tok {
+                kind: t.kind,
+                text: &text[t.span.clone()],
+            });
+        }
+    });
+    let deepest =
+        nesting.then(|| crate::nesting::deepest_of(text, start, lexed.by_ref(), crate::nesting::MAX_DEPTH));
+    // The bound stops early past its limit: lex the rest for the scan.
+    lexed.for_each(drop);
     let mut out = FileScan {
-        deepest: nesting.then(|| crate::nesting::deepest_of(text, start, &all, crate::nesting::MAX_DEPTH)),
+        deepest,
         ..FileScan::default()
     };
-    let toks: Vec<Tok> = all
-        .into_iter()
-        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-        .map(|t| Tok {
-            kind: t.kind,
-            text: &text[t.span],
-        })
-        .collect();
     let word = |i: usize| toks.get(i).filter(|t| t.kind == TokenKind::Word).map(|t| t.text);
     let punct = |i: usize, p: &str| {
         toks.get(i)
