@@ -134,6 +134,9 @@ pub struct Knowledge {
     pub scan_qualifiers: HashMap<String, ScanQualifier>,
     /// Names of the program's own binary (rules/scan.toml [own_binary]).
     pub own_binary: HashMap<String, Why>,
+    /// Calls that read how the program was started: a condition on one is
+    /// a role switch (rules/process.toml [role_sources]).
+    pub role_sources: HashMap<String, Why>,
 }
 
 /// A word the scan looks for (rules/scan.toml).
@@ -248,6 +251,8 @@ struct Table {
     scan_qualifiers: HashMap<String, ScanQualifier>,
     #[serde(default)]
     own_binary: HashMap<String, Why>,
+    #[serde(default)]
+    role_sources: HashMap<String, Why>,
 }
 
 #[derive(Deserialize)]
@@ -314,6 +319,7 @@ impl Knowledge {
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);
             k.own_binary.extend(table.own_binary);
+            k.role_sources.extend(table.role_sources);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),

@@ -215,6 +215,10 @@ struct Unit {
     fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
+    /// Calls made so far to a role source (`env::args`, `env::var`).
+    role_reads: usize,
+    /// Variables holding what a role source returned.
+    role_vars: Vec<String>,
     /// Loop variable -> the collection it iterates (for joins of handles).
     loop_vars: Vec<(String, String)>,
     loops: Vec<Vec<State>>,
@@ -541,7 +545,9 @@ impl<'a> Walker<'a> {
     fn walk_local(&mut self, local: &syn::Local, state: State) -> State {
         let (name, ty) = pat_binding(&local.pat);
         let Some(init) = &local.init else { return state };
+        let role_reads = self.unit.role_reads;
         let (mut state, val) = self.eval(&init.expr, state);
+        let reads_role = self.unit.role_reads > role_reads;
         if let Some((_, diverge)) = &init.diverge {
             // `let Ok(x) = e else { return }`: the else path must diverge.
             let (end, _) = self.eval(diverge, state.clone());
@@ -585,6 +591,9 @@ impl<'a> Walker<'a> {
             self.facts.forks[idx].result_var.get_or_insert(name.clone());
         }
         self.unit.var_texts.push((name.clone(), self.src(&*init.expr)));
+        if reads_role {
+            self.unit.role_vars.push(name.clone());
+        }
         if let Expr::Call(c) = &*init.expr {
             self.unit.call_vars.push((name.clone(), self.span(c)));
         }
@@ -1003,6 +1012,9 @@ impl<'a> Walker<'a> {
         }
         let candidates = self.resolve(path);
         let (target, role, canonical) = self.target_of(path, &candidates);
+        if self.knowledge.role_sources.contains_key(&canonical) {
+            self.unit.role_reads += 1;
+        }
         // Tuple structs and enum variants (`Some(x)`, `Wrapper(g)`) are not calls.
         if last.chars().next().is_some_and(|ch| ch.is_uppercase()) {
             let (s, vals) = self.eval_all(c.args.iter(), state);
@@ -2127,27 +2139,30 @@ impl<'a> Walker<'a> {
 
     /// `if std::env::args().nth(1).as_deref() == Some("--worker")`, `if
     /// env::var_os("CHILD").is_some()`, or a test of a variable bound to
-    /// `env::args()...`: the program decides its role from how it was started.
-    fn is_role_switch(&self, cond: &Expr) -> bool {
-        let t = self.src(cond);
-        reads_args_or_env(&t)
-            || self.unit.var_texts.iter().any(|(name, init)| {
-                reads_args_or_env(&init.replace(' ', ""))
-                    && t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .any(|w| w == name)
+    /// A condition on how the program was started: it calls a role source
+    /// (`env::args()`, `env::var(..)`) or reads a variable that holds what
+    /// one returned.
+    fn is_role_switch(&self, cond: &Expr, calls_role_source: bool) -> bool {
+        calls_role_source
+            || (!self.unit.role_vars.is_empty() && {
+                let t = self.src(cond);
+                t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| self.unit.role_vars.iter().any(|v| v == w))
             })
     }
 
     fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
         let saved_temps = std::mem::take(&mut self.unit.temps);
+        let role_reads = self.unit.role_reads;
         let (state, split) = self.split(&i.cond, state);
+        let calls_role_source = self.unit.role_reads > role_reads;
         let (then_in, else_in) = match split {
             Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
             None => (state.clone(), state),
         };
         // A role switch on the command line or environment: the branch is
         // what a re-exec'd copy of the program runs.
-        let role_switch = self.is_role_switch(&i.cond);
+        let role_switch = self.is_role_switch(&i.cond, calls_role_source);
         let calls_before = self.unit.calls.len();
         self.unit.in_role_branch += usize::from(role_switch);
         let (then_out, tv) = if then_in.live {
@@ -2296,11 +2311,6 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
         }
         _ => false,
     })
-}
-
-/// The text reads the command line or the environment.
-fn reads_args_or_env(t: &str) -> bool {
-    t.contains("args()") || t.contains("args_os()") || t.contains("var(") || t.contains("var_os(")
 }
 
 /// Does a macro body name (as a word, comments aside) one of these?
