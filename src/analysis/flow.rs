@@ -1027,8 +1027,12 @@ impl<'a> Walker<'a> {
         let span = self.span(c);
         let callee_span = self.span(&c.func);
         // Closures given to thread and pool spawns run elsewhere: own units.
-        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
-        let (mut state, arg_vals, spawned_locks) = self.eval_args(&c.args, runs_elsewhere, state);
+        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
+        let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
+            self.thread_scope(&c.args, state)
+        } else {
+            self.eval_args(&c.args, runs_elsewhere, state)
+        };
         // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
         // it here; a buffered writer flushes when dropped.
         for a in &c.args {
@@ -1254,6 +1258,29 @@ impl<'a> Walker<'a> {
         (state, vals, spawned_locks)
     }
 
+    /// `thread::scope(|s| body)`: the body runs here, on this thread, and
+    /// the threads it starts with `s.spawn` run beside it until the scope
+    /// ends, which joins them all.
+    fn thread_scope(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
+        let scope_param = args.first().and_then(|a| match a {
+            Expr::Closure(c) => c.inputs.first().and_then(|p| pat_binding(p).0),
+            _ => None,
+        });
+        let n_types = self.unit.var_types.len();
+        if let Some(name) = scope_param {
+            self.unit.var_types.push((name, "std::thread::Scope".into()));
+        }
+        let (mut state, vals, locks) = self.eval_args(args, false, state);
+        self.unit.var_types.truncate(n_types);
+        state.threads.retain(|t| running.contains(&t.id));
+        (state, vals, locks)
+    }
+
     fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
         let id = self.id();
         let fact = ThreadFact { span, what };
@@ -1339,7 +1366,7 @@ impl<'a> Walker<'a> {
             .and_then(|k| self.knowledge.function(k))
             .and_then(|f| f.role)
             .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
-        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime | Role::ScopeThreads));
+        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
             self.facts.starts_processes = true;
         }
