@@ -147,6 +147,21 @@ pub struct FdCall {
     pub write_end_open: Option<FdId>,
 }
 
+/// A descriptor passed to a function of the crate, then used again by the
+/// caller: if that function forks, the caller's use is the parent's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdAfterCall {
+    pub keys: Vec<String>,
+    /// Which parameter of the callee received the descriptor.
+    pub param: usize,
+    pub fd: FdId,
+    pub file: FileId,
+    pub call: Span,
+    /// The caller's later use.
+    pub span: Span,
+    pub op: FdOp,
+}
+
 /// Index into `FileFacts::fds`.
 pub type FdId = usize;
 
@@ -289,4 +304,5 @@ pub struct FileFacts {
     /// The fork wrappers (functions returning a fork's result) the walk
     /// knew: a call to another one needs the file walked again.
     pub wrappers_known: Vec<String>,
+    pub fd_after_calls: Vec<FdAfterCall>,
 }

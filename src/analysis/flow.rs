@@ -213,6 +213,9 @@ struct Unit {
     /// What the function does with descriptors it receives as parameters.
     fd_params: Vec<(usize, FdOp)>,
     fd_param_calls: Vec<(usize, Vec<String>, usize)>,
+    /// Descriptors of this unit passed to functions of the crate: (fd,
+    /// callee keys, parameter, call).
+    fd_passed: Vec<(FdId, Vec<String>, usize, Span)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Calls made so far to a role source (`env::args`, `env::var`).

@@ -3,12 +3,18 @@
 //! seek moves the other's position.
 
 use super::RuleCtx;
+use crate::analysis::facts::Span;
 use crate::analysis::facts::{FdKind, FdOp, FdUse};
 use crate::diagnostic::{Finding, Label};
+use crate::source::FileId;
 
 /// A use that depends on, or moves, the shared offset.
 fn uses_offset(u: &FdUse, append: bool) -> bool {
-    match u.op {
+    moves_offset(u.op, append)
+}
+
+fn moves_offset(op: FdOp, append: bool) -> bool {
+    match op {
         FdOp::Read | FdOp::ReadToEof | FdOp::Seek => true,
         // Appends always go to the end, atomically: a shared log is by design.
         FdOp::Write => !append,
@@ -44,6 +50,62 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                     .with_label(Label::new(fork.file, parent_use.span.clone(), "the parent uses the same offset here"))
                     .with_help("open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)"),
                 );
+            }
+        }
+    }
+    out.extend(through_forking_helpers(ctx));
+    out
+}
+
+/// A function that forks moves, in its child, the offset of a file its
+/// caller passed in; the caller, back in the parent once the function
+/// returns, uses the file again.
+fn through_forking_helpers(ctx: &RuleCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for facts in ctx.files {
+        for fork in &facts.forks {
+            let uses = ctx.fork_fd_uses(fork);
+            for &fd in &fork.fds_open {
+                let Some(FdKind::Param(param)) = facts.fds.get(fd).map(|f| f.kind) else {
+                    continue;
+                };
+                let mut seen: Vec<(FileId, Span)> = Vec::new();
+                for caller in ctx.files {
+                    for after in caller
+                        .fd_after_calls
+                        .iter()
+                        .filter(|a| a.param == param && a.keys.iter().any(|k| fork.function_keys.contains(k)))
+                    {
+                        let Some(FdKind::File { append }) = ctx.fd_kind(caller, after.fd) else {
+                            continue;
+                        };
+                        let child_use = uses
+                            .iter()
+                            .find(|u| u.fd == fd && u.child && uses_offset(u, append));
+                        let (Some(child_use), true) = (child_use, moves_offset(after.op, append)) else {
+                            continue;
+                        };
+                        // One finding per call: at the caller's first use after it.
+                        if seen.contains(&(after.file, after.call.clone())) {
+                            continue;
+                        }
+                        seen.push((after.file, after.call.clone()));
+                        let callee = fork.function.clone().unwrap_or_default();
+                        out.push(
+                            Finding::new(
+                                "shared_file_offset",
+                                "parent and child both use this file after fork(): they share one file offset",
+                                Label::new(fork.file, child_use.span.clone(), "the child moves the shared offset here"),
+                            )
+                            .in_function(fork.function.clone())
+                            .with_label(Label::new(fork.file, fork.span.clone(), "forked here: the child inherits the caller's open file description"))
+                            .with_label(Label::new(after.file, caller.fds[after.fd].span.clone(), "opened before the call"))
+                            .with_label(Label::new(after.file, after.call.clone(), format!("passed to `{callee}`, which forks")))
+                            .with_label(Label::new(after.file, after.span.clone(), "the parent uses the same offset here, after the call returns"))
+                            .with_help("open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)"),
+                        );
+                    }
+                }
             }
         }
     }

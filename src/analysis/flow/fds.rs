@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::Expr;
 
 use super::{path_ident, State, Val, Walker, CHILD, PARENT};
-use crate::analysis::facts::{FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
+use crate::analysis::facts::{FdAfterCall, FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
 use crate::knowledge::FdSourceKind;
 
 impl Walker<'_> {
@@ -223,6 +223,25 @@ impl Walker<'_> {
                 }
             }
         }
+        // After passing it to a function of the crate (which may fork).
+        if state.fork.is_none() && state.live {
+            for &fd in fds {
+                for (_, keys, param, call) in self.unit.fd_passed.iter().filter(|p| p.0 == fd) {
+                    let after = FdAfterCall {
+                        keys: keys.clone(),
+                        param: *param,
+                        fd,
+                        file: self.file,
+                        call: call.clone(),
+                        span: span.clone(),
+                        op,
+                    };
+                    if !self.facts.fd_after_calls.contains(&after) {
+                        self.facts.fd_after_calls.push(after);
+                    }
+                }
+            }
+        }
         let Some(ctx) = state.fork.filter(|_| state.live) else {
             return;
         };
@@ -347,6 +366,8 @@ impl Walker<'_> {
                     if !self.unit.fd_param_calls.contains(&call) {
                         self.unit.fd_param_calls.push(call);
                     }
+                } else if matches!(kind, Some(FdKind::File { .. } | FdKind::Returned)) {
+                    self.unit.fd_passed.push((fd, keys.to_vec(), param, span.clone()));
                 }
                 let Some(ctx) = state.fork.filter(|_| state.live) else {
                     continue;
