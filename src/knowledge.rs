@@ -3,6 +3,8 @@
 //! (compiled in), so reviewing it means reading a table.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -108,35 +110,35 @@ pub struct FdCreation {
 // user's entries (`config::ExtraKnowledge::knowledge`).
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
-    pub functions: HashMap<String, Fact>,
-    pub methods: HashMap<String, Fact>,
-    pub macros: HashMap<String, Fact>,
-    pub fd_creation: HashMap<String, FdCreation>,
+    pub functions: FxHashMap<String, Fact>,
+    pub methods: FxHashMap<String, Fact>,
+    pub macros: FxHashMap<String, Fact>,
+    pub fd_creation: FxHashMap<String, FdCreation>,
     /// Calls returning an fd-bearing value, by kind (`file`, `pipe_pair`, `pipe_array`).
-    pub fd_sources: HashMap<String, FdSource>,
+    pub fd_sources: FxHashMap<String, FdSource>,
     /// Calls returning a value on the same open file description as their argument.
-    pub fd_wrappers: HashMap<String, Why>,
+    pub fd_wrappers: FxHashMap<String, Why>,
     /// Calls that close the fd they are given.
-    pub fd_closers: HashMap<String, Why>,
+    pub fd_closers: FxHashMap<String, Why>,
     /// What a method called on an fd-bearing value does to it.
-    pub fd_methods: HashMap<String, FdOperation>,
+    pub fd_methods: FxHashMap<String, FdOperation>,
     /// Raw calls that operate on the fd given as their first argument.
-    pub fd_calls: HashMap<String, FdOperation>,
+    pub fd_calls: FxHashMap<String, FdOperation>,
     /// Methods whose result holds the same open file description.
-    pub fd_same_methods: HashMap<String, Why>,
+    pub fd_same_methods: FxHashMap<String, Why>,
     /// Methods that write to the value they are called on (a key ending in
     /// `*` is a prefix; see [`Knowledge::mutates`]).
-    pub mutating_methods: HashMap<String, Why>,
+    pub mutating_methods: FxHashMap<String, Why>,
     /// Builder methods that return the builder they are called on.
-    pub builder_methods: HashMap<String, Why>,
+    pub builder_methods: FxHashMap<String, Why>,
     /// What the scan looks for before parsing (rules/scan.toml).
-    pub scan_words: HashMap<String, ScanWord>,
-    pub scan_qualifiers: HashMap<String, ScanQualifier>,
+    pub scan_words: FxHashMap<String, ScanWord>,
+    pub scan_qualifiers: FxHashMap<String, ScanQualifier>,
     /// Names of the program's own binary (rules/scan.toml [own_binary]).
-    pub own_binary: HashMap<String, Why>,
+    pub own_binary: FxHashMap<String, Why>,
     /// Calls that read how the program was started: a condition on one is
     /// a role switch (rules/process.toml [role_sources]).
-    pub role_sources: HashMap<String, Why>,
+    pub role_sources: FxHashMap<String, Why>,
 }
 
 /// A word the scan looks for (rules/scan.toml).

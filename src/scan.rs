@@ -6,7 +6,7 @@
 //! scans in every mode, so the default (demand-driven) mode and `--full`
 //! see the same table and give the same findings.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
 use crate::lexer::{self, TokenKind};
@@ -16,7 +16,7 @@ use crate::lexer::{self, TokenKind};
 pub struct Words<'a> {
     knowledge: &'a Knowledge,
     /// Every word the scan reacts to, and why.
-    meanings: HashMap<&'a str, Meaning<'a>>,
+    meanings: FxHashMap<&'a str, Meaning<'a>>,
     /// By first byte, the lengths of the words that start with it (bit
     /// `len.min(15)`): most words of a file are ruled out without hashing.
     starts: [u16; 256],
@@ -35,7 +35,7 @@ struct Meaning<'a> {
 
 impl<'a> Words<'a> {
     pub fn new(knowledge: &'a Knowledge) -> Words<'a> {
-        let mut meanings: HashMap<&'a str, Meaning<'a>> = HashMap::new();
+        let mut meanings: FxHashMap<&'a str, Meaning<'a>> = FxHashMap::default();
         for (w, found) in &knowledge.scan_words {
             meanings.entry(w.as_str()).or_default().trigger = Some(found);
         }

@@ -4,8 +4,6 @@
 //! a fork after a thread spawn. Computed over the call graph to a fixed
 //! point (contexts only grow, and are bounded).
 
-use std::collections::HashMap;
-
 use super::facts::{FileFacts, FnFact, ForkFact, GuardFact, Target, ThreadFact};
 use super::summary::Summaries;
 use crate::source::FileId;
@@ -45,7 +43,7 @@ impl Context {
 }
 
 /// Entry context per function key.
-pub type EntryContexts = HashMap<String, Context>;
+pub type EntryContexts = rustc_hash::FxHashMap<String, Context>;
 
 /// Calls in `f` to the crate's functions that leave threads running (not
 /// joined through the handle they return), in source order.
@@ -90,7 +88,7 @@ fn spawned_before(spawning: &[(usize, usize, ThreadFact)], file: FileId, at: usi
 pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
     let fns: Vec<&FnFact> = files.iter().flat_map(|f| f.functions.iter()).collect();
     let spawning: Vec<_> = fns.iter().map(|f| spawning_calls(f, summaries)).collect();
-    let mut entry: EntryContexts = HashMap::new();
+    let mut entry = EntryContexts::default();
     // Bounded: each round adds evidence or stops, and evidence is capped.
     for _ in 0..16 {
         let mut changed = false;

@@ -120,7 +120,7 @@ pub fn called_name(key: &str) -> &str {
 /// Functions that fork and return the fork's result (in both processes).
 pub fn fork_wrappers<'a>(
     files: impl Iterator<Item = &'a FileFacts>,
-) -> std::collections::HashMap<String, crate::knowledge::ForkResultShape> {
+) -> rustc_hash::FxHashMap<String, crate::knowledge::ForkResultShape> {
     files
         .flat_map(|f| f.functions.iter())
         .filter_map(|f| f.returns_fork.map(|shape| (f, shape)))

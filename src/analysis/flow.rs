@@ -10,7 +10,7 @@
 mod fds;
 mod located;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -249,17 +249,17 @@ pub struct Walker<'a> {
     depth: usize,
     nesting: usize,
     next_id: usize,
-    fork_by_span: HashMap<(usize, usize), usize>,
+    fork_by_span: FxHashMap<(usize, usize), usize>,
     /// Locks taken by the last closure walked as its own unit.
     closure_locks: Vec<String>,
-    fd_by_span: HashMap<(usize, usize, FdKind), FdId>,
+    fd_by_span: FxHashMap<(usize, usize, FdKind), FdId>,
     pipes: usize,
     /// Descriptors that are plain integers (copying them does not move them).
     raw_fds: Vec<FdId>,
     pub facts: FileFacts,
     /// Fork wrappers of this file found by an earlier walk of the same
     /// syntax tree, on top of the crate table's.
-    pub own_wrappers: HashMap<String, ForkResultShape>,
+    pub own_wrappers: FxHashMap<String, ForkResultShape>,
     /// Walking the body of an entry point (`main`, a test): no code calls
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
@@ -285,13 +285,13 @@ impl<'a> Walker<'a> {
             depth: 0,
             nesting: 0,
             next_id: 0,
-            fork_by_span: HashMap::new(),
+            fork_by_span: FxHashMap::default(),
             closure_locks: Vec::new(),
-            fd_by_span: HashMap::new(),
+            fd_by_span: FxHashMap::default(),
             pipes: 0,
             raw_fds: Vec::new(),
             facts: FileFacts::default(),
-            own_wrappers: HashMap::new(),
+            own_wrappers: FxHashMap::default(),
             in_entry: false,
         }
     }
@@ -2344,7 +2344,7 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
 }
 
 /// Does a macro body name (as a word, comments aside) one of these?
-fn body_names_any(body: &str, sets: &[&std::collections::HashSet<String>]) -> bool {
+fn body_names_any(body: &str, sets: &[&rustc_hash::FxHashSet<String>]) -> bool {
     crate::lexer::tokens(body, 0).any(|t| {
         t.kind == crate::lexer::TokenKind::Word && sets.iter().any(|s| s.contains(&body[t.span.clone()]))
     })

@@ -233,13 +233,13 @@ fn walk_tree(
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> facts::FileFacts {
-    let mut own = std::collections::HashMap::new();
+    let mut own = rustc_hash::FxHashMap::default();
     loop {
         let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.own_wrappers = own.clone();
         walker.walk_file(ast);
         let mut facts = walker.facts;
-        let new: std::collections::HashMap<_, _> = demand::fork_wrappers(std::iter::once(&facts))
+        let new: rustc_hash::FxHashMap<_, _> = demand::fork_wrappers(std::iter::once(&facts))
             .into_iter()
             .filter(|(k, _)| !table.fork_wrappers.contains_key(k) && !own.contains_key(k))
             .collect();

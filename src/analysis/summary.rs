@@ -2,8 +2,6 @@
 //! through the functions it calls, computed once per crate to a fixed
 //! point (effects only grow, so recursion terminates).
 
-use std::collections::HashMap;
-
 use super::facts::{FileFacts, Target};
 use crate::knowledge::Class;
 
@@ -58,10 +56,11 @@ impl Summary {
     }
 }
 
-pub type Summaries = HashMap<String, Summary>;
+/// By function key; hashed with Fx: keys are short and looked up often.
+pub type Summaries = rustc_hash::FxHashMap<String, Summary>;
 
 pub fn compute(files: &[FileFacts]) -> Summaries {
-    let mut sums: Summaries = HashMap::new();
+    let mut sums = Summaries::default();
     let fns: Vec<_> = files.iter().flat_map(|f| f.functions.iter()).collect();
     for f in &fns {
         for key in &f.keys {

@@ -4,28 +4,28 @@
 
 pub mod imports;
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What the crate defines, by name: built once per crate before the flow
 /// analysis so that each call can be classified on the spot.
 #[derive(Debug, Default)]
 pub struct CrateTable {
     /// Function keys: `name` and `Type::name` for methods.
-    pub functions: HashSet<String>,
+    pub functions: FxHashSet<String>,
     /// Functions that never return (`-> !`, or ending in `_exit`/`exit`/`abort`).
-    pub diverging: HashSet<String>,
+    pub diverging: FxHashSet<String>,
     /// `static` items and `thread_local!` statics.
-    pub statics: HashSet<String>,
+    pub statics: FxHashSet<String>,
     /// Names (statics, fields, bindings) declared with an `RwLock` type, so
     /// `.read()`/`.write()` on them is a lock and `file.read(..)` is not.
-    pub rwlocks: HashSet<String>,
+    pub rwlocks: FxHashSet<String>,
     /// Functions of the crate that fork and return the fork's result (found
     /// by a first walk): a call to one is a fork site in its caller.
-    pub fork_wrappers: std::collections::HashMap<String, crate::knowledge::ForkResultShape>,
+    pub fork_wrappers: FxHashMap<String, crate::knowledge::ForkResultShape>,
     /// Names a call can matter by: the crate's functions and methods and
     /// everything the knowledge tables name. An unknown macro whose body
     /// names none of them is not parsed (it can call nothing forklint judges).
-    pub call_names: HashSet<String>,
+    pub call_names: FxHashSet<String>,
 }
 
 impl CrateTable {
