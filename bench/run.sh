@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The forklint benchmark (see bench/README.md).
 #
-#   bench/run.sh CORPUS_DIR [--rounds N] [--jobs "1 2"] [--out DIR] [--wait-idle]
+#   bench/run.sh CORPUS_DIR [--rounds N] [--jobs "1 2"] [--out DIR] [--wait-idle] [--instructions]
 #
 # Vendors the pinned corpus of bench/corpus/ into CORPUS_DIR (outside the
 # repository; reused when it already holds this lockfile's crates), builds
@@ -12,10 +12,15 @@
 # same round), peak RSS, parse failures, files parsed, whether the two
 # modes' `--format json` findings are identical, and the editor-sized run
 # (one crate, nix, by path, default mode).
+#
+# With --instructions, also counts the instructions each mode executes at
+# one thread (valgrind's cachegrind, no cache simulation): the same on a
+# loaded machine, where wall-time ratios move by 30% between rounds, so a
+# change of a few percent shows. It takes a few minutes more.
 set -euo pipefail
 
 usage() {
-    echo "usage: bench/run.sh CORPUS_DIR [--rounds N] [--jobs \"1 2\"] [--out DIR] [--wait-idle]" >&2
+    echo "usage: bench/run.sh CORPUS_DIR [--rounds N] [--jobs \"1 2\"] [--out DIR] [--wait-idle] [--instructions]" >&2
     exit 2
 }
 
@@ -24,12 +29,14 @@ rounds=3
 jobs_list="1 2"
 out=""
 wait_idle=0
+instructions=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="${2:?}"; shift 2 ;;
         --jobs) jobs_list="${2:?}"; shift 2 ;;
         --out) out="${2:?}"; shift 2 ;;
         --wait-idle) wait_idle=1; shift ;;
+        --instructions) instructions=1; shift ;;
         -h|--help) usage ;;
         -*) echo "unknown option $1" >&2; usage ;;
         *) [ -z "$corpus" ] || usage; corpus="$1"; shift ;;
@@ -53,6 +60,7 @@ log() { echo "bench: $*" >&2; }
 need_pkgs=()
 [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1 || need_pkgs+=(time)
 command -v jq >/dev/null || need_pkgs+=(jq)
+[ "$instructions" -eq 0 ] || command -v valgrind >/dev/null || need_pkgs+=(valgrind)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing ${need_pkgs[*]} (Debian packages)"
     sudo_cmd=()
@@ -218,6 +226,21 @@ for r in $(seq 1 10); do
 done
 nix_src_ms="$(printf '%s\n' "${nix_src_walls[@]}" | median | awk '{ printf "%.0f", $1 * 1000 }')"
 
+# --- instructions (deterministic, one thread) -------------------------------------
+instructions_of() { # NAME CMD...: instructions executed, from cachegrind's summary
+    local name="$1"
+    shift
+    (cd "$corpus" && valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" \
+        >/dev/null 2>"$out/$name.vg") || true
+    sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' "$out/$name.vg" | tr -d , | tail -1
+}
+if [ "$instructions" -eq 1 ]; then
+    log "counting instructions (valgrind, 1 thread)"
+    ins_floor="$(instructions_of ins-floor "$floor" . --jobs 1)"
+    ins_default="$(instructions_of ins-default "$forklint" --format json --jobs 1 .)"
+    ins_full="$(instructions_of ins-full "$forklint" --format json --full --jobs 1 .)"
+fi
+
 # --- report ----------------------------------------------------------------------
 col() { # MODE JOBS FIELD(4=wall,5=rss,6=cpu,7=load)
     awk -F'\t' -v m="$1" -v j="$2" -v f="$3" '$1 == m && $2 == j { print $f }' "$out/times.tsv"
@@ -266,6 +289,14 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
             echo "| $j | $label | $t | $lps | $ratio | $range | $cpu_s | $cpu_ratio | $rss |"
         done
     done
+    if [ "$instructions" -eq 1 ]; then
+        echo
+        echo "Instructions executed at 1 thread (valgrind cachegrind; the same on a loaded machine):"
+        for pair in "floor:$ins_floor" "forklint (default):$ins_default" "forklint --full:$ins_full"; do
+            awk -v label="${pair%%:*}" -v n="${pair##*:}" -v f="$ins_floor" \
+                'BEGIN { if (n > 0 && f > 0) printf "- %s: %.2f G (%.3fx the floor)\n", label, n / 1e9, n / f; else printf "- %s: not measured\n", label }'
+        done
+    fi
     echo
     echo "Findings (\`--format json\`, last round):"
     for j in $jobs_list; do
