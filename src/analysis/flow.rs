@@ -2167,11 +2167,10 @@ impl<'a> Walker<'a> {
         state
     }
 
-    /// `if std::env::args().nth(1).as_deref() == Some("--worker")`, `if
-    /// env::var_os("CHILD").is_some()`, or a test of a variable bound to
-    /// A condition on how the program was started: it calls a role source
-    /// (`env::args()`, `env::var(..)`) or reads a variable that holds what
-    /// one returned.
+    /// A condition on how the program was started (`if
+    /// std::env::args().nth(1).as_deref() == Some("--worker")`, `if
+    /// env::var_os("CHILD").is_some()`): it calls a role source of
+    /// rules/process.toml or reads a variable that holds what one returned.
     fn is_role_switch(&self, cond: &Expr, calls_role_source: bool) -> bool {
         calls_role_source
             || (!self.unit.role_vars.is_empty() && {

@@ -8,6 +8,9 @@ use crate::analysis::facts::{FdKind, FdOp, FdUse};
 use crate::diagnostic::{Finding, Label};
 use crate::source::FileId;
 
+const MESSAGE: &str = "parent and child both use this file after fork(): they share one file offset";
+const HELP: &str = "open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)";
+
 /// A use that depends on, or moves, the shared offset.
 fn uses_offset(u: &FdUse, append: bool) -> bool {
     moves_offset(u.op, append)
@@ -41,14 +44,26 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 out.push(
                     Finding::new(
                         "shared_file_offset",
-                        "parent and child both use this file after fork(): they share one file offset",
-                        Label::new(fork.file, child_use.span.clone(), "the child moves the shared offset here"),
+                        MESSAGE,
+                        Label::new(
+                            fork.file,
+                            child_use.span.clone(),
+                            "the child moves the shared offset here",
+                        ),
                     )
                     .in_function(fork.function.clone())
                     .with_label(Label::new(fork.file, opened.clone(), "opened before the fork"))
-                    .with_label(Label::new(fork.file, fork.span.clone(), "forked here: the child inherits the same open file description"))
-                    .with_label(Label::new(fork.file, parent_use.span.clone(), "the parent uses the same offset here"))
-                    .with_help("open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)"),
+                    .with_label(Label::new(
+                        fork.file,
+                        fork.span.clone(),
+                        "forked here: the child inherits the same open file description",
+                    ))
+                    .with_label(Label::new(
+                        fork.file,
+                        parent_use.span.clone(),
+                        "the parent uses the same offset here",
+                    ))
+                    .with_help(HELP),
                 );
             }
         }
@@ -94,15 +109,35 @@ fn through_forking_helpers(ctx: &RuleCtx) -> Vec<Finding> {
                         out.push(
                             Finding::new(
                                 "shared_file_offset",
-                                "parent and child both use this file after fork(): they share one file offset",
-                                Label::new(fork.file, child_use.span.clone(), "the child moves the shared offset here"),
+                                MESSAGE,
+                                Label::new(
+                                    fork.file,
+                                    child_use.span.clone(),
+                                    "the child moves the shared offset here",
+                                ),
                             )
                             .in_function(fork.function.clone())
-                            .with_label(Label::new(fork.file, fork.span.clone(), "forked here: the child inherits the caller's open file description"))
-                            .with_label(Label::new(after.file, caller.fds[after.fd].span.clone(), "opened before the call"))
-                            .with_label(Label::new(after.file, after.call.clone(), format!("passed to `{callee}`, which forks")))
-                            .with_label(Label::new(after.file, after.span.clone(), "the parent uses the same offset here, after the call returns"))
-                            .with_help("open the file again in the child, or use positioned I/O (`FileExt::read_at`/`write_at`, `pread`/`pwrite`)"),
+                            .with_label(Label::new(
+                                fork.file,
+                                fork.span.clone(),
+                                "forked here: the child inherits the caller's open file description",
+                            ))
+                            .with_label(Label::new(
+                                after.file,
+                                caller.fds[after.fd].span.clone(),
+                                "opened before the call",
+                            ))
+                            .with_label(Label::new(
+                                after.file,
+                                after.call.clone(),
+                                format!("passed to `{callee}`, which forks"),
+                            ))
+                            .with_label(Label::new(
+                                after.file,
+                                after.span.clone(),
+                                "the parent uses the same offset here, after the call returns",
+                            ))
+                            .with_help(HELP),
                         );
                     }
                 }
