@@ -2,7 +2,6 @@
 //! which process reads, writes, seeks or closes them after a fork. Shared
 //! by shared_file_offset and pipe_end_left_open.
 
-use quote::ToTokens;
 use syn::Expr;
 
 use super::{path_ident, State, Val, Walker, CHILD, PARENT};
@@ -278,7 +277,7 @@ impl Walker<'_> {
             }
             syn::Pat::Ident(i) if !val.fds.is_empty() => {
                 self.unit.fd_vars.push((i.ident.to_string(), val.fds.clone()));
-                if is_raw_fd_source(init) {
+                if is_raw_fd_source(&self.src(init)) {
                     self.raw_fds.extend(val.fds.iter().copied());
                 }
             }
@@ -419,7 +418,7 @@ fn array_of_ptr(e: &Expr) -> Option<String> {
 }
 
 /// Raw descriptors are integers: copying one into a call does not move it.
-fn is_raw_fd_source(init: &Expr) -> bool {
-    let t = init.to_token_stream().to_string();
-    t.contains("libc ::") || t.contains("as_raw_fd") || t.contains("into_raw_fd")
+/// (`init` is the initializer's code without whitespace.)
+fn is_raw_fd_source(init: &str) -> bool {
+    init.contains("libc::") || init.contains("as_raw_fd") || init.contains("into_raw_fd")
 }
