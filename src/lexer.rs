@@ -26,8 +26,21 @@ pub struct Token {
 }
 
 pub fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    IDENT_BYTES[usize::from(b)]
 }
+
+/// Bytes that can be part of a word: ASCII letters, digits, `_`, and every
+/// byte of a non-ASCII character (a table: the lexer asks once per byte).
+const IDENT_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        i += 1;
+    }
+    t
+};
 
 /// Does this comment (or text starting with one) open a doc comment
 /// (`///`, `//!`, `/**`, `/*!`), which the parser keeps as an attribute?
@@ -109,10 +122,9 @@ impl Iterator for Tokens<'_> {
                     (TokenKind::Literal, end)
                 }
             }
-            _ => {
-                let width = text[i..].chars().next().map_or(1, char::len_utf8);
-                (TokenKind::Punct, i + width)
-            }
+            // Every byte of a non-ASCII character is a word byte: what is
+            // left is one ASCII character.
+            _ => (TokenKind::Punct, i + 1),
         };
         self.i = end.max(start + 1).min(b.len());
         // Keep the cursor on a char boundary whatever the input.
