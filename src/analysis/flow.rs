@@ -1748,7 +1748,7 @@ impl<'a> Walker<'a> {
                 && !self.unit.fork_vars.is_empty());
         let inert = known
             && !always
-            && !body_names_any(body, &[&self.table.call_names, &self.table.statics])
+            && !body_uses_any(body, &self.table.call_names, &self.table.statics)
             && match body_effect(body) {
                 BodyEffect::None => true,
                 // Calls to what no table knows, indexes and assignments
@@ -2342,6 +2342,50 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
     })
 }
 
+/// Does a known macro's body use a function or static by these names? A
+/// name after `.` that is not called (`sub.field`) is a field; one followed
+/// by a single `:` (`name: "x"`, tracing's `target:`) is a label; a
+/// function's name followed by a single `=` (`x = 1`, a named format
+/// argument or a tracing field) is one too, where a static's is a write.
+fn body_uses_any(
+    body: &str,
+    functions: &rustc_hash::FxHashSet<String>,
+    statics: &rustc_hash::FxHashSet<String>,
+) -> bool {
+    use crate::lexer::TokenKind::{BlockComment, LineComment, Punct, Word};
+    let bytes = body.as_bytes();
+    // The first byte of code after `at`, whitespace skipped, and the one after it.
+    let next_two = |at: usize| {
+        let rest = body[at..].trim_start().as_bytes();
+        (rest.first().copied(), rest.get(1).copied())
+    };
+    let mut after_dot = false;
+    for t in crate::lexer::tokens(body, 0) {
+        if matches!(t.kind, LineComment | BlockComment) {
+            continue;
+        }
+        let dot = t.kind == Punct && bytes[t.span.start] == b'.';
+        if t.kind == Word {
+            let word = &body[t.span.clone()];
+            let is_static = statics.contains(word);
+            if is_static || functions.contains(word) {
+                let used = match next_two(t.span.end) {
+                    (Some(b'('), _) | (Some(b':'), Some(b':')) => true,
+                    _ if after_dot => false,
+                    (Some(b':'), _) => false,
+                    (Some(b'='), next) if !matches!(next, Some(b'=' | b'>')) => is_static,
+                    _ => true,
+                };
+                if used {
+                    return true;
+                }
+            }
+        }
+        after_dot = dot;
+    }
+    false
+}
+
 /// Does a macro body name (as a word, comments aside) one of these?
 fn body_names_any(body: &str, sets: &[&rustc_hash::FxHashSet<String>]) -> bool {
     crate::lexer::tokens(body, 0).any(|t| {
@@ -2650,7 +2694,27 @@ fn display_path(segs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{body_effect, BodyEffect};
+    use super::{body_effect, body_uses_any, BodyEffect};
+
+    #[test]
+    fn fields_and_labels_in_a_macro_body_are_not_uses() {
+        let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let (functions, statics) = (set(&["name", "field", "helper"]), set(&["COUNT"]));
+        let uses = |body: &str| body_uses_any(body, &functions, &statics);
+        assert!(!uses("ident = ?sub.field, qux = 3"));
+        assert!(!uses("name: \"x\", target: \"y\", a = 1"));
+        assert!(!uses("\"{name}\", name = 3"));
+        assert!(!uses("parent: ::core::option::Option::None"));
+        assert!(!uses("COUNT: 1"));
+        assert!(uses("x.field()"));
+        assert!(uses("name(1)"));
+        assert!(uses("v.iter().map(helper)"));
+        assert!(uses("x == name"));
+        assert!(uses("name::f()"));
+        assert!(uses("n: name"));
+        assert!(uses("COUNT = 1"));
+        assert!(uses("COUNT.load(Ordering::Relaxed)"));
+    }
 
     #[test]
     fn what_a_macro_body_can_do() {
