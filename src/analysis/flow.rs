@@ -1928,19 +1928,34 @@ impl<'a> Walker<'a> {
         self.text.get(start..end.max(start)).unwrap_or("")
     }
 
-    /// A macro's arguments as expressions, or at least the leading one.
+    /// A macro's arguments as expressions: the comma-separated ones up to
+    /// the first that is not an expression (`name: "x"` of tracing, a
+    /// pattern of `matches!`). One pass: a body that is not a list of
+    /// expressions is not parsed a second time.
     fn macro_args(&self, mac: &syn::Macro) -> Vec<Expr> {
-        mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
-            .map(|p| p.into_iter().collect())
-            .or_else(|_| {
-                // `matches!(expr, pattern)`, `assert!(cond, ..)`: at least the leading expression.
-                mac.parse_body_with(|input: syn::parse::ParseStream| {
-                    let e: Expr = input.parse()?;
-                    let _: proc_macro2::TokenStream = input.parse()?;
-                    Ok(vec![e])
-                })
-            })
-            .unwrap_or_default()
+        use syn::parse::discouraged::Speculative;
+        mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let mut args = Vec::new();
+            while !input.is_empty() {
+                let ahead = input.fork();
+                let Ok(e) = ahead.parse::<Expr>() else { break };
+                input.advance_to(&ahead);
+                args.push(e);
+                if input.parse::<syn::Token![,]>().is_err() {
+                    break;
+                }
+            }
+            // The rest is skipped.
+            input.step(|cursor| {
+                let mut rest = *cursor;
+                while let Some((_, next)) = rest.token_tree() {
+                    rest = next;
+                }
+                Ok(((), rest))
+            })?;
+            Ok(args)
+        })
+        .unwrap_or_default()
     }
 
     // ----- buffered output -----
