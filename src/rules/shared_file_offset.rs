@@ -4,7 +4,7 @@
 
 use super::RuleCtx;
 use crate::analysis::facts::Span;
-use crate::analysis::facts::{FdKind, FdOp, FdUse};
+use crate::analysis::facts::{FdKind, FdOp, FdUse, ForkFact};
 use crate::diagnostic::{Finding, Label};
 use crate::source::FileId;
 
@@ -40,31 +40,23 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 let (Some(child_use), Some(parent_use)) = (relevant(true), relevant(false)) else {
                     continue;
                 };
-                let opened = &facts.fds[fd].span;
-                out.push(
-                    Finding::new(
-                        "shared_file_offset",
-                        MESSAGE,
+                out.push(finding(
+                    fork,
+                    child_use,
+                    vec![
+                        Label::new(fork.file, facts.fds[fd].span.clone(), "opened before the fork"),
                         Label::new(
                             fork.file,
-                            child_use.span.clone(),
-                            "the child moves the shared offset here",
+                            fork.span.clone(),
+                            "forked here: the child inherits the same open file description",
                         ),
-                    )
-                    .in_function(fork.function.clone())
-                    .with_label(Label::new(fork.file, opened.clone(), "opened before the fork"))
-                    .with_label(Label::new(
-                        fork.file,
-                        fork.span.clone(),
-                        "forked here: the child inherits the same open file description",
-                    ))
-                    .with_label(Label::new(
-                        fork.file,
-                        parent_use.span.clone(),
-                        "the parent uses the same offset here",
-                    ))
-                    .with_help(HELP),
-                );
+                        Label::new(
+                            fork.file,
+                            parent_use.span.clone(),
+                            "the parent uses the same offset here",
+                        ),
+                    ],
+                ));
             }
         }
     }
@@ -106,43 +98,53 @@ fn through_forking_helpers(ctx: &RuleCtx) -> Vec<Finding> {
                         }
                         seen.push((after.file, after.call.clone()));
                         let callee = fork.function.clone().unwrap_or_default();
-                        out.push(
-                            Finding::new(
-                                "shared_file_offset",
-                                MESSAGE,
+                        out.push(finding(
+                            fork,
+                            child_use,
+                            vec![
                                 Label::new(
                                     fork.file,
-                                    child_use.span.clone(),
-                                    "the child moves the shared offset here",
+                                    fork.span.clone(),
+                                    "forked here: the child inherits the caller's open file description",
                                 ),
-                            )
-                            .in_function(fork.function.clone())
-                            .with_label(Label::new(
-                                fork.file,
-                                fork.span.clone(),
-                                "forked here: the child inherits the caller's open file description",
-                            ))
-                            .with_label(Label::new(
-                                after.file,
-                                caller.fds[after.fd].span.clone(),
-                                "opened before the call",
-                            ))
-                            .with_label(Label::new(
-                                after.file,
-                                after.call.clone(),
-                                format!("passed to `{callee}`, which forks"),
-                            ))
-                            .with_label(Label::new(
-                                after.file,
-                                after.span.clone(),
-                                "the parent uses the same offset here, after the call returns",
-                            ))
-                            .with_help(HELP),
-                        );
+                                Label::new(
+                                    after.file,
+                                    caller.fds[after.fd].span.clone(),
+                                    "opened before the call",
+                                ),
+                                Label::new(
+                                    after.file,
+                                    after.call.clone(),
+                                    format!("passed to `{callee}`, which forks"),
+                                ),
+                                Label::new(
+                                    after.file,
+                                    after.span.clone(),
+                                    "the parent uses the same offset here, after the call returns",
+                                ),
+                            ],
+                        ));
                     }
                 }
             }
         }
     }
     out
+}
+
+/// The finding, at the child's use of the offset, with the labels that say
+/// where the file was opened, the fork, and the parent's use.
+fn finding(fork: &ForkFact, child_use: &FdUse, labels: Vec<Label>) -> Finding {
+    let primary = Label::new(
+        fork.file,
+        child_use.span.clone(),
+        "the child moves the shared offset here",
+    );
+    labels
+        .into_iter()
+        .fold(
+            Finding::new("shared_file_offset", MESSAGE, primary).in_function(fork.function.clone()),
+            Finding::with_label,
+        )
+        .with_help(HELP)
 }
