@@ -485,19 +485,26 @@ mod tests {
         assert_eq!((line, col), (2, 12 + k));
     }
 
+    /// Where `child_escapes_fork_branch` reports in `text`: (line, column).
+    fn escapes(name: &str, text: &str) -> Vec<(usize, usize)> {
+        let report = lint_source(name, text, &Options::default());
+        let found: Vec<(usize, usize)> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "child_escapes_fork_branch")
+            .map(|f| report.db.get(0).position(f.primary.span.start))
+            .collect();
+        assert!(report.internal_errors == 0, "{:?}", report.findings);
+        found
+    }
+
     #[test]
     fn a_macro_argument_that_can_panic_is_walked() {
         // `format!`'s arguments are skipped only when they cannot do
         // anything; an index can panic, so the child may unwind here.
         let text = "fn main() {\n    let v = vec![1u8];\n    let i = std::env::args().count();\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let s = format!(\"{}\", v[i]);\n        drop(s);\n        unsafe { libc::_exit(0) };\n    }\n}\n";
-        let report = lint_source("idx.rs", text, &Options::default());
-        let escapes: Vec<usize> = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == "child_escapes_fork_branch")
-            .map(|f| report.db.get(0).position(f.primary.span.start).0)
-            .collect();
-        assert_eq!(escapes, vec![6], "{:?}", report.findings);
+        let lines: Vec<usize> = escapes("idx.rs", text).iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![6]);
     }
 
     #[test]
@@ -506,14 +513,8 @@ mod tests {
         // unknown code are skipped, but not in the child it forks (here
         // with no variable holding the fork's result).
         let text = "#[test]\nfn t() {\n    let v = vec![1u8];\n    let i = std::env::args().count();\n    if unsafe { libc::fork() } == 0 {\n        let s = format!(\"{}\", v[i]);\n        drop(s);\n        unsafe { libc::_exit(0) };\n    }\n}\n";
-        let report = lint_source("t.rs", text, &Options::default());
-        let escapes: Vec<usize> = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == "child_escapes_fork_branch")
-            .map(|f| report.db.get(0).position(f.primary.span.start).0)
-            .collect();
-        assert_eq!(escapes, vec![6], "{:?}", report.findings);
+        let lines: Vec<usize> = escapes("t.rs", text).iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![6]);
     }
 
     #[test]
@@ -521,13 +522,6 @@ mod tests {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.
         let text = "fn main() {\n    let v = vec![1u8];\n    let i = std::env::args().count();\n    if unsafe { libc::fork() } == 0 {\n        assert_eq!(v[i], 1);\n        unsafe { libc::_exit(0) };\n    }\n}\n";
-        let report = lint_source("nested.rs", text, &Options::default());
-        let escapes: Vec<(usize, usize)> = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == "child_escapes_fork_branch")
-            .map(|f| report.db.get(0).position(f.primary.span.start))
-            .collect();
-        assert_eq!(escapes, vec![(5, 9)], "{:?}", report.findings);
+        assert_eq!(escapes("nested.rs", text), vec![(5, 9)]);
     }
 }
