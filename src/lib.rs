@@ -211,8 +211,7 @@ fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool)
     // A standalone program (an example, a fixture, a script: `fn main`
     // and no modules of its own) is a crate of its own, not a module of
     // the directory's crate.
-    let standalone = problem.is_none() && contained(|| scan::is_standalone_program(&text)).unwrap_or(false);
-    let crate_key = if standalone {
+    let crate_key = if scan.standalone {
         d.path.display().to_string()
     } else {
         d.crate_key

@@ -58,7 +58,7 @@ struct Frame {
     after_hash: bool,
     /// The previous token was this joint punctuation (`-` or `=` make the
     /// next `>` an arrow, `|` makes the next `|` a `||`).
-    joint_before: Option<char>,
+    joint_before: Option<u8>,
 }
 
 impl Frame {
@@ -99,17 +99,19 @@ pub fn deepest_of(
     };
     let mut stack = vec![Frame::default()];
     let mut tokens = tokens.peekable();
+    // Punctuation is one ASCII byte (see `lexer`): compared as bytes.
+    let bytes = text.as_bytes();
+    let punct_of = |t: &lexer::Token| (t.kind == TokenKind::Punct).then(|| bytes[t.span.start]);
     while let Some(token) = tokens.next() {
-        let t = &text[token.span.clone()];
+        let punct = punct_of(&token);
         // Joint: another punctuation character follows with no space (the
         // parser's `Spacing::Joint`; delimiters are not punctuation there).
-        let joint = token.kind == TokenKind::Punct
+        let joint = punct.is_some()
             && tokens.peek().is_some_and(|n| {
-                n.kind == TokenKind::Punct
-                    && n.span.start == token.span.end
-                    && !matches!(&text[n.span.clone()], "(" | ")" | "[" | "]" | "{" | "}")
+                n.span.start == token.span.end
+                    && punct_of(n).is_some_and(|c| !matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
             });
-        if token.kind == TokenKind::Punct && matches!(t, ")" | "]" | "}") {
+        if matches!(punct, Some(b')' | b']' | b'}')) {
             if stack.len() > 1 {
                 stack.pop();
             }
@@ -124,7 +126,7 @@ pub fn deepest_of(
         match token.kind {
             TokenKind::LineComment | TokenKind::BlockComment => {
                 // A doc comment is a `#[doc = ".."]` attribute to the parser.
-                if !lexer::is_doc_comment(t) {
+                if !lexer::is_doc_comment(&text[token.span.clone()]) {
                     // Invisible to the parser: the state carries over.
                     frame.after_brace = after_brace;
                     frame.joint_before = joint_before;
@@ -149,13 +151,14 @@ pub fn deepest_of(
                 continue;
             }
             // An attribute's `[...]`: attributes are a flat list.
-            TokenKind::Punct if t == "[" && after_hash => opens = true,
-            TokenKind::Punct if matches!(t, "(" | "[" | "{") => {
+            TokenKind::Punct if punct == Some(b'[') && after_hash => opens = true,
+            TokenKind::Punct if matches!(punct, Some(b'(' | b'[' | b'{')) => {
                 counts = true;
                 opens = true;
-                frame.after_brace = t == "{";
+                frame.after_brace = punct == Some(b'{');
             }
-            TokenKind::Word if !t.starts_with(|c: char| c.is_ascii_digit()) => {
+            TokenKind::Word if !bytes[token.span.start].is_ascii_digit() => {
+                let t = &text[token.span.clone()];
                 if after_brace && t != "as" && t != "else" {
                     frame.restart();
                 }
@@ -163,34 +166,34 @@ pub fn deepest_of(
             }
             TokenKind::Lifetime if after_brace => frame.restart(),
             TokenKind::Punct => {
-                let c = t.chars().next().unwrap_or(' ');
+                let c = punct.unwrap_or(b' ');
                 if joint {
                     frame.joint_before = Some(c);
                 }
                 match c {
-                    ';' => frame.restart(),
-                    ',' => {
+                    b';' => frame.restart(),
+                    b',' => {
                         if frame.angle == 0 && !frame.in_pipes {
                             frame.chain = 0;
                         }
                     }
-                    '>' => match joint_before {
-                        Some('=') => frame.restart(),
-                        Some('-') => {}
+                    b'>' => match joint_before {
+                        Some(b'=') => frame.restart(),
+                        Some(b'-') => {}
                         _ => frame.angle = frame.angle.saturating_sub(1),
                     },
-                    '#' if after_brace => {
+                    b'#' if after_brace => {
                         frame.restart();
                         frame.after_hash = true;
                     }
-                    '#' => frame.after_hash = true,
-                    '!' if after_hash => frame.after_hash = true,
-                    ':' => {}
+                    b'#' => frame.after_hash = true,
+                    b'!' if after_hash => frame.after_hash = true,
+                    b':' => {}
                     c => {
                         counts = true;
-                        if c == '<' && !joint {
+                        if c == b'<' && !joint {
                             frame.angle += 1;
-                        } else if c == '|' && !joint && joint_before != Some('|') {
+                        } else if c == b'|' && !joint && joint_before != Some(b'|') {
                             frame.in_pipes = !frame.in_pipes;
                         }
                     }

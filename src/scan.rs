@@ -98,6 +98,9 @@ pub struct FileScan {
     pub rwlocks: Vec<String>,
     /// The nesting bound, when asked for.
     pub deepest: Option<crate::nesting::Deepest>,
+    /// A program on its own: a `fn main` at top level and no `mod name;`
+    /// declarations (examples/, src/bin/, scripts, fixtures).
+    pub standalone: bool,
 }
 
 struct Tok<'a> {
@@ -144,6 +147,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let mut depth = 0usize;
     let mut impls: Vec<(usize, String)> = Vec::new();
     let mut pending_impl: Option<String> = None;
+    let (mut has_main, mut declares_mod) = (false, false);
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -171,6 +175,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
             (TokenKind::Word, "fn") => {
                 if let Some(name) = word(i + 1) {
+                    has_main |= depth == 0 && name == "main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(&toks, i + 2);
                     let key = match ty {
@@ -217,6 +222,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if meaning.is_some_and(|m| m.own_binary) {
                     out.reexecs = true;
                 }
+                if w == "mod" && punct(i + 2, ";") {
+                    declares_mod = true;
+                }
                 if w == "use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
                     in_use = true;
@@ -240,40 +248,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     }
     out.rwlocks.sort();
     out.rwlocks.dedup();
+    out.standalone = has_main && !declares_mod;
     out
-}
-
-/// A file with a `fn main` at top level and no `mod name;` declarations:
-/// a program on its own (examples/, src/bin/, scripts, fixtures).
-pub fn is_standalone_program(text: &str) -> bool {
-    if !text.contains("fn main") {
-        return false;
-    }
-    let toks: Vec<_> = lexer::tokens(text, crate::analysis::stripped_prefix(text))
-        .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-        .collect();
-    let word = |i: usize, w: &str| {
-        toks.get(i)
-            .is_some_and(|t| t.kind == TokenKind::Word && &text[t.span.clone()] == w)
-    };
-    let punct = |i: usize, p: &str| {
-        toks.get(i)
-            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.span.clone()] == p)
-    };
-    let mut depth = 0usize;
-    let mut has_main = false;
-    for i in 0..toks.len() {
-        if punct(i, "{") {
-            depth += 1;
-        } else if punct(i, "}") {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && word(i, "fn") && word(i + 1, "main") {
-            has_main = true;
-        } else if word(i, "mod") && punct(i + 2, ";") {
-            return false;
-        }
-    }
-    has_main
 }
 
 /// A function looked for by the name it is called by; a method can be

@@ -106,20 +106,27 @@ pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
                 let Target::Local { keys } = &c.target else {
                     continue;
                 };
-                let mut ctx = own.clone();
-                ctx.absorb(&spawned_before(spawning, f.file, c.span.start));
+                // What holds at this call besides the function's own context.
+                let mut here = spawned_before(spawning, f.file, c.span.start);
                 if let Some(cc) = f.call_contexts.iter().find(|cc| cc.span == c.span) {
-                    let here = Context {
+                    here.absorb(&Context {
                         guards: cc.guards.iter().map(|g| (f.file, g.clone())).collect(),
                         threads: cc.threads.iter().map(|t| (f.file, t.clone())).collect(),
-                    };
-                    ctx.absorb(&here);
+                    });
                 }
-                if ctx.is_empty() {
+                if own.is_empty() && here.is_empty() {
                     continue;
                 }
                 for k in keys {
-                    changed |= entry.entry(k.clone()).or_default().absorb(&ctx);
+                    if !entry.contains_key(k) {
+                        entry.insert(k.clone(), Context::default());
+                    }
+                    if let Some(callee) = entry.get_mut(k) {
+                        // Own context first: the witnesses kept are the same
+                        // as absorbing both at once.
+                        changed |= callee.absorb(&own);
+                        changed |= callee.absorb(&here);
+                    }
                 }
             }
         }

@@ -268,9 +268,7 @@ pub struct Walker<'a> {
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         let offset = super::stripped_prefix(text);
-        let line_starts = std::iter::once(offset)
-            .chain(text[offset..].match_indices('\n').map(|(i, _)| offset + i + 1))
-            .collect();
+        let line_starts = line_starts(text, offset);
         Walker {
             file,
             text,
@@ -2357,6 +2355,34 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
     })
 }
 
+/// Where each line of `text[offset..]` starts, as proc-macro2 counts lines
+/// (at `\n`). Eight bytes at a time: lines are short, so a search per line
+/// costs more than the bytes it skips, and most words hold no newline.
+fn line_starts(text: &str, offset: usize) -> Vec<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let bytes = text.as_bytes();
+    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+    starts.push(offset);
+    let mut at = offset;
+    let mut words = bytes[offset.min(bytes.len())..].chunks_exact(8);
+    for word in words.by_ref() {
+        let w = u64::from_ne_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        // Nonzero if some byte of `w` is a newline.
+        let x = w ^ NEWLINES;
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            starts.extend((0..8).filter(|&i| word[i] == b'\n').map(|i| at + i + 1));
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    starts.extend((0..rest.len()).filter(|&i| rest[i] == b'\n').map(|i| at + i + 1));
+    starts
+}
+
 /// Does a known macro's body use a function or static by these names? A
 /// name after `.` that is not called (`sub.field`) is a field; one followed
 /// by a single `:` (`name: "x"`, tracing's `target:`) is a label; a
@@ -2709,7 +2735,27 @@ fn display_path(segs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{body_effect, body_uses_any, BodyEffect};
+    use super::{body_effect, body_uses_any, line_starts, BodyEffect};
+
+    #[test]
+    fn line_starts_match_a_search_for_each_newline() {
+        let texts = [
+            "",
+            "\n",
+            "fn main() {}",
+            "a\nbb\nccc\r\n\n1234567\n12345678\n\n\n",
+            "\u{feff}#!/bin/sh\nlet é = \"ü\";\n// 日本語\nx",
+            "0123456\n0123456789abcdef\nlast line without newline",
+        ];
+        for text in texts {
+            for offset in [0, 1.min(text.len())] {
+                let Some(rest) = text.get(offset..) else { continue };
+                let mut expected = vec![offset];
+                expected.extend(rest.match_indices('\n').map(|(i, _)| offset + i + 1));
+                assert_eq!(line_starts(text, offset), expected, "{text:?} from {offset}");
+            }
+        }
+    }
 
     #[test]
     fn fields_and_labels_in_a_macro_body_are_not_uses() {
