@@ -1744,23 +1744,28 @@ impl<'a> Walker<'a> {
         let always = matches!(name.as_str(), "print" | "println" | "write" | "writeln")
             || (matches!(name.as_str(), "assert" | "assert_eq" | "assert_ne")
                 && !self.unit.fork_vars.is_empty());
-        let inert = known
-            && !always
-            && !body_uses_any(body, &self.table.call_names, &self.table.statics)
-            && match body_effect(body) {
-                BodyEffect::None => true,
-                // Calls to what no table knows, indexes and assignments
-                // matter only in code that can run in a child: not in the
-                // parent's part of an entry point (most of them are the
-                // assertions of tests).
-                BodyEffect::Local => {
-                    self.in_entry
-                        && !self.unit.is_closure
-                        && state.fork.is_none()
-                        && self.unit.fork_vars.is_empty()
-                }
-                BodyEffect::Leaves => false,
-            };
+        // A body that starts with a label (tracing's `target: "x", ..`) is a
+        // list of arguments only up to it: walking it would read one plain
+        // name, which does something only if it is a static.
+        let label_first = label_first(body).is_some_and(|w| !self.table.statics.contains(w));
+        let inert = (!always && label_first)
+            || known
+                && !always
+                && !body_uses_any(body, &self.table.call_names, &self.table.statics)
+                && match body_effect(body) {
+                    BodyEffect::None => true,
+                    // Calls to what no table knows, indexes and assignments
+                    // matter only in code that can run in a child: not in the
+                    // parent's part of an entry point (most of them are the
+                    // assertions of tests).
+                    BodyEffect::Local => {
+                        self.in_entry
+                            && !self.unit.is_closure
+                            && state.fork.is_none()
+                            && self.unit.fork_vars.is_empty()
+                    }
+                    BodyEffect::Leaves => false,
+                };
         // Arguments of format-like and expression macros are expressions: walk them.
         let args: Vec<Expr> = if inert { Vec::new() } else { self.macro_args(mac) };
         let mut vals = Vec::new();
@@ -2383,6 +2388,79 @@ fn line_starts(text: &str, offset: usize) -> Vec<usize> {
     starts
 }
 
+/// The name a macro body starts with when a label follows it (`target:`,
+/// not a path's `::`): the one argument a walk of it would find.
+fn label_first(body: &str) -> Option<&str> {
+    use crate::lexer::TokenKind::{BlockComment, LineComment, Punct, Word};
+    let mut code = crate::lexer::tokens(body, 0).filter(|t| !matches!(t.kind, LineComment | BlockComment));
+    let (name, colon, after) = (code.next()?, code.next()?, code.next());
+    let word = &body[name.span.clone()];
+    let is_colon = |t: &crate::lexer::Token| t.kind == Punct && &body[t.span.clone()] == ":";
+    let plain_name =
+        name.kind == Word && word.starts_with(|c: char| c.is_alphabetic() || c == '_') && !is_keyword(word);
+    (plain_name && is_colon(&colon) && !after.is_some_and(|a| is_colon(&a) && a.span.start == colon.span.end))
+        .then_some(word)
+}
+
+/// Rust's keywords, reserved words included: none of them is a plain name.
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "yield"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "try"
+            | "gen"
+            | "_"
+    )
+}
+
 /// Does a known macro's body use a function or static by these names? A
 /// name after `.` that is not called (`sub.field`) is a field; one followed
 /// by a single `:` (`name: "x"`, tracing's `target:`) is a label; a
@@ -2735,7 +2813,22 @@ fn display_path(segs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{body_effect, body_uses_any, line_starts, BodyEffect};
+    use super::{body_effect, body_uses_any, label_first, line_starts, BodyEffect};
+
+    #[test]
+    fn a_body_that_starts_with_a_label_is_found() {
+        assert_eq!(label_first("target: \"app\", \"msg {}\", x"), Some("target"));
+        assert_eq!(label_first("  // c\n name : \"mog\", 1"), Some("name"));
+        // The lexer splits a raw name (`r`, `#`, `type`): parsed as usual.
+        assert_eq!(label_first("r#type: 1"), None);
+        assert_eq!(label_first("a::b(), c"), None, "a path");
+        assert_eq!(label_first("a, b: c"), None, "a label later");
+        assert_eq!(label_first("return: x"), None, "a keyword");
+        assert_eq!(label_first("_: x"), None);
+        assert_eq!(label_first("\"a\": x"), None, "a literal");
+        assert_eq!(label_first("x"), None);
+        assert_eq!(label_first(""), None);
+    }
 
     #[test]
     fn line_starts_match_a_search_for_each_newline() {
