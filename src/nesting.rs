@@ -52,13 +52,21 @@ struct Frame {
     angle: usize,
     /// Inside closure pipes `|a, b|`, whose commas do not either.
     in_pipes: bool,
-    /// The previous token was a `{...}` group.
-    after_brace: bool,
-    /// The previous token was the `#` or `#!` of an attribute.
-    after_hash: bool,
-    /// The previous token was this joint punctuation (`-` or `=` make the
-    /// next `>` an arrow, `|` makes the next `|` a `||`).
-    joint_before: Option<u8>,
+    /// What the previous token was.
+    after: After,
+}
+
+/// What the previous token of a sequence was, as far as the next one cares
+/// (one small value: taken and put back at every token).
+#[derive(Default, Clone, Copy)]
+struct After {
+    /// A `{...}` group.
+    brace: bool,
+    /// The `#` or `#!` of an attribute.
+    hash: bool,
+    /// This joint punctuation (`-` or `=` make the next `>` an arrow, `|`
+    /// makes the next `|` a `||`).
+    joint: Option<u8>,
 }
 
 impl Frame {
@@ -70,10 +78,10 @@ impl Frame {
 }
 
 /// Keywords that nest the expression or type that follows them.
-fn nests_what_follows(word: &str) -> bool {
+fn nests_what_follows(word: &[u8]) -> bool {
     matches!(
         word,
-        "as" | "return" | "break" | "yield" | "become" | "box" | "move" | "else"
+        b"as" | b"return" | b"break" | b"yield" | b"become" | b"box" | b"move" | b"else"
     )
 }
 
@@ -98,16 +106,19 @@ pub fn deepest_of(
         span: start..start,
     };
     let mut stack = vec![Frame::default()];
-    let mut tokens = tokens.peekable();
-    // Punctuation is one ASCII byte (see `lexer`): compared as bytes.
+    let mut tokens = tokens;
+    // Punctuation is one ASCII byte (see `lexer`), and words are compared
+    // as bytes too.
     let bytes = text.as_bytes();
     let punct_of = |t: &lexer::Token| (t.kind == TokenKind::Punct).then(|| bytes[t.span.start]);
-    while let Some(token) = tokens.next() {
+    let mut next = tokens.next();
+    while let Some(token) = next {
+        next = tokens.next();
         let punct = punct_of(&token);
         // Joint: another punctuation character follows with no space (the
         // parser's `Spacing::Joint`; delimiters are not punctuation there).
         let joint = punct.is_some()
-            && tokens.peek().is_some_and(|n| {
+            && next.as_ref().is_some_and(|n| {
                 n.span.start == token.span.end
                     && punct_of(n).is_some_and(|c| !matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
             });
@@ -118,9 +129,8 @@ pub fn deepest_of(
             continue;
         }
         let Some(frame) = stack.last_mut() else { break };
-        let after_brace = std::mem::take(&mut frame.after_brace);
-        let joint_before = frame.joint_before.take();
-        let after_hash = std::mem::take(&mut frame.after_hash);
+        let after = std::mem::take(&mut frame.after);
+        let (after_brace, after_hash, joint_before) = (after.brace, after.hash, after.joint);
         let mut counts = false;
         let mut opens = false;
         match token.kind {
@@ -128,9 +138,7 @@ pub fn deepest_of(
                 // A doc comment is a `#[doc = ".."]` attribute to the parser.
                 if !lexer::is_doc_comment(&text[token.span.clone()]) {
                     // Invisible to the parser: the state carries over.
-                    frame.after_brace = after_brace;
-                    frame.joint_before = joint_before;
-                    frame.after_hash = after_hash;
+                    frame.after = after;
                     continue;
                 }
                 // `#[doc = ".."]`: an attribute starts a new sibling after
@@ -155,11 +163,11 @@ pub fn deepest_of(
             TokenKind::Punct if matches!(punct, Some(b'(' | b'[' | b'{')) => {
                 counts = true;
                 opens = true;
-                frame.after_brace = punct == Some(b'{');
+                frame.after.brace = punct == Some(b'{');
             }
             TokenKind::Word if !bytes[token.span.start].is_ascii_digit() => {
-                let t = &text[token.span.clone()];
-                if after_brace && t != "as" && t != "else" {
+                let t = &bytes[token.span.clone()];
+                if after_brace && t != b"as" && t != b"else" {
                     frame.restart();
                 }
                 counts = nests_what_follows(t);
@@ -168,7 +176,7 @@ pub fn deepest_of(
             TokenKind::Punct => {
                 let c = punct.unwrap_or(b' ');
                 if joint {
-                    frame.joint_before = Some(c);
+                    frame.after.joint = Some(c);
                 }
                 match c {
                     b';' => frame.restart(),
@@ -184,10 +192,10 @@ pub fn deepest_of(
                     },
                     b'#' if after_brace => {
                         frame.restart();
-                        frame.after_hash = true;
+                        frame.after.hash = true;
                     }
-                    b'#' => frame.after_hash = true,
-                    b'!' if after_hash => frame.after_hash = true,
+                    b'#' => frame.after.hash = true,
+                    b'!' if after_hash => frame.after.hash = true,
                     b':' => {}
                     c => {
                         counts = true;

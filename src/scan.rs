@@ -115,7 +115,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let start = crate::analysis::stripped_prefix(text);
     // One lexing pass feeds both the nesting bound (which sees comments:
     // doc comments are attributes to the parser) and this scan's tokens.
-    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 6);
+    // Room for the tokens of dense code: growing the vector copies it.
+    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 4 + 16);
     let mut lexed = lexer::tokens(text, start).inspect(|t| {
         if !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
             toks.push(Tok {

@@ -323,10 +323,7 @@ impl<'a> Walker<'a> {
     /// The source text of a node, without whitespace (`a.b ()` -> `a.b()`).
     fn src<T: Spanned + located::Located>(&self, node: &T) -> String {
         let r = self.span(node);
-        self.text
-            .get(r)
-            .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
-            .unwrap_or_default()
+        self.text.get(r).map(without_whitespace).unwrap_or_default()
     }
 
     fn id(&mut self) -> usize {
@@ -2360,6 +2357,17 @@ fn uses_super_glob(items: &[syn::Item]) -> bool {
     })
 }
 
+/// `text` without its whitespace. ASCII text (all but a vertical tab,
+/// which `split_ascii_whitespace` keeps) is copied a run at a time.
+fn without_whitespace(text: &str) -> String {
+    if text.is_ascii() && !text.contains('\x0b') {
+        let mut out = String::with_capacity(text.len());
+        text.split_ascii_whitespace().for_each(|run| out.push_str(run));
+        return out;
+    }
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// Where each line of `text[offset..]` starts, as proc-macro2 counts lines
 /// (at `\n`). Eight bytes at a time: lines are short, so a search per line
 /// costs more than the bytes it skips, and most words hold no newline.
@@ -2813,7 +2821,22 @@ fn display_path(segs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{body_effect, body_uses_any, label_first, line_starts, BodyEffect};
+    use super::{body_effect, body_uses_any, label_first, line_starts, without_whitespace, BodyEffect};
+
+    #[test]
+    fn whitespace_is_dropped_as_char_is_whitespace_says() {
+        for text in [
+            "a.b ()",
+            " x\t=\r\n1 ",
+            "a\x0bb\x0cc",
+            "é .x\u{a0}y\u{2003}z",
+            "",
+            "   ",
+        ] {
+            let expected: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(without_whitespace(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn a_body_that_starts_with_a_label_is_found() {
