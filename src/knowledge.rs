@@ -371,7 +371,10 @@ impl Knowledge {
     /// Does this text (a `Command`'s program, a string literal) name the
     /// program's own binary?
     pub fn names_own_binary(&self, text: &str) -> bool {
-        self.own_binary.keys().any(|k| text.contains(k.as_str()))
+        // Most literals are shorter than any entry: no search to set up.
+        self.own_binary
+            .keys()
+            .any(|k| text.len() >= k.len() && text.contains(k.as_str()))
     }
 
     /// The words the scan looks for.

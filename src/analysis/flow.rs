@@ -1941,9 +1941,11 @@ impl<'a> Walker<'a> {
                 let Ok(e) = ahead.parse::<Expr>() else { break };
                 input.advance_to(&ahead);
                 args.push(e);
-                if input.parse::<syn::Token![,]>().is_err() {
+                // Peeked, not parsed: a failed parse builds an error message.
+                if !input.peek(syn::Token![,]) {
                     break;
                 }
+                input.parse::<syn::Token![,]>()?;
             }
             // The rest is skipped.
             input.step(|cursor| {
