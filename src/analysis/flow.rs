@@ -887,17 +887,16 @@ impl<'a> Walker<'a> {
 
     // ----- calls -----
 
-    fn resolve(&self, path: &syn::Path) -> Vec<String> {
-        let segs = segments(path);
+    fn resolve(&self, segs: &[String]) -> Vec<String> {
         match self.imports.last() {
-            Some(i) => i.resolve(&segs),
+            Some(i) => i.resolve(segs),
             None => vec![segs.join("::")],
         }
     }
 
     /// A path call's target: the first knowledge entry among the
     /// candidates, else a function of the crate, else unknown.
-    fn target_of(&self, path: &syn::Path, candidates: &[String]) -> (Target, Option<Role>, String) {
+    fn target_of(&self, segs: &[String], candidates: &[String]) -> (Target, Option<Role>, String) {
         for c in candidates {
             if let Some(fact) = self.knowledge.function(c) {
                 let target = match fact.class {
@@ -910,8 +909,7 @@ impl<'a> Walker<'a> {
                 return (target, fact.role, c.clone());
             }
         }
-        let segs = segments(path);
-        let keys = self.local_keys(&segs);
+        let keys = self.local_keys(segs);
         let display = segs.join("::");
         if !keys.is_empty() {
             // A wrapper that forks and returns the result: a fork here.
@@ -1008,8 +1006,8 @@ impl<'a> Walker<'a> {
                 return (s, Val::default());
             }
         }
-        let candidates = self.resolve(path);
-        let (target, role, canonical) = self.target_of(path, &candidates);
+        let candidates = self.resolve(&segs);
+        let (target, role, canonical) = self.target_of(&segs, &candidates);
         if self.knowledge.role_sources.contains_key(&canonical) {
             self.unit.role_reads += 1;
         }
@@ -1648,12 +1646,13 @@ impl<'a> Walker<'a> {
                 match v.closure {
                     Some(calls) => calls,
                     None => {
-                        let candidates = self.resolve(&p.path);
-                        match self.target_of(&p.path, &candidates).0 {
+                        let segs = segments(&p.path);
+                        let candidates = self.resolve(&segs);
+                        match self.target_of(&segs, &candidates).0 {
                             Target::Local { keys } => return CallbackCode::Function(keys),
                             target => vec![CallSite {
                                 span: self.span(arg),
-                                text: display_path(&segments(&p.path)),
+                                text: display_path(&segs),
                                 target,
                                 kind: CallKind::Path,
                                 role: None,

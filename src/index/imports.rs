@@ -99,30 +99,33 @@ impl Imports {
             return Vec::new();
         };
         let rest = &segments[1..];
-        let with_rest = |base: &str| {
-            let mut s = base.to_string();
-            for r in rest {
-                s.push_str("::");
-                s.push_str(r);
+        // `base::rest..` in canonical form, built in one string.
+        let with_rest = |base: &[&str]| {
+            let mut s = String::with_capacity(64);
+            for part in base.iter().copied().chain(rest.iter().map(String::as_str)) {
+                if !s.is_empty() {
+                    s.push_str("::");
+                }
+                s.push_str(part);
             }
-            canonical(&s)
+            canonical_owned(s)
         };
         if let Some(full) = self.names.get(first) {
-            return vec![with_rest(full)];
+            return vec![with_rest(&[full])];
         }
         let mut out = Vec::new();
         // `libc::fork` is most likely the crate `libc`, not a glob's module.
         if !rest.is_empty() {
-            out.push(with_rest(first));
+            out.push(with_rest(&[first]));
         }
         for g in &self.globs {
-            out.push(with_rest(&format!("{g}::{first}")));
+            out.push(with_rest(&[g, first]));
         }
         if let Some((_, full)) = PRELUDE.iter().find(|(n, _)| n == first) {
-            out.push(with_rest(full));
+            out.push(with_rest(&[full]));
         }
         if rest.is_empty() {
-            out.push(with_rest(first));
+            out.push(with_rest(&[first]));
         }
         out
     }
@@ -130,6 +133,19 @@ impl Imports {
     pub fn is_imported(&self, name: &str) -> bool {
         self.names.contains_key(name)
     }
+}
+
+/// [`canonical`] of a path already owned, changed in place.
+fn canonical_owned(mut path: String) -> String {
+    let lead = path.len() - path.trim_start_matches("::").len();
+    path.drain(..lead);
+    for alt in ["core::", "alloc::"] {
+        if path.starts_with(alt) {
+            path.replace_range(..alt.len(), "std::");
+            break;
+        }
+    }
+    path
 }
 
 /// Normalizes a path: `::nix::x` -> `nix::x`, `core::`/`alloc::` -> `std::`.
