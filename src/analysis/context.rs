@@ -87,37 +87,26 @@ fn spawned_before(spawning: &[(usize, usize, ThreadFact)], file: FileId, at: usi
 
 pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
     let fns: Vec<&FnFact> = files.iter().flat_map(|f| f.functions.iter()).collect();
-    let spawning: Vec<_> = fns.iter().map(|f| spawning_calls(f, summaries)).collect();
+    // What holds at each call to the crate's functions besides the calling
+    // function's own context: the same in every round, so found once.
+    let calls: Vec<Vec<(&[String], Context)>> =
+        fns.iter().map(|f| calls_with_context(f, summaries)).collect();
     let mut entry = EntryContexts::default();
     // Bounded: each round adds evidence or stops, and evidence is capped.
     for _ in 0..16 {
         let mut changed = false;
-        for (f, spawning) in fns.iter().zip(&spawning) {
+        for (f, calls) in fns.iter().zip(&calls) {
             let mut own = Context::default();
             for k in &f.keys {
                 if let Some(c) = entry.get(k) {
                     own.absorb(c);
                 }
             }
-            if own.is_empty() && spawning.is_empty() && f.call_contexts.is_empty() {
-                continue;
-            }
-            for c in &f.calls {
-                let Target::Local { keys } = &c.target else {
-                    continue;
-                };
-                // What holds at this call besides the function's own context.
-                let mut here = spawned_before(spawning, f.file, c.span.start);
-                if let Some(cc) = f.call_contexts.iter().find(|cc| cc.span == c.span) {
-                    here.absorb(&Context {
-                        guards: cc.guards.iter().map(|g| (f.file, g.clone())).collect(),
-                        threads: cc.threads.iter().map(|t| (f.file, t.clone())).collect(),
-                    });
-                }
+            for (keys, here) in calls {
                 if own.is_empty() && here.is_empty() {
                     continue;
                 }
-                for k in keys {
+                for k in keys.iter() {
                     if !entry.contains_key(k) {
                         entry.insert(k.clone(), Context::default());
                     }
@@ -125,7 +114,7 @@ pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
                         // Own context first: the witnesses kept are the same
                         // as absorbing both at once.
                         changed |= callee.absorb(&own);
-                        changed |= callee.absorb(&here);
+                        changed |= callee.absorb(here);
                     }
                 }
             }
@@ -135,6 +124,29 @@ pub fn compute(files: &[FileFacts], summaries: &Summaries) -> EntryContexts {
         }
     }
     entry
+}
+
+/// `f`'s calls to functions of the crate, with what holds at each besides
+/// `f`'s own context: threads its earlier helpers left running, and the
+/// guards and threads live there.
+fn calls_with_context<'f>(f: &'f FnFact, summaries: &Summaries) -> Vec<(&'f [String], Context)> {
+    let spawning = spawning_calls(f, summaries);
+    f.calls
+        .iter()
+        .filter_map(|c| {
+            let Target::Local { keys } = &c.target else {
+                return None;
+            };
+            let mut here = spawned_before(&spawning, f.file, c.span.start);
+            if let Some(cc) = f.call_contexts.iter().find(|cc| cc.span == c.span) {
+                here.absorb(&Context {
+                    guards: cc.guards.iter().map(|g| (f.file, g.clone())).collect(),
+                    threads: cc.threads.iter().map(|t| (f.file, t.clone())).collect(),
+                });
+            }
+            Some((keys.as_slice(), here))
+        })
+        .collect()
 }
 
 /// Everything live at a fork: its own function's guards and threads, the

@@ -186,18 +186,19 @@ impl Walker<'_> {
         if self.unit.fd_vars.is_empty() {
             return Vec::new();
         }
-        // A plain variable: compare its name, no need to read the source.
-        let text = match expr {
-            Expr::Path(p) if p.path.segments.len() == 1 => p.path.segments[0].ident.to_string(),
-            _ => self.src(expr),
+        let mut vars = self.unit.fd_vars.iter().rev();
+        let found = match expr {
+            // A plain variable: compare its name, no need to read the source.
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let ident = &p.path.segments[0].ident;
+                vars.find(|(n, _)| ident == n)
+            }
+            _ => {
+                let text = self.src(expr);
+                vars.find(|(n, _)| *n == text)
+            }
         };
-        self.unit
-            .fd_vars
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == text)
-            .map(|(_, f)| f.clone())
-            .unwrap_or_default()
+        found.map(|(_, f)| f.clone()).unwrap_or_default()
     }
 
     /// Moving an owned descriptor into a call that is not a wrapper hands
