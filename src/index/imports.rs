@@ -150,13 +150,7 @@ fn canonical_owned(mut path: String) -> String {
 
 /// Normalizes a path: `::nix::x` -> `nix::x`, `core::`/`alloc::` -> `std::`.
 pub fn canonical(path: &str) -> String {
-    let p = path.trim_start_matches("::");
-    for alt in ["core::", "alloc::"] {
-        if let Some(rest) = p.strip_prefix(alt) {
-            return format!("std::{rest}");
-        }
-    }
-    p.to_string()
+    canonical_owned(path.to_string())
 }
 
 /// Segments of a syn path as strings (generic arguments dropped).
