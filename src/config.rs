@@ -80,6 +80,7 @@ impl ExtraKnowledge {
                 Fact {
                     class: Some(Class::Safe),
                     role: k.functions.get(&s.path).and_then(|f| f.role),
+                    closure_param: k.functions.get(&s.path).and_then(|f| f.closure_param.clone()),
                     why: s.reason.clone(),
                 },
             );

@@ -91,6 +91,8 @@ pub enum ForkResultShape {
 pub struct Fact {
     pub class: Option<Class>,
     pub role: Option<Role>,
+    /// The type of the first parameter of the closure the call is given.
+    pub closure_param: Option<String>,
     pub why: String,
 }
 
@@ -139,6 +141,8 @@ pub struct Knowledge {
     /// Calls that read how the program was started: a condition on one is
     /// a role switch (rules/process.toml [role_sources]).
     pub role_sources: FxHashMap<String, Why>,
+    /// Code that yields a raw (integer) fd (rules/fd-creation.toml [raw_fd_sources]).
+    pub raw_fd_sources: FxHashMap<String, Why>,
 }
 
 /// A word the scan looks for (rules/scan.toml).
@@ -255,6 +259,8 @@ struct Table {
     own_binary: HashMap<String, Why>,
     #[serde(default)]
     role_sources: HashMap<String, Why>,
+    #[serde(default)]
+    raw_fd_sources: HashMap<String, Why>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +269,7 @@ struct Entry {
     class: Option<String>,
     role: Option<String>,
     result: Option<String>,
+    closure_param: Option<String>,
     why: String,
 }
 
@@ -322,6 +329,7 @@ impl Knowledge {
             k.scan_qualifiers.extend(table.scan_qualifiers);
             k.own_binary.extend(table.own_binary);
             k.role_sources.extend(table.role_sources);
+            k.raw_fd_sources.extend(table.raw_fd_sources);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -352,6 +360,9 @@ impl Knowledge {
                         fact.role = Some(parse_role(r, e.result.as_deref()).ok_or_else(|| {
                             format!("{name}: [{section}] {key}: unknown role `{r}` or missing result")
                         })?);
+                    }
+                    if e.closure_param.is_some() {
+                        fact.closure_param = e.closure_param;
                     }
                     if fact.why.is_empty() {
                         fact.why = e.why;
@@ -392,6 +403,11 @@ impl Knowledge {
                 .any(|prefix| method.starts_with(prefix))
     }
 
+    /// Does this code (a callee's path, an initializer) yield a raw fd?
+    pub fn yields_raw_fd(&self, code: &str) -> bool {
+        self.raw_fd_sources.keys().any(|k| code.contains(k.as_str()))
+    }
+
     pub fn function(&self, path: &str) -> Option<&Fact> {
         self.functions.get(path)
     }
@@ -414,6 +430,12 @@ mod tests {
         );
         assert_eq!(k.macros["println"].class, Some(Class::Prints));
         assert_eq!(k.fd_creation["libc::open"].needs.as_deref(), Some("O_CLOEXEC"));
+        assert_eq!(
+            k.function("std::thread::scope").unwrap().closure_param.as_deref(),
+            Some("std::thread::Scope")
+        );
+        assert!(k.yields_raw_fd("fd.as_raw_fd()") && k.yields_raw_fd("libc::pipe"));
+        assert!(!k.yields_raw_fd("File::open(path)"));
     }
 
     #[test]

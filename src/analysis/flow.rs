@@ -1025,7 +1025,11 @@ impl<'a> Walker<'a> {
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
-            self.thread_scope(&c.args, state)
+            let param_type = self
+                .knowledge
+                .function(&canonical)
+                .and_then(|f| f.closure_param.clone());
+            self.thread_scope(&c.args, param_type, state)
         } else {
             self.eval_args(&c.args, runs_elsewhere, state)
         };
@@ -1260,6 +1264,7 @@ impl<'a> Walker<'a> {
     fn thread_scope(
         &mut self,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        param_type: Option<String>,
         state: State,
     ) -> (State, Vec<Val>, Vec<String>) {
         let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
@@ -1268,8 +1273,8 @@ impl<'a> Walker<'a> {
             _ => None,
         });
         let n_types = self.unit.var_types.len();
-        if let Some(name) = scope_param {
-            self.unit.var_types.push((name, "std::thread::Scope".into()));
+        if let (Some(name), Some(ty)) = (scope_param, param_type) {
+            self.unit.var_types.push((name, ty));
         }
         let (mut state, vals, locks) = self.eval_args(args, false, state);
         self.unit.var_types.truncate(n_types);

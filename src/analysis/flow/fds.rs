@@ -68,7 +68,7 @@ impl Walker<'_> {
                         }
                     }
                 }
-                if callee.starts_with("libc::") {
+                if k.yields_raw_fd(callee) {
                     self.raw_fds.extend(val.fds.iter().copied());
                     for e in val.fd_elems.iter().flatten() {
                         self.raw_fds.extend(e.iter().copied());
@@ -278,7 +278,7 @@ impl Walker<'_> {
             }
             syn::Pat::Ident(i) if !val.fds.is_empty() => {
                 self.unit.fd_vars.push((i.ident.to_string(), val.fds.clone()));
-                if is_raw_fd_source(&self.src(init)) {
+                if self.knowledge.yields_raw_fd(&self.src(init)) {
                     self.raw_fds.extend(val.fds.iter().copied());
                 }
             }
@@ -416,10 +416,4 @@ fn array_of_ptr(e: &Expr) -> Option<String> {
         Expr::Cast(c) => array_of_ptr(&c.expr),
         _ => None,
     }
-}
-
-/// Raw descriptors are integers: copying one into a call does not move it.
-/// (`init` is the initializer's code without whitespace.)
-fn is_raw_fd_source(init: &str) -> bool {
-    init.contains("libc::") || init.contains("as_raw_fd") || init.contains("into_raw_fd")
 }
