@@ -116,8 +116,9 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
                     }
                 }
             }
+            // Every key was entered above: no key is copied in the rounds.
             for key in &f.keys {
-                let s = sums.entry(key.clone()).or_default();
+                let Some(s) = sums.get_mut(key) else { continue };
                 for (class, why, spawns) in &updates {
                     if *spawns {
                         changed |= !s.spawns;
