@@ -2378,22 +2378,26 @@ fn without_whitespace(text: &str) -> String {
 /// (at `\n`). Eight bytes at a time: lines are short, so a search per line
 /// costs more than the bytes it skips, and most words hold no newline.
 fn line_starts(text: &str, offset: usize) -> Vec<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_le_bytes([b'\n'; 8]);
     let bytes = text.as_bytes();
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(offset);
     let mut at = offset;
     let mut words = bytes[offset.min(bytes.len())..].chunks_exact(8);
     for word in words.by_ref() {
-        let w = u64::from_ne_bytes([
+        // Little-endian: byte i of the word is bits 8i..8i+8.
+        let w = u64::from_le_bytes([
             word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
         ]);
-        // Nonzero if some byte of `w` is a newline.
+        // The high bit of exactly the bytes that are newlines (zero in
+        // `x`): no carry crosses a byte, so there are no false hits.
         let x = w ^ NEWLINES;
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            starts.extend((0..8).filter(|&i| word[i] == b'\n').map(|i| at + i + 1));
+        let mut newlines = !(((x & LOWS) + LOWS) | x) & HIGHS;
+        while newlines != 0 {
+            starts.push(at + newlines.trailing_zeros() as usize / 8 + 1);
+            newlines &= newlines - 1;
         }
         at += 8;
     }
@@ -2861,6 +2865,7 @@ mod tests {
 
     #[test]
     fn line_starts_match_a_search_for_each_newline() {
+        let all_ascii: String = (0u8..128).map(char::from).collect::<String>().repeat(3);
         let texts = [
             "",
             "\n",
@@ -2868,6 +2873,10 @@ mod tests {
             "a\nbb\nccc\r\n\n1234567\n12345678\n\n\n",
             "\u{feff}#!/bin/sh\nlet é = \"ü\";\n// 日本語\nx",
             "0123456\n0123456789abcdef\nlast line without newline",
+            // Bytes one above a newline, and non-ASCII bytes whose low
+            // seven bits are a newline's: no false hits next to a real one.
+            "\n\u{b}\n\u{b}\u{b}x\n\u{b}\u{8a}\n\u{8a}\u{b}\n\n\u{b}\u{b}\u{b}\u{b}\u{b}\u{b}\n",
+            &all_ascii,
         ];
         for text in texts {
             for offset in [0, 1.min(text.len())] {
