@@ -15,11 +15,13 @@ use crate::lexer::{self, TokenKind};
 /// fd creators of rules/fd-creation.toml), indexed for a fast first test.
 pub struct Words<'a> {
     knowledge: &'a Knowledge,
-    /// Every word the scan reacts to, and why.
-    meanings: FxHashMap<&'a str, Meaning<'a>>,
+    /// Every word the scan reacts to, and why (by its bytes, as tokens are).
+    meanings: FxHashMap<&'a [u8], Meaning<'a>>,
     /// By first byte, the lengths of the words that start with it (bit
     /// `len.min(15)`): most words of a file are ruled out without hashing.
     starts: [u16; 256],
+    /// The length of the shortest name of the own binary.
+    shortest_own_binary: usize,
 }
 
 /// What one word can mean to the scan.
@@ -35,21 +37,21 @@ struct Meaning<'a> {
 
 impl<'a> Words<'a> {
     pub fn new(knowledge: &'a Knowledge) -> Words<'a> {
-        let mut meanings: FxHashMap<&'a str, Meaning<'a>> = FxHashMap::default();
+        let mut meanings: FxHashMap<&'a [u8], Meaning<'a>> = FxHashMap::default();
         for (w, found) in &knowledge.scan_words {
-            meanings.entry(w.as_str()).or_default().trigger = Some(found);
+            meanings.entry(w.as_bytes()).or_default().trigger = Some(found);
         }
         for w in knowledge.own_binary.keys() {
-            meanings.entry(w.as_str()).or_default().own_binary = true;
+            meanings.entry(w.as_bytes()).or_default().own_binary = true;
         }
         for path in knowledge.fd_creation.keys() {
             if let Some(name) = path.rsplit("::").next() {
-                meanings.entry(name).or_default().fd_creator = true;
+                meanings.entry(name.as_bytes()).or_default().fd_creator = true;
             }
         }
         let mut starts = [0u16; 256];
         for w in meanings.keys() {
-            if let Some(&b) = w.as_bytes().first() {
+            if let Some(&b) = w.first() {
                 starts[usize::from(b)] |= 1 << w.len().min(15);
             }
         }
@@ -57,20 +59,34 @@ impl<'a> Words<'a> {
             knowledge,
             meanings,
             starts,
+            shortest_own_binary: knowledge
+                .own_binary
+                .keys()
+                .map(String::len)
+                .min()
+                .unwrap_or(usize::MAX),
         }
     }
 
-    fn meaning(&self, w: &str) -> Option<&Meaning<'a>> {
-        let b = *w.as_bytes().first()?;
+    fn meaning(&self, w: &[u8]) -> Option<&Meaning<'a>> {
+        let b = *w.first()?;
         if self.starts[usize::from(b)] & (1 << w.len().min(15)) == 0 {
             return None;
         }
         self.meanings.get(w)
     }
 
-    fn qualifier(&self, word: Option<&str>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
-        word.and_then(|w| self.knowledge.scan_qualifiers.get(w))
+    fn qualifier(&self, word: Option<&[u8]>, test: impl Fn(&ScanQualifier) -> bool) -> bool {
+        word.and_then(|w| std::str::from_utf8(w).ok())
+            .and_then(|w| self.knowledge.scan_qualifiers.get(w))
             .is_some_and(test)
+    }
+
+    /// Does this literal name the program's own binary? Only one at least
+    /// as long as the shortest name is looked at as text.
+    fn names_own_binary(&self, literal: &[u8]) -> bool {
+        literal.len() >= self.shortest_own_binary
+            && std::str::from_utf8(literal).is_ok_and(|l| self.knowledge.names_own_binary(l))
     }
 }
 
@@ -103,9 +119,16 @@ pub struct FileScan {
     pub standalone: bool,
 }
 
+/// A token of the scan: its text as bytes (comparing and slicing bytes
+/// skips the checks for character boundaries, which the lexer keeps).
 struct Tok<'a> {
     kind: TokenKind,
-    text: &'a str,
+    text: &'a [u8],
+}
+
+/// A token's bytes as a `String` (whole characters of a `str`: never lossy).
+fn owned(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Scans a file's text. With `nesting`, also computes its nesting bound
@@ -117,11 +140,12 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     // doc comments are attributes to the parser) and this scan's tokens.
     // Room for the tokens of dense code: growing the vector copies it.
     let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 4 + 16);
+    let bytes = text.as_bytes();
     let mut lexed = lexer::tokens(text, start).inspect(|t| {
         if !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
             toks.push(Tok {
                 kind: t.kind,
-                text: &text[t.span.clone()],
+                text: &bytes[t.span.clone()],
             });
         }
     });
@@ -134,7 +158,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
         ..FileScan::default()
     };
     let word = |i: usize| toks.get(i).filter(|t| t.kind == TokenKind::Word).map(|t| t.text);
-    let punct = |i: usize, p: &str| {
+    let punct = |i: usize, p: &[u8]| {
         toks.get(i)
             .is_some_and(|t| t.kind == TokenKind::Punct && t.text == p)
     };
@@ -153,56 +177,60 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     while i < toks.len() {
         let t = &toks[i];
         match (t.kind, t.text) {
-            (TokenKind::Punct, "{") => {
+            (TokenKind::Punct, b"{") => {
                 depth += 1;
                 if let Some(ty) = pending_impl.take() {
                     impls.push((depth, ty));
                 }
             }
-            (TokenKind::Punct, "}") => {
+            (TokenKind::Punct, b"}") => {
                 if impls.last().is_some_and(|(d, _)| *d == depth) {
                     impls.pop();
                 }
                 depth = depth.saturating_sub(1);
             }
-            (TokenKind::Punct, ";") => {
+            (TokenKind::Punct, b";") => {
                 pending_impl = None;
                 use_of_fd_crate = false;
                 in_use = false;
                 use_of_fork_path = false;
             }
-            (TokenKind::Word, "impl") => pending_impl = Some(impl_type(&toks, i + 1)),
+            (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(&toks, i + 1)),
             // `Command::new("/proc/self/exe")`.
-            (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
-            (TokenKind::Word, "fn") => {
+            (TokenKind::Literal, lit) if look_for.names_own_binary(lit) => out.reexecs = true,
+            (TokenKind::Word, b"fn") => {
                 if let Some(name) = word(i + 1) {
-                    has_main |= depth == 0 && name == "main";
+                    has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(&toks, i + 2);
                     let key = match ty {
-                        Some(ty) => format!("{ty}::{name}"),
-                        None => name.to_string(),
+                        Some(ty) => format!("{ty}::{}", String::from_utf8_lossy(name)),
+                        None => owned(name),
                     };
                     out.fns.push(FnDef {
                         key,
-                        name: name.to_string(),
+                        name: owned(name),
                         diverging,
                     });
                 }
             }
-            (TokenKind::Word, "static") => {
+            (TokenKind::Word, b"static") => {
                 // `static NAME: T` / `static mut NAME: T` (not `'static`, a lifetime token).
-                let at = if word(i + 1) == Some("mut") { i + 2 } else { i + 1 };
-                if let (Some(name), true) = (word(at), punct(at + 1, ":")) {
-                    out.statics.push(name.to_string());
-                    if type_mentions(&toks, at + 2, "RwLock") {
-                        out.rwlocks.push(name.to_string());
+                let at = if word(i + 1) == Some(b"mut".as_slice()) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                if let (Some(name), true) = (word(at), punct(at + 1, b":")) {
+                    out.statics.push(owned(name));
+                    if type_mentions(&toks, at + 2, b"RwLock") {
+                        out.rwlocks.push(owned(name));
                     }
                 }
             }
             (TokenKind::Word, w) => {
                 // The segment before `::w`, if `w` ends a path.
-                let path_call = i >= 2 && punct(i - 1, ":") && punct(i - 2, ":");
+                let path_call = i >= 2 && punct(i - 1, b":") && punct(i - 2, b":");
                 let before = if path_call {
                     i.checked_sub(3).and_then(word)
                 } else {
@@ -223,10 +251,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if meaning.is_some_and(|m| m.own_binary) {
                     out.reexecs = true;
                 }
-                if w == "mod" && punct(i + 2, ";") {
+                if w == b"mod" && punct(i + 2, b";") {
                     declares_mod = true;
                 }
-                if w == "use" {
+                if w == b"use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
                     in_use = true;
                 } else if in_use && look_for.qualifier(Some(w), |q| q.fork) {
@@ -239,8 +267,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     out.creates_fds = true;
                 }
                 // `name: RwLock<..>` (a field or a typed binding).
-                if punct(i + 1, ":") && !punct(i + 2, ":") && type_mentions(&toks, i + 2, "RwLock") {
-                    out.rwlocks.push(w.to_string());
+                if punct(i + 1, b":") && !punct(i + 2, b":") && type_mentions(&toks, i + 2, b"RwLock") {
+                    out.rwlocks.push(owned(w));
                 }
             }
             _ => {}
@@ -287,12 +315,12 @@ fn impl_type(toks: &[Tok], mut i: usize) -> String {
     let mut last = String::new();
     while let Some(t) = toks.get(i) {
         match (t.kind, t.text) {
-            (TokenKind::Punct, "<") => angle += 1,
-            (TokenKind::Punct, ">") => angle -= 1,
-            (TokenKind::Punct, "{") | (TokenKind::Punct, ";") => break,
-            (TokenKind::Word, "where") if angle == 0 => break,
-            (TokenKind::Word, "for") if angle == 0 => last.clear(),
-            (TokenKind::Word, w) if angle == 0 && w != "dyn" && w != "unsafe" => last = w.to_string(),
+            (TokenKind::Punct, b"<") => angle += 1,
+            (TokenKind::Punct, b">") => angle -= 1,
+            (TokenKind::Punct, b"{") | (TokenKind::Punct, b";") => break,
+            (TokenKind::Word, b"where") if angle == 0 => break,
+            (TokenKind::Word, b"for") if angle == 0 => last.clear(),
+            (TokenKind::Word, w) if angle == 0 && w != b"dyn" && w != b"unsafe" => last = owned(w),
             _ => {}
         }
         i += 1;
@@ -301,14 +329,14 @@ fn impl_type(toks: &[Tok], mut i: usize) -> String {
 }
 
 /// Up to the `{` or `;` that ends a type or signature: does it name `what`?
-fn type_mentions(toks: &[Tok], mut i: usize, what: &str) -> bool {
+fn type_mentions(toks: &[Tok], mut i: usize, what: &[u8]) -> bool {
     let mut nest = 0i32;
     while let Some(t) = toks.get(i) {
         match (t.kind, t.text) {
-            (TokenKind::Punct, "<" | "(" | "[") => nest += 1,
-            (TokenKind::Punct, ">" | ")" | "]") => nest -= 1,
-            (TokenKind::Punct, "=" | ";" | "{" | "}") if nest <= 0 => return false,
-            (TokenKind::Punct, ",") if nest <= 0 => return false,
+            (TokenKind::Punct, b"<" | b"(" | b"[") => nest += 1,
+            (TokenKind::Punct, b">" | b")" | b"]") => nest -= 1,
+            (TokenKind::Punct, b"=" | b";" | b"{" | b"}") if nest <= 0 => return false,
+            (TokenKind::Punct, b",") if nest <= 0 => return false,
             (TokenKind::Word, w) if w == what => return true,
             _ => {}
         }
@@ -327,16 +355,16 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
     // The signature, up to the body's `{` (or `;` for a declaration).
     while let Some(t) = toks.get(i) {
         match (t.kind, t.text) {
-            (TokenKind::Punct, "(" | "<" | "[") => paren += 1,
-            (TokenKind::Punct, ")" | "]") => paren -= 1,
-            (TokenKind::Punct, ">") if i > 0 && toks[i - 1].text != "-" => paren -= 1,
-            (TokenKind::Punct, "!")
-                if paren == 0 && i >= 2 && toks[i - 1].text == ">" && toks[i - 2].text == "-" =>
+            (TokenKind::Punct, b"(" | b"<" | b"[") => paren += 1,
+            (TokenKind::Punct, b")" | b"]") => paren -= 1,
+            (TokenKind::Punct, b">") if i > 0 && toks[i - 1].text != b"-" => paren -= 1,
+            (TokenKind::Punct, b"!")
+                if paren == 0 && i >= 2 && toks[i - 1].text == b">" && toks[i - 2].text == b"-" =>
             {
                 return true;
             }
-            (TokenKind::Punct, "{") if paren <= 0 => break,
-            (TokenKind::Punct, ";") if paren <= 0 => return false,
+            (TokenKind::Punct, b"{") if paren <= 0 => break,
+            (TokenKind::Punct, b";") if paren <= 0 => return false,
             _ => {}
         }
         i += 1;
@@ -349,9 +377,9 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
     let mut last_stmt = body_start..body_start;
     while let Some(t) = toks.get(j) {
         match (t.kind, t.text) {
-            (TokenKind::Punct, "{" | "(" | "[") => depth += 1,
-            (TokenKind::Punct, ")" | "]") => depth -= 1,
-            (TokenKind::Punct, "}") => {
+            (TokenKind::Punct, b"{" | b"(" | b"[") => depth += 1,
+            (TokenKind::Punct, b")" | b"]") => depth -= 1,
+            (TokenKind::Punct, b"}") => {
                 depth -= 1;
                 if depth == 0 {
                     if stmt_start < j {
@@ -365,22 +393,22 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
                 let continues = toks.get(j + 1).is_some_and(|n| {
                     matches!(
                         n.text,
-                        "{" | "."
-                            | "?"
-                            | "else"
-                            | "as"
-                            | "=>"
-                            | ")"
-                            | ","
-                            | "="
-                            | "+"
-                            | "-"
-                            | "*"
-                            | "/"
-                            | "&"
-                            | "|"
-                            | "<"
-                            | ">"
+                        b"{" | b"."
+                            | b"?"
+                            | b"else"
+                            | b"as"
+                            | b"=>"
+                            | b")"
+                            | b","
+                            | b"="
+                            | b"+"
+                            | b"-"
+                            | b"*"
+                            | b"/"
+                            | b"&"
+                            | b"|"
+                            | b"<"
+                            | b">"
                     )
                 });
                 if depth == 1 && !continues {
@@ -388,7 +416,7 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
                     stmt_start = j + 1;
                 }
             }
-            (TokenKind::Punct, ";") if depth == 1 => {
+            (TokenKind::Punct, b";") if depth == 1 => {
                 last_stmt = stmt_start..j;
                 stmt_start = j + 1;
             }
@@ -397,16 +425,16 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
         j += 1;
     }
     let stmt = &toks[last_stmt.start.min(toks.len())..last_stmt.end.min(toks.len())];
-    let conditional = stmt
-        .iter()
-        .any(|t| t.kind == TokenKind::Word && matches!(t.text, "if" | "match" | "while" | "for" | "loop"));
+    let conditional = stmt.iter().any(|t| {
+        t.kind == TokenKind::Word && matches!(t.text, b"if" | b"match" | b"while" | b"for" | b"loop")
+    });
     let ends = stmt.windows(2).any(|w| {
         (w[0].kind == TokenKind::Word
-            && matches!(w[0].text, "_exit" | "exit" | "abort" | "_Exit")
-            && w[1].text == "(")
+            && matches!(w[0].text, b"_exit" | b"exit" | b"abort" | b"_Exit")
+            && w[1].text == b"(")
             || (w[0].kind == TokenKind::Word
-                && matches!(w[0].text, "panic" | "unreachable")
-                && w[1].text == "!")
+                && matches!(w[0].text, b"panic" | b"unreachable")
+                && w[1].text == b"!")
     });
     ends && !conditional
 }
