@@ -1021,7 +1021,6 @@ impl<'a> Walker<'a> {
             return (s, v);
         }
         let span = self.span(c);
-        let callee_span = self.span(&c.func);
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
@@ -1178,7 +1177,9 @@ impl<'a> Walker<'a> {
                 } else {
                     thread_what(&spawned_locks)
                 };
-                val.thread = Some(self.add_thread(&mut state, callee_span, what));
+                // The thread is shown at the callee (`thread::spawn`), found
+                // only here: spans cost a lookup in proc-macro2's source map.
+                val.thread = Some(self.add_thread(&mut state, self.span(&c.func), what));
             }
             _ => {}
         }
