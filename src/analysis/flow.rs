@@ -1403,7 +1403,12 @@ impl<'a> Walker<'a> {
             }
             _ => false,
         };
-        let text = format!(".{method}()");
+        // Built by hand: this runs for every method call, and `format!`
+        // costs several times as much.
+        let mut text = String::with_capacity(method.len() + 3);
+        text.push('.');
+        text.push_str(&method);
+        text.push_str("()");
         if is_lock {
             let recv_text = self.src(&*m.receiver);
             let stdio = is_stdio(&recv_text);
