@@ -18,7 +18,7 @@ use syn::{Expr, Pat, Stmt};
 
 use super::facts::*;
 use crate::index::imports::{segments, Imports};
-use crate::index::{mentions_rwlock, type_name, CrateTable};
+use crate::index::{mentions_rwlock, path_key, type_name, CrateTable};
 use crate::knowledge::{Class, ForkResultShape, Knowledge, Role};
 use crate::source::FileId;
 
@@ -356,7 +356,7 @@ impl<'a> Walker<'a> {
                 for it in &i.items {
                     if let syn::ImplItem::Fn(f) = it {
                         let name = f.sig.ident.to_string();
-                        let key = format!("{}::{name}", self.impl_type.as_deref().unwrap_or("Self"));
+                        let key = path_key(self.impl_type.as_deref().unwrap_or("Self"), &name);
                         self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
                     }
                 }
@@ -367,7 +367,7 @@ impl<'a> Walker<'a> {
                     if let syn::TraitItem::Fn(f) = it {
                         if let Some(block) = &f.default {
                             let name = f.sig.ident.to_string();
-                            self.walk_fn(&f.attrs, &f.sig, block, vec![format!("Self::{name}")]);
+                            self.walk_fn(&f.attrs, &f.sig, block, vec![path_key("Self", &name)]);
                         }
                     }
                 }
@@ -942,7 +942,7 @@ impl<'a> Walker<'a> {
             if ty == "Self" {
                 ty = self.impl_type.clone().unwrap_or(ty);
             }
-            let k = format!("{ty}::{last}");
+            let k = path_key(&ty, last);
             if self.table.functions.contains(&k) {
                 keys.push(k);
             }
@@ -1574,11 +1574,11 @@ impl<'a> Walker<'a> {
     /// `Type::method` as a knowledge or crate key, when the receiver's type is known.
     fn typed_method(&self, ty: &str, method: &str) -> Option<String> {
         let short = ty.rsplit("::").next().unwrap_or(ty);
-        let local = format!("{short}::{method}");
+        let local = path_key(short, method);
         if self.table.functions.contains(&local) {
             return Some(local);
         }
-        let full = format!("{ty}::{method}");
+        let full = path_key(ty, method);
         if self.knowledge.function(&full).is_some() {
             return Some(full);
         }
@@ -1838,7 +1838,7 @@ impl<'a> Walker<'a> {
             &state,
             CallSite {
                 span: span.clone(),
-                text: format!("{name}!"),
+                text: [name.as_str(), "!"].concat(),
                 target: Target::Known {
                     class,
                     why: fact
@@ -2829,7 +2829,7 @@ fn is_stdio(recv: &str) -> bool {
 fn display_path(segs: &[String]) -> String {
     let n = segs.len();
     if n >= 2 {
-        format!("{}::{}", segs[n - 2], segs[n - 1])
+        path_key(&segs[n - 2], &segs[n - 1])
     } else {
         segs.join("::")
     }

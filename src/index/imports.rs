@@ -44,7 +44,7 @@ impl Imports {
             if prefix.is_empty() {
                 name.to_string()
             } else {
-                format!("{prefix}::{name}")
+                super::path_key(&prefix, name)
             }
         };
         match tree {
