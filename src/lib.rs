@@ -517,6 +517,22 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_fd_passed_to_a_call_is_still_held() {
+        // A libc fd is an integer (rules/fd-creation.toml [raw_fd_sources]):
+        // `note(wr)` copies it, so the child still holds the write end and
+        // its read loop never sees EOF. An owned fd would have moved.
+        let text = "fn note(fd: i32) -> i32 {\n    fd\n}\nfn main() {\n    let mut fds = [0i32; 2];\n    unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };\n    let [rd, wr] = fds;\n    if unsafe { libc::fork() } == 0 {\n        note(wr);\n        let mut buf = [0u8; 8];\n        loop {\n            let n = unsafe { libc::read(rd, buf.as_mut_ptr().cast(), 8) };\n            if n <= 0 {\n                break;\n            }\n        }\n        unsafe { libc::_exit(0) };\n    }\n}\n";
+        let report = lint_source("raw.rs", text, &Options::default());
+        let lines: Vec<usize> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "pipe_end_left_open")
+            .map(|f| report.db.get(0).position(f.primary.span.start).0)
+            .collect();
+        assert_eq!(lines, vec![12], "{:?}", report.findings);
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.
