@@ -379,13 +379,14 @@ impl Knowledge {
         K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
     }
 
-    /// Does this text (a `Command`'s program, a string literal) name the
-    /// program's own binary?
-    pub fn names_own_binary(&self, text: &str) -> bool {
-        // Most literals are shorter than any entry: no search to set up.
+    /// Does this text (a `Command`'s program, a string literal's bytes) name
+    /// the program's own binary? Bytes, so the scan's tokens need no
+    /// decoding; a text shorter than an entry has no window to compare.
+    pub fn names_own_binary(&self, text: &[u8]) -> bool {
         self.own_binary
             .keys()
-            .any(|k| text.len() >= k.len() && text.contains(k.as_str()))
+            .map(String::as_bytes)
+            .any(|name| !name.is_empty() && text.windows(name.len()).any(|w| w[0] == name[0] && w == name))
     }
 
     /// The words the scan looks for.
@@ -436,6 +437,9 @@ mod tests {
         );
         assert!(k.yields_raw_fd("fd.as_raw_fd()") && k.yields_raw_fd("libc::pipe"));
         assert!(!k.yields_raw_fd("File::open(path)"));
+        assert!(k.names_own_binary(b"\"/proc/self/exe\""));
+        assert!(k.names_own_binary(b"std::env::current_exe()"));
+        assert!(!k.names_own_binary(b"\"/bin/true\"") && !k.names_own_binary(b""));
     }
 
     #[test]

@@ -20,8 +20,6 @@ pub struct Words<'a> {
     /// By first byte, the lengths of the words that start with it (bit
     /// `len.min(15)`): most words of a file are ruled out without hashing.
     starts: [u16; 256],
-    /// The length of the shortest name of the own binary.
-    shortest_own_binary: usize,
 }
 
 /// What one word can mean to the scan.
@@ -59,12 +57,6 @@ impl<'a> Words<'a> {
             knowledge,
             meanings,
             starts,
-            shortest_own_binary: knowledge
-                .own_binary
-                .keys()
-                .map(String::len)
-                .min()
-                .unwrap_or(usize::MAX),
         }
     }
 
@@ -80,13 +72,6 @@ impl<'a> Words<'a> {
         word.and_then(|w| std::str::from_utf8(w).ok())
             .and_then(|w| self.knowledge.scan_qualifiers.get(w))
             .is_some_and(test)
-    }
-
-    /// Does this literal name the program's own binary? Only one at least
-    /// as long as the shortest name is looked at as text.
-    fn names_own_binary(&self, literal: &[u8]) -> bool {
-        literal.len() >= self.shortest_own_binary
-            && std::str::from_utf8(literal).is_ok_and(|l| self.knowledge.names_own_binary(l))
     }
 }
 
@@ -197,14 +182,14 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             }
             (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(&toks, i + 1)),
             // `Command::new("/proc/self/exe")`.
-            (TokenKind::Literal, lit) if look_for.names_own_binary(lit) => out.reexecs = true,
+            (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
             (TokenKind::Word, b"fn") => {
                 if let Some(name) = word(i + 1) {
                     has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(&toks, i + 2);
                     let key = match ty {
-                        Some(ty) => format!("{ty}::{}", String::from_utf8_lossy(name)),
+                        Some(ty) => crate::index::path_key(ty, &String::from_utf8_lossy(name)),
                         None => owned(name),
                     };
                     out.fns.push(FnDef {

@@ -1072,7 +1072,7 @@ impl<'a> Walker<'a> {
                         text = t.clone();
                     }
                 }
-                if self.knowledge.names_own_binary(&text) {
+                if self.knowledge.names_own_binary(text.as_bytes()) {
                     self.facts.reexecs.push((self.file, span.clone()));
                 }
             }
