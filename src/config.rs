@@ -27,7 +27,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Finding, Level};
-use crate::knowledge::{Class, Fact, Knowledge, Role};
+use crate::knowledge::{Class, Knowledge, Role};
 
 pub const CONFIG_FILE: &str = "forklint.toml";
 
@@ -75,15 +75,11 @@ impl ExtraKnowledge {
             fact.why = "starts a thread (forklint config: thread_spawners)".to_string();
         }
         for s in &self.signal_safe {
-            k.functions.insert(
-                s.path.clone(),
-                Fact {
-                    class: Some(Class::Safe),
-                    role: k.functions.get(&s.path).and_then(|f| f.role),
-                    closure_param: k.functions.get(&s.path).and_then(|f| f.closure_param.clone()),
-                    why: s.reason.clone(),
-                },
-            );
+            // The class and reason are the user's; what the call does to
+            // the process (its role) stays the table's.
+            let fact = k.functions.entry(s.path.clone()).or_default();
+            fact.class = Some(Class::Safe);
+            fact.why = s.reason.clone();
         }
     }
 
@@ -550,10 +546,16 @@ mod tests {
         let extra = ExtraKnowledge {
             lock_types: vec!["parking_lot::Mutex".into()],
             thread_spawners: vec!["pool::spawn".into()],
-            signal_safe: vec![SignalSafe {
-                path: "std::ffi::CString::new".into(),
-                reason: "pre-sized, audited".into(),
-            }],
+            signal_safe: vec![
+                SignalSafe {
+                    path: "std::ffi::CString::new".into(),
+                    reason: "pre-sized, audited".into(),
+                },
+                SignalSafe {
+                    path: "std::thread::scope".into(),
+                    reason: "audited".into(),
+                },
+            ],
         };
         let k = extra.knowledge();
         assert_eq!(k.functions["parking_lot::Mutex::lock"].class, Some(Class::Locks));
@@ -561,6 +563,11 @@ mod tests {
         let cstring = &k.functions["std::ffi::CString::new"];
         assert_eq!(cstring.class, Some(Class::Safe));
         assert_eq!(cstring.why, "pre-sized, audited");
+        // A user's class leaves what the call does to the process as it was.
+        let scope = &k.functions["std::thread::scope"];
+        assert_eq!(scope.class, Some(Class::Safe));
+        assert_eq!(scope.role, Some(Role::ScopeThreads));
+        assert_eq!(scope.closure_param.as_deref(), Some("std::thread::Scope"));
         // The built-in table is untouched.
         assert_eq!(
             Knowledge::builtin().functions["std::ffi::CString::new"].class,
