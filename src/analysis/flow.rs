@@ -1023,15 +1023,14 @@ impl<'a> Walker<'a> {
         let span = self.span(c);
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
+        let n_types = self.unit.var_types.len();
+        self.type_closure_param(&c.args, &canonical);
         let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
-            let param_type = self
-                .knowledge
-                .function(&canonical)
-                .and_then(|f| f.closure_param.clone());
-            self.thread_scope(&c.args, param_type, state)
+            self.thread_scope(&c.args, state)
         } else {
             self.eval_args(&c.args, runs_elsewhere, state)
         };
+        self.unit.var_types.truncate(n_types);
         // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
         // it here; a buffered writer flushes when dropped.
         for a in &c.args {
@@ -1259,26 +1258,34 @@ impl<'a> Walker<'a> {
         (state, vals, spawned_locks)
     }
 
+    /// A call whose knowledge entry names its closure's parameter type
+    /// (`closure_param`: `thread::scope(|s| ..)` gives `s` a `Scope`): the
+    /// parameter has that type while the arguments are walked, so methods
+    /// on it (`s.spawn`) resolve. The caller truncates `var_types` after.
+    fn type_closure_param(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, callee: &str) {
+        let Some(Expr::Closure(c)) = args.first() else {
+            return;
+        };
+        let param = c.inputs.first().and_then(|p| pat_binding(p).0);
+        let ty = self
+            .knowledge
+            .function(callee)
+            .and_then(|f| f.closure_param.clone());
+        if let (Some(name), Some(ty)) = (param, ty) {
+            self.unit.var_types.push((name, ty));
+        }
+    }
+
     /// `thread::scope(|s| body)`: the body runs here, on this thread, and
     /// the threads it starts with `s.spawn` run beside it until the scope
     /// ends, which joins them all.
     fn thread_scope(
         &mut self,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
-        param_type: Option<String>,
         state: State,
     ) -> (State, Vec<Val>, Vec<String>) {
         let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
-        let scope_param = args.first().and_then(|a| match a {
-            Expr::Closure(c) => c.inputs.first().and_then(|p| pat_binding(p).0),
-            _ => None,
-        });
-        let n_types = self.unit.var_types.len();
-        if let (Some(name), Some(ty)) = (scope_param, param_type) {
-            self.unit.var_types.push((name, ty));
-        }
         let (mut state, vals, locks) = self.eval_args(args, false, state);
-        self.unit.var_types.truncate(n_types);
         state.threads.retain(|t| running.contains(&t.id));
         (state, vals, locks)
     }
