@@ -65,77 +65,139 @@ impl Iterator for Tokens<'_> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
-        let text = self.text;
-        let b = text.as_bytes();
-        let mut i = self.i;
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() {
-            self.i = i;
-            return None;
-        }
-        let start = i;
-        let next = b.get(i + 1).copied();
-        let (kind, end) = match b[i] {
-            b'/' if next == Some(b'/') => {
-                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                let end = if end > i && b[end - 1] == b'\r' {
-                    end - 1
-                } else {
-                    end
-                };
-                (TokenKind::LineComment, end)
-            }
-            b'/' if next == Some(b'*') => (TokenKind::BlockComment, skip_block_comment(b, i)),
-            b'"' => (TokenKind::Literal, skip_quoted(b, i + 1, b'"')),
-            b'\'' => {
-                let end = skip_char_or_lifetime(text, i);
-                if b.get(end - 1) == Some(&b'\'') && end > i + 1 {
-                    (TokenKind::Literal, end)
-                } else {
-                    // A lifetime: the quote, then the word.
-                    let mut j = i + 1;
-                    while j < b.len() && is_ident_byte(b[j]) {
-                        j += 1;
-                    }
-                    (TokenKind::Lifetime, j.max(i + 1))
-                }
-            }
-            c if is_ident_byte(c) => {
-                let mut word_end = i + 1;
-                while word_end < b.len() && is_ident_byte(b[word_end]) {
-                    word_end += 1;
-                }
-                // Only `r`, `b`, `c`, `br`, `cr` before a quote or `#` can
-                // start a literal: every other word ends where it ends.
-                let may_prefix = matches!(&b[i..word_end], b"r" | b"b" | b"c" | b"br" | b"cr")
-                    && matches!(b.get(word_end), Some(b'"' | b'#' | b'\''));
-                let end = if may_prefix {
-                    skip_word_or_prefixed_literal(text, i)
-                } else {
-                    word_end
-                };
-                if end == word_end {
-                    (TokenKind::Word, end)
-                } else {
-                    (TokenKind::Literal, end)
-                }
-            }
-            // Every byte of a non-ASCII character is a word byte: what is
-            // left is one ASCII character.
-            _ => (TokenKind::Punct, i + 1),
-        };
-        self.i = end.max(start + 1).min(b.len());
-        // Keep the cursor on a char boundary whatever the input.
-        while !text.is_char_boundary(self.i) {
-            self.i += 1;
-        }
+        let (kind, start, end) = lex_at(self.text, self.i)?;
+        self.i = end;
         Some(Token {
             kind,
-            span: start..self.i,
+            span: start..end,
         })
     }
+}
+
+/// A token of a whole file's pass: its kind and its text as bytes (where it
+/// stands is where its bytes are: see [`Lexed::offset`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok<'a> {
+    pub kind: TokenKind,
+    pub text: &'a [u8],
+}
+
+/// A file's tokens in one pass: the code, comments left out (what the
+/// scan reads), and the doc comments, which the parser turns into
+/// attributes (what the nesting bound also needs).
+pub struct Lexed<'a> {
+    base: &'a [u8],
+    pub code: Vec<Tok<'a>>,
+    /// Each doc comment with the index in `code` of the token it precedes.
+    pub docs: Vec<(usize, Tok<'a>)>,
+}
+
+impl Lexed<'_> {
+    /// Byte range of a token in the text.
+    pub fn range(&self, t: &Tok) -> Range<usize> {
+        let start = (t.text.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        start..start + t.text.len()
+    }
+}
+
+/// Lexes `text` from byte `start` on in one loop (no iterator per token:
+/// this runs over every byte of every file).
+pub fn lex_file(text: &str, start: usize) -> Lexed<'_> {
+    let bytes = text.as_bytes();
+    // Room for the tokens of dense code: growing the vector copies it.
+    let mut code = Vec::with_capacity(text.len() / 4 + 16);
+    let mut docs = Vec::new();
+    let mut i = start;
+    while let Some((kind, start, end)) = lex_at(text, i) {
+        i = end;
+        let tok = Tok {
+            kind,
+            text: &bytes[start..end],
+        };
+        match kind {
+            TokenKind::LineComment | TokenKind::BlockComment => {
+                if is_doc_comment(&text[start..end]) {
+                    docs.push((code.len(), tok));
+                }
+            }
+            _ => code.push(tok),
+        }
+    }
+    Lexed {
+        base: bytes,
+        code,
+        docs,
+    }
+}
+
+/// The token at or after byte `i` (whitespace skipped): its kind and byte
+/// range, which always ends past `i` and on a character boundary.
+#[inline(always)]
+fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
+    let b = text.as_bytes();
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i >= b.len() {
+        return None;
+    }
+    let start = i;
+    let next = b.get(i + 1).copied();
+    let (kind, end) = match b[i] {
+        b'/' if next == Some(b'/') => {
+            let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            let end = if end > i && b[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            (TokenKind::LineComment, end)
+        }
+        b'/' if next == Some(b'*') => (TokenKind::BlockComment, skip_block_comment(b, i)),
+        b'"' => (TokenKind::Literal, skip_quoted(b, i + 1, b'"')),
+        b'\'' => {
+            let end = skip_char_or_lifetime(text, i);
+            if b.get(end - 1) == Some(&b'\'') && end > i + 1 {
+                (TokenKind::Literal, end)
+            } else {
+                // A lifetime: the quote, then the word.
+                let mut j = i + 1;
+                while j < b.len() && is_ident_byte(b[j]) {
+                    j += 1;
+                }
+                (TokenKind::Lifetime, j.max(i + 1))
+            }
+        }
+        c if is_ident_byte(c) => {
+            let mut word_end = i + 1;
+            while word_end < b.len() && is_ident_byte(b[word_end]) {
+                word_end += 1;
+            }
+            // Only `r`, `b`, `c`, `br`, `cr` before a quote or `#` can
+            // start a literal: every other word ends where it ends.
+            let may_prefix = matches!(&b[i..word_end], b"r" | b"b" | b"c" | b"br" | b"cr")
+                && matches!(b.get(word_end), Some(b'"' | b'#' | b'\''));
+            let end = if may_prefix {
+                skip_word_or_prefixed_literal(text, i)
+            } else {
+                word_end
+            };
+            if end == word_end {
+                (TokenKind::Word, end)
+            } else {
+                (TokenKind::Literal, end)
+            }
+        }
+        // Every byte of a non-ASCII character is a word byte: what is
+        // left is one ASCII character.
+        _ => (TokenKind::Punct, i + 1),
+    };
+    let mut end = end.max(start + 1).min(b.len());
+    // Keep the cursor on a char boundary whatever the input.
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Some((kind, start, end))
 }
 
 fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
@@ -272,9 +334,37 @@ mod tests {
     }
 
     #[test]
+    fn a_file_pass_keeps_code_and_doc_comments_in_place() {
+        let text = "/// doc\nfn f() {} // plain\n/** block doc */ struct S; /* plain */ //! inner";
+        let lexed = lex_file(text, 0);
+        let code: Vec<&str> = lexed.code.iter().map(|t| &text[lexed.range(t)]).collect();
+        assert_eq!(code, ["fn", "f", "(", ")", "{", "}", "struct", "S", ";"]);
+        let docs: Vec<(usize, &str)> = lexed
+            .docs
+            .iter()
+            .map(|(i, t)| (*i, &text[lexed.range(t)]))
+            .collect();
+        assert_eq!(docs, [(0, "/// doc"), (6, "/** block doc */"), (9, "//! inner")]);
+        // The same tokens as the iterator, comments aside.
+        let by_iterator: Vec<Token> = tokens(text, 0)
+            .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+            .collect();
+        let by_file: Vec<Token> = lexed
+            .code
+            .iter()
+            .map(|t| Token {
+                kind: t.kind,
+                span: lexed.range(t),
+            })
+            .collect();
+        assert_eq!(by_iterator, by_file);
+    }
+
+    #[test]
     fn never_panics_on_truncated_or_odd_input() {
         for text in ["\"abc", "'", "r#\"x", "/* a", "b'", "é'", "'\\", "\u{feff}x"] {
             let _ = kinds(text);
+            let _ = lex_file(text, 0);
         }
     }
 }

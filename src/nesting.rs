@@ -21,7 +21,7 @@
 
 use std::ops::Range;
 
-use crate::lexer::{self, TokenKind};
+use crate::lexer::{self, Lexed, Tok, TokenKind};
 
 /// Deepest nesting bound a file may have to be parsed. It matches the flow
 /// walker's own cap (`analysis::flow`), so a file that is not refused is
@@ -89,75 +89,106 @@ fn nests_what_follows(word: &[u8]) -> bool {
 /// shebang), on forklint's own lexer: no token tree is built, so it costs a
 /// fraction of the parse it guards. Stops early once it passes `limit`.
 pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
-    deepest_of(text, start, lexer::tokens(text, start), limit)
+    deepest_of(&lexer::lex_file(text, start), start, limit)
 }
 
-/// [`deepest`] over the tokens of `text` from `start` on (comments
-/// included), as another pass lexes them: only as many are taken as the
-/// bound needs.
-pub fn deepest_of(
-    text: &str,
-    start: usize,
-    tokens: impl Iterator<Item = lexer::Token>,
-    limit: usize,
-) -> Deepest {
-    let mut best = Deepest {
-        depth: 0,
-        span: start..start,
+/// [`deepest`] over a file's tokens, as another pass lexes them.
+pub fn deepest_of(lexed: &Lexed, start: usize, limit: usize) -> Deepest {
+    let mut bound = Bound {
+        best: Deepest {
+            depth: 0,
+            span: start..start,
+        },
+        stack: vec![Frame::default()],
+        limit,
     };
-    let mut stack = vec![Frame::default()];
-    let mut tokens = tokens;
-    // Punctuation is one ASCII byte (see `lexer`), and words are compared
-    // as bytes too.
-    let bytes = text.as_bytes();
-    let punct_of = |t: &lexer::Token| (t.kind == TokenKind::Punct).then(|| bytes[t.span.start]);
-    let mut next = tokens.next();
-    while let Some(token) = next {
-        next = tokens.next();
-        let punct = punct_of(&token);
+    let code = &lexed.code;
+    let docs = &lexed.docs;
+    // The next doc comment, and the index of the token it precedes.
+    let mut doc = 0;
+    let mut doc_before = docs.first().map_or(usize::MAX, |d| d.0);
+    for (i, token) in code.iter().enumerate() {
+        // The doc comments before this token come first.
+        while doc_before == i {
+            if bound.doc_comment(lexed.range(&docs[doc].1)) {
+                return bound.best;
+            }
+            doc += 1;
+            doc_before = docs.get(doc).map_or(usize::MAX, |d| d.0);
+        }
+        let next = code.get(i + 1);
         // Joint: another punctuation character follows with no space (the
         // parser's `Spacing::Joint`; delimiters are not punctuation there).
-        let joint = punct.is_some()
-            && next.as_ref().is_some_and(|n| {
-                n.span.start == token.span.end
-                    && punct_of(n).is_some_and(|c| !matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+        // Comments come between tokens that are not adjacent.
+        let joint = token.kind == TokenKind::Punct
+            && next.is_some_and(|n| {
+                n.kind == TokenKind::Punct
+                    && !matches!(n.text[0], b'(' | b')' | b'[' | b']' | b'{' | b'}')
+                    && lexed.range(n).start == lexed.range(token).end
             });
-        if matches!(punct, Some(b')' | b']' | b'}')) {
-            if stack.len() > 1 {
-                stack.pop();
-            }
-            continue;
+        if bound.token(token, joint, || lexed.range(token)) {
+            return bound.best;
         }
-        let Some(frame) = stack.last_mut() else { break };
+    }
+    for (_, doc) in &docs[doc..] {
+        if bound.doc_comment(lexed.range(doc)) {
+            break;
+        }
+    }
+    bound.best
+}
+
+/// The bound's walk over one file's tokens.
+struct Bound {
+    best: Deepest,
+    stack: Vec<Frame>,
+    limit: usize,
+}
+
+impl Bound {
+    /// Records a depth reached at `span`; true once past the limit.
+    fn reached(&mut self, depth: usize, span: impl FnOnce() -> Range<usize>) -> bool {
+        if depth > self.best.depth {
+            self.best = Deepest { depth, span: span() };
+            return depth > self.limit;
+        }
+        false
+    }
+
+    /// A doc comment: a `#[doc = ".."]` attribute to the parser. True once
+    /// past the limit.
+    fn doc_comment(&mut self, span: Range<usize>) -> bool {
+        let Some(frame) = self.stack.last_mut() else {
+            return false;
+        };
+        // An attribute starts a new sibling after a block, and its
+        // `= ".."` nests two below the chain.
+        if std::mem::take(&mut frame.after).brace {
+            frame.restart();
+        }
+        let depth = frame.base + frame.chain + 2;
+        self.reached(depth, || span)
+    }
+
+    /// Any other token (comments are invisible to the parser). True once
+    /// past the limit.
+    fn token(&mut self, token: &Tok, joint: bool, span: impl FnOnce() -> Range<usize>) -> bool {
+        // Punctuation is one ASCII byte (see `lexer`).
+        let punct = (token.kind == TokenKind::Punct).then(|| token.text[0]);
+        if matches!(punct, Some(b')' | b']' | b'}')) {
+            if self.stack.len() > 1 {
+                self.stack.pop();
+            }
+            return false;
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            return false;
+        };
         let after = std::mem::take(&mut frame.after);
         let (after_brace, after_hash, joint_before) = (after.brace, after.hash, after.joint);
         let mut counts = false;
         let mut opens = false;
         match token.kind {
-            TokenKind::LineComment | TokenKind::BlockComment => {
-                // A doc comment is a `#[doc = ".."]` attribute to the parser.
-                if !lexer::is_doc_comment(&text[token.span.clone()]) {
-                    // Invisible to the parser: the state carries over.
-                    frame.after = after;
-                    continue;
-                }
-                // `#[doc = ".."]`: an attribute starts a new sibling after
-                // a block, and its `= ".."` nests two below the chain.
-                if after_brace {
-                    frame.restart();
-                }
-                let depth = frame.base + frame.chain + 2;
-                if depth > best.depth {
-                    best = Deepest {
-                        depth,
-                        span: token.span.clone(),
-                    };
-                    if depth > limit {
-                        break;
-                    }
-                }
-                continue;
-            }
             // An attribute's `[...]`: attributes are a flat list.
             TokenKind::Punct if punct == Some(b'[') && after_hash => opens = true,
             TokenKind::Punct if matches!(punct, Some(b'(' | b'[' | b'{')) => {
@@ -165,8 +196,8 @@ pub fn deepest_of(
                 opens = true;
                 frame.after.brace = punct == Some(b'{');
             }
-            TokenKind::Word if !bytes[token.span.start].is_ascii_digit() => {
-                let t = &bytes[token.span.clone()];
+            TokenKind::Word if !token.text[0].is_ascii_digit() => {
+                let t = token.text;
                 if after_brace && t != b"as" && t != b"else" {
                     frame.restart();
                 }
@@ -216,24 +247,15 @@ pub fn deepest_of(
         let depth = frame.base + frame.chain + usize::from(!counts);
         if opens {
             // Its contents nest one below it.
-            stack.push(Frame {
+            self.stack.push(Frame {
                 base: depth,
                 ..Frame::default()
             });
         } else if !counts {
-            continue;
+            return false;
         }
-        if depth > best.depth {
-            best = Deepest {
-                depth,
-                span: token.span.clone(),
-            };
-            if depth > limit {
-                break;
-            }
-        }
+        self.reached(depth, span)
     }
-    best
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
-use crate::lexer::{self, TokenKind};
+use crate::lexer::{self, Tok, TokenKind};
 
 /// What the scan looks for: the knowledge tables (rules/scan.toml and the
 /// fd creators of rules/fd-creation.toml), indexed for a fast first test.
@@ -104,13 +104,6 @@ pub struct FileScan {
     pub standalone: bool,
 }
 
-/// A token of the scan: its text as bytes (comparing and slicing bytes
-/// skips the checks for character boundaries, which the lexer keeps).
-struct Tok<'a> {
-    kind: TokenKind,
-    text: &'a [u8],
-}
-
 /// A token's bytes as a `String` (whole characters of a `str`: never lossy).
 fn owned(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -121,23 +114,11 @@ fn owned(bytes: &[u8]) -> String {
 /// file lexes it once for both.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let start = crate::analysis::stripped_prefix(text);
-    // One lexing pass feeds both the nesting bound (which sees comments:
-    // doc comments are attributes to the parser) and this scan's tokens.
-    // Room for the tokens of dense code: growing the vector copies it.
-    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 4 + 16);
-    let bytes = text.as_bytes();
-    let mut lexed = lexer::tokens(text, start).inspect(|t| {
-        if !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
-            toks.push(Tok {
-                kind: t.kind,
-                text: &bytes[t.span.clone()],
-            });
-        }
-    });
-    let deepest =
-        nesting.then(|| crate::nesting::deepest_of(text, start, lexed.by_ref(), crate::nesting::MAX_DEPTH));
-    // The bound stops early past its limit: lex the rest for the scan.
-    lexed.for_each(drop);
+    // One lexing pass feeds both the nesting bound (which also reads doc
+    // comments: they are attributes to the parser) and this scan.
+    let lexed = lexer::lex_file(text, start);
+    let deepest = nesting.then(|| crate::nesting::deepest_of(&lexed, start, crate::nesting::MAX_DEPTH));
+    let toks = &lexed.code;
     let mut out = FileScan {
         deepest,
         ..FileScan::default()
@@ -180,14 +161,14 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 in_use = false;
                 use_of_fork_path = false;
             }
-            (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(&toks, i + 1)),
+            (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(toks, i + 1)),
             // `Command::new("/proc/self/exe")`.
             (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
             (TokenKind::Word, b"fn") => {
                 if let Some(name) = word(i + 1) {
                     has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
-                    let diverging = fn_diverges(&toks, i + 2);
+                    let diverging = fn_diverges(toks, i + 2);
                     let key = match ty {
                         Some(ty) => crate::index::path_key(ty, &String::from_utf8_lossy(name)),
                         None => owned(name),
@@ -208,7 +189,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 };
                 if let (Some(name), true) = (word(at), punct(at + 1, b":")) {
                     out.statics.push(owned(name));
-                    if type_mentions(&toks, at + 2, b"RwLock") {
+                    if type_mentions(toks, at + 2, b"RwLock") {
                         out.rwlocks.push(owned(name));
                     }
                 }
@@ -252,7 +233,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     out.creates_fds = true;
                 }
                 // `name: RwLock<..>` (a field or a typed binding).
-                if punct(i + 1, b":") && !punct(i + 2, b":") && type_mentions(&toks, i + 2, b"RwLock") {
+                if punct(i + 1, b":") && !punct(i + 2, b":") && type_mentions(toks, i + 2, b"RwLock") {
                     out.rwlocks.push(owned(w));
                 }
             }
