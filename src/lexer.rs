@@ -175,12 +175,14 @@ fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
             }
             // Only `r`, `b`, `c`, `br`, `cr` before a quote or `#` can
             // start a literal: every other word ends where it ends.
-            let may_prefix = matches!(&b[i..word_end], b"r" | b"b" | b"c" | b"br" | b"cr")
+            let may_prefix = word_end - i <= 2
+                && matches!(&b[i..word_end], b"r" | b"b" | b"c" | b"br" | b"cr")
                 && matches!(b.get(word_end), Some(b'"' | b'#' | b'\''));
             let end = if may_prefix {
                 skip_word_or_prefixed_literal(text, i)
             } else {
-                word_end
+                // Ends before an ASCII byte or at the end: a char boundary.
+                return Some((TokenKind::Word, start, word_end));
             };
             if end == word_end {
                 (TokenKind::Word, end)
@@ -190,7 +192,7 @@ fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
         }
         // Every byte of a non-ASCII character is a word byte: what is
         // left is one ASCII character.
-        _ => (TokenKind::Punct, i + 1),
+        _ => return Some((TokenKind::Punct, start, i + 1)),
     };
     let mut end = end.max(start + 1).min(b.len());
     // Keep the cursor on a char boundary whatever the input.

@@ -94,168 +94,149 @@ pub fn deepest(text: &str, start: usize, limit: usize) -> Deepest {
 
 /// [`deepest`] over a file's tokens, as another pass lexes them.
 pub fn deepest_of(lexed: &Lexed, start: usize, limit: usize) -> Deepest {
-    let mut bound = Bound {
-        best: Deepest {
-            depth: 0,
-            span: start..start,
-        },
-        stack: vec![Frame::default()],
-        limit,
+    let mut best = Deepest {
+        depth: 0,
+        span: start..start,
+    };
+    // Records a depth reached at a token; true once past the limit.
+    let mut reached = |depth: usize, t: &Tok| {
+        if depth > best.depth {
+            best = Deepest {
+                depth,
+                span: lexed.range(t),
+            };
+            return depth > limit;
+        }
+        false
     };
     let code = &lexed.code;
     let docs = &lexed.docs;
     // The next doc comment, and the index of the token it precedes.
     let mut doc = 0;
     let mut doc_before = docs.first().map_or(usize::MAX, |d| d.0);
+    // The sequence being walked, and the ones that enclose it.
+    let mut frame = Frame::default();
+    let mut enclosing: Vec<Frame> = Vec::new();
     for (i, token) in code.iter().enumerate() {
-        // The doc comments before this token come first.
+        // The doc comments before this token come first: each is a
+        // `#[doc = ".."]` attribute to the parser, which starts a new
+        // sibling after a block, and whose `= ".."` nests two below the
+        // chain.
         while doc_before == i {
-            if bound.doc_comment(lexed.range(&docs[doc].1)) {
-                return bound.best;
+            if std::mem::take(&mut frame.after).brace {
+                frame.restart();
+            }
+            if reached(frame.base + frame.chain + 2, &docs[doc].1) {
+                return best;
             }
             doc += 1;
             doc_before = docs.get(doc).map_or(usize::MAX, |d| d.0);
         }
-        let next = code.get(i + 1);
-        // Joint: another punctuation character follows with no space (the
-        // parser's `Spacing::Joint`; delimiters are not punctuation there).
-        // Comments come between tokens that are not adjacent.
-        let joint = token.kind == TokenKind::Punct
-            && next.is_some_and(|n| {
-                n.kind == TokenKind::Punct
-                    && !matches!(n.text[0], b'(' | b')' | b'[' | b']' | b'{' | b'}')
-                    && lexed.range(n).start == lexed.range(token).end
-            });
-        if bound.token(token, joint, || lexed.range(token)) {
-            return bound.best;
+        let first = token.text[0];
+        if token.kind == TokenKind::Punct && matches!(first, b')' | b']' | b'}') {
+            if let Some(outer) = enclosing.pop() {
+                frame = outer;
+            }
+            continue;
         }
-    }
-    for (_, doc) in &docs[doc..] {
-        if bound.doc_comment(lexed.range(doc)) {
-            break;
-        }
-    }
-    bound.best
-}
-
-/// The bound's walk over one file's tokens.
-struct Bound {
-    best: Deepest,
-    stack: Vec<Frame>,
-    limit: usize,
-}
-
-impl Bound {
-    /// Records a depth reached at `span`; true once past the limit.
-    fn reached(&mut self, depth: usize, span: impl FnOnce() -> Range<usize>) -> bool {
-        if depth > self.best.depth {
-            self.best = Deepest { depth, span: span() };
-            return depth > self.limit;
-        }
-        false
-    }
-
-    /// A doc comment: a `#[doc = ".."]` attribute to the parser. True once
-    /// past the limit.
-    fn doc_comment(&mut self, span: Range<usize>) -> bool {
-        let Some(frame) = self.stack.last_mut() else {
-            return false;
+        let after = std::mem::take(&mut frame.after);
+        let depth = match token.kind {
+            TokenKind::Word => {
+                // Numbers are literals.
+                if first.is_ascii_digit() {
+                    continue;
+                }
+                if after.brace && token.text != b"as" && token.text != b"else" {
+                    frame.restart();
+                }
+                if !nests_what_follows(token.text) {
+                    continue;
+                }
+                frame.chain += 1;
+                frame.base + frame.chain
+            }
+            TokenKind::Lifetime => {
+                if after.brace {
+                    frame.restart();
+                }
+                continue;
+            }
+            TokenKind::Punct => match first {
+                // An attribute's `[...]`: attributes are a flat list.
+                b'[' if after.hash => {
+                    let depth = frame.base + frame.chain + 1;
+                    enclosing.push(std::mem::take(&mut frame));
+                    frame.base = depth;
+                    depth
+                }
+                b'(' | b'[' | b'{' => {
+                    frame.chain += 1;
+                    let depth = frame.base + frame.chain;
+                    frame.after.brace = first == b'{';
+                    // Its contents nest one below it.
+                    enclosing.push(std::mem::take(&mut frame));
+                    frame.base = depth;
+                    depth
+                }
+                c => {
+                    // Joint: another punctuation character follows with no
+                    // space (the parser's `Spacing::Joint`; delimiters are
+                    // not punctuation there). Comments come between tokens
+                    // that are not adjacent.
+                    let joint = code.get(i + 1).is_some_and(|n| {
+                        n.kind == TokenKind::Punct
+                            && !matches!(n.text[0], b'(' | b')' | b'[' | b']' | b'{' | b'}')
+                            && lexed.range(n).start == lexed.range(token).end
+                    });
+                    if joint {
+                        frame.after.joint = Some(c);
+                    }
+                    match c {
+                        b';' => frame.restart(),
+                        b',' if frame.angle == 0 && !frame.in_pipes => frame.chain = 0,
+                        b'>' => match after.joint {
+                            Some(b'=') => frame.restart(),
+                            Some(b'-') => {}
+                            _ => frame.angle = frame.angle.saturating_sub(1),
+                        },
+                        b'#' => {
+                            if after.brace {
+                                frame.restart();
+                            }
+                            frame.after.hash = true;
+                        }
+                        b'!' if after.hash => frame.after.hash = true,
+                        b'!' | b':' => {}
+                        _ => {}
+                    }
+                    if matches!(c, b';' | b',' | b'>' | b'#' | b':') || c == b'!' && after.hash {
+                        continue;
+                    }
+                    if c == b'<' && !joint {
+                        frame.angle += 1;
+                    } else if c == b'|' && !joint && after.joint != Some(b'|') {
+                        frame.in_pipes = !frame.in_pipes;
+                    }
+                    frame.chain += 1;
+                    frame.base + frame.chain
+                }
+            },
+            // Literals.
+            _ => continue,
         };
-        // An attribute starts a new sibling after a block, and its
-        // `= ".."` nests two below the chain.
+        if reached(depth, token) {
+            return best;
+        }
+    }
+    for (_, d) in &docs[doc..] {
         if std::mem::take(&mut frame.after).brace {
             frame.restart();
         }
-        let depth = frame.base + frame.chain + 2;
-        self.reached(depth, || span)
+        if reached(frame.base + frame.chain + 2, d) {
+            break;
+        }
     }
-
-    /// Any other token (comments are invisible to the parser). True once
-    /// past the limit.
-    fn token(&mut self, token: &Tok, joint: bool, span: impl FnOnce() -> Range<usize>) -> bool {
-        // Punctuation is one ASCII byte (see `lexer`).
-        let punct = (token.kind == TokenKind::Punct).then(|| token.text[0]);
-        if matches!(punct, Some(b')' | b']' | b'}')) {
-            if self.stack.len() > 1 {
-                self.stack.pop();
-            }
-            return false;
-        }
-        let Some(frame) = self.stack.last_mut() else {
-            return false;
-        };
-        let after = std::mem::take(&mut frame.after);
-        let (after_brace, after_hash, joint_before) = (after.brace, after.hash, after.joint);
-        let mut counts = false;
-        let mut opens = false;
-        match token.kind {
-            // An attribute's `[...]`: attributes are a flat list.
-            TokenKind::Punct if punct == Some(b'[') && after_hash => opens = true,
-            TokenKind::Punct if matches!(punct, Some(b'(' | b'[' | b'{')) => {
-                counts = true;
-                opens = true;
-                frame.after.brace = punct == Some(b'{');
-            }
-            TokenKind::Word if !token.text[0].is_ascii_digit() => {
-                let t = token.text;
-                if after_brace && t != b"as" && t != b"else" {
-                    frame.restart();
-                }
-                counts = nests_what_follows(t);
-            }
-            TokenKind::Lifetime if after_brace => frame.restart(),
-            TokenKind::Punct => {
-                let c = punct.unwrap_or(b' ');
-                if joint {
-                    frame.after.joint = Some(c);
-                }
-                match c {
-                    b';' => frame.restart(),
-                    b',' => {
-                        if frame.angle == 0 && !frame.in_pipes {
-                            frame.chain = 0;
-                        }
-                    }
-                    b'>' => match joint_before {
-                        Some(b'=') => frame.restart(),
-                        Some(b'-') => {}
-                        _ => frame.angle = frame.angle.saturating_sub(1),
-                    },
-                    b'#' if after_brace => {
-                        frame.restart();
-                        frame.after.hash = true;
-                    }
-                    b'#' => frame.after.hash = true,
-                    b'!' if after_hash => frame.after.hash = true,
-                    b':' => {}
-                    c => {
-                        counts = true;
-                        if c == b'<' && !joint {
-                            frame.angle += 1;
-                        } else if c == b'|' && !joint && joint_before != Some(b'|') {
-                            frame.in_pipes = !frame.in_pipes;
-                        }
-                    }
-                }
-            }
-            // Literals, numbers, lifetimes.
-            _ => {}
-        }
-        if counts {
-            frame.chain += 1;
-        }
-        let depth = frame.base + frame.chain + usize::from(!counts);
-        if opens {
-            // Its contents nest one below it.
-            self.stack.push(Frame {
-                base: depth,
-                ..Frame::default()
-            });
-        } else if !counts {
-            return false;
-        }
-        self.reached(depth, span)
-    }
+    best
 }
 
 #[cfg(test)]
