@@ -1,14 +1,13 @@
 //! The `use` table of a file or block: aliases, groups, globs, renames.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use syn::{Item, UseTree};
 
 /// Names in scope through `use`, and the prelude.
 #[derive(Debug, Clone, Default)]
 pub struct Imports {
     /// Local name -> full path (`unistd` -> `nix::unistd`, `raw_fork` -> `libc::fork`).
-    names: HashMap<String, String>,
+    names: FxHashMap<String, String>,
     /// Glob prefixes (`use nix::unistd::*` -> `nix::unistd`).
     globs: Vec<String>,
 }
@@ -137,6 +136,10 @@ impl Imports {
 
 /// [`canonical`] of a path already owned, changed in place.
 fn canonical_owned(mut path: String) -> String {
+    // Most paths need nothing: look at the first byte before anything else.
+    if !matches!(path.as_bytes().first(), Some(b':' | b'c' | b'a')) {
+        return path;
+    }
     let lead = path.len() - path.trim_start_matches("::").len();
     path.drain(..lead);
     for alt in ["core::", "alloc::"] {
