@@ -51,9 +51,6 @@ pub struct SignalSafe {
     pub reason: String,
 }
 
-/// The methods of a lock type that block and hand back a guard.
-pub const LOCK_METHODS: &[&str] = &["lock", "read", "write"];
-
 impl ExtraKnowledge {
     pub fn is_empty(&self) -> bool {
         self.lock_types.is_empty() && self.thread_spawners.is_empty() && self.signal_safe.is_empty()
@@ -62,8 +59,16 @@ impl ExtraKnowledge {
     /// Adds these entries to a knowledge table: user entries override the
     /// built-in ones (the user knows their wrappers better than we do).
     pub fn apply_to(&self, k: &mut Knowledge) {
+        // A lock type's methods that wait and hand back a guard
+        // (rules/locks.toml [guard_methods]).
+        let blocking: Vec<String> = k
+            .guard_methods
+            .iter()
+            .filter(|(_, g)| g.blocks)
+            .map(|(m, _)| m.clone())
+            .collect();
         for ty in &self.lock_types {
-            for m in LOCK_METHODS {
+            for m in &blocking {
                 let fact = k.functions.entry(format!("{ty}::{m}")).or_default();
                 fact.class = Some(Class::Locks);
                 fact.why = format!("`{ty}` is a lock type (forklint config: lock_types)");

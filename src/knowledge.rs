@@ -143,6 +143,47 @@ pub struct Knowledge {
     pub role_sources: FxHashMap<String, Why>,
     /// Code that yields a raw (integer) fd (rules/fd-creation.toml [raw_fd_sources]).
     pub raw_fd_sources: FxHashMap<String, Why>,
+    /// Methods that take a lock and return its guard (rules/locks.toml).
+    pub guard_methods: FxHashMap<String, GuardMethod>,
+    /// What buffered writers' methods do to the buffer (rules/locks.toml).
+    pub writer_methods: FxHashMap<String, WriterMethod>,
+}
+
+/// A method that takes a lock and returns a guard holding it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardMethod {
+    pub receiver: GuardReceiver,
+    /// Waits for the lock (`try_*` do not).
+    pub blocks: bool,
+    pub why: String,
+}
+
+/// Which receivers a guard method is a lock on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardReceiver {
+    /// Any: only locks have the name.
+    Any,
+    /// An `RwLock` or a configured lock type.
+    LockType,
+}
+
+/// What a buffered writer's method does to its buffer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriterMethod {
+    pub op: WriterOp,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriterOp {
+    /// May leave bytes in the buffer.
+    Write,
+    /// Empties the buffer.
+    Flush,
 }
 
 /// A word the scan looks for (rules/scan.toml).
@@ -261,6 +302,10 @@ struct Table {
     role_sources: HashMap<String, Why>,
     #[serde(default)]
     raw_fd_sources: HashMap<String, Why>,
+    #[serde(default)]
+    guard_methods: HashMap<String, GuardMethod>,
+    #[serde(default)]
+    writer_methods: HashMap<String, WriterMethod>,
 }
 
 #[derive(Deserialize)]
@@ -288,6 +333,7 @@ const TABLES: &[(&str, &str)] = &[
         include_str!("../rules/global-state.toml"),
     ),
     ("rules/scan.toml", include_str!("../rules/scan.toml")),
+    ("rules/locks.toml", include_str!("../rules/locks.toml")),
 ];
 
 fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
@@ -330,6 +376,8 @@ impl Knowledge {
             k.own_binary.extend(table.own_binary);
             k.role_sources.extend(table.role_sources);
             k.raw_fd_sources.extend(table.raw_fd_sources);
+            k.guard_methods.extend(table.guard_methods);
+            k.writer_methods.extend(table.writer_methods);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -421,6 +469,22 @@ mod tests {
     #[test]
     fn builtin_tables_load_and_merge() {
         let k = Knowledge::builtin();
+        // rules/locks.toml: which guard methods wait, and on what receivers.
+        let blocking: Vec<&str> = {
+            let mut v: Vec<&str> = k
+                .guard_methods
+                .iter()
+                .filter(|(_, g)| g.blocks)
+                .map(|(m, _)| m.as_str())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(blocking, ["lock", "read", "write"]);
+        assert_eq!(k.guard_methods["lock"].receiver, GuardReceiver::Any);
+        assert_eq!(k.guard_methods["read"].receiver, GuardReceiver::LockType);
+        assert_eq!(k.writer_methods["flush"].op, WriterOp::Flush);
+        assert_eq!(k.writer_methods["write_all"].op, WriterOp::Write);
         let fork = k.function("nix::unistd::fork").unwrap();
         assert_eq!(fork.role, Some(Role::Fork(ForkResultShape::Enum)));
         assert_eq!(fork.class, Some(Class::Safe));

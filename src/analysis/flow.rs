@@ -19,7 +19,7 @@ use syn::{Expr, Pat, Stmt};
 use super::facts::*;
 use crate::index::imports::{segments, Imports};
 use crate::index::{mentions_rwlock, path_key, type_name, CrateTable};
-use crate::knowledge::{Class, ForkResultShape, Knowledge, Role};
+use crate::knowledge::{Class, ForkResultShape, GuardReceiver, Knowledge, Role, WriterOp};
 use crate::source::FileId;
 
 /// Which processes can be at a point after a fork.
@@ -1398,30 +1398,33 @@ impl<'a> Walker<'a> {
                 self.global_write(&state, name, span.clone());
             }
         }
-        let is_lock = match method.as_str() {
-            "lock" | "try_lock" => true,
-            "read" | "write" | "try_read" | "try_write" => {
-                self.is_rwlock(&m.receiver, &recv)
+        let guard = self
+            .knowledge
+            .guard_methods
+            .get(&method)
+            .filter(|g| match g.receiver {
+                GuardReceiver::Any => true,
+                GuardReceiver::LockType => {
+                    self.is_rwlock(&m.receiver, &recv)
                     // A lock type the user declared (config `lock_types`).
                     || typed_key
                         .as_ref()
                         .and_then(|k| self.knowledge.function(k))
                         .is_some_and(|f| f.class == Some(Class::Locks))
-            }
-            _ => false,
-        };
+                }
+            });
         // Built by hand: this runs for every method call, and `format!`
         // costs several times as much.
         let mut text = String::with_capacity(method.len() + 3);
         text.push('.');
         text.push_str(&method);
         text.push_str("()");
-        if is_lock {
+        if let Some(guard) = guard {
             let recv_text = self.src(&*m.receiver);
             let stdio = is_stdio(&recv_text);
             let id = self.id();
             // try_lock never blocks; its guard (if it got one) is still held.
-            let class = if method.starts_with("try_") {
+            let class = if !guard.blocks {
                 Class::Safe
             } else if stdio {
                 Class::Prints
@@ -1467,17 +1470,18 @@ impl<'a> Walker<'a> {
             return (state, val);
         }
         self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
-        let writes = matches!(method.as_str(), "flush" | "write_all" | "write" | "write_fmt");
-        if let Some((sink, buffering)) = writes.then(|| self.sink_of(&m.receiver, &recv)).flatten() {
-            match method.as_str() {
-                "flush" => self.flushed(&mut state, &sink),
-                "write_all" | "write" | "write_fmt" => {
+        let writer_op = self.knowledge.writer_methods.get(&method).map(|w| w.op);
+        if let Some((op, (sink, buffering))) =
+            writer_op.and_then(|op| Some((op, self.sink_of(&m.receiver, &recv)?)))
+        {
+            match op {
+                WriterOp::Flush => self.flushed(&mut state, &sink),
+                WriterOp::Write => {
                     let text = m.args.first().and_then(str_lit);
                     let has_newline = text.as_deref().is_some_and(|t| t.contains('\n'));
                     let at_end = text.as_deref().is_some_and(|t| t.ends_with('\n'));
                     self.note_output(&mut state, sink, buffering, has_newline, at_end, span.clone());
                 }
-                _ => {}
             }
         }
         match method.as_str() {
