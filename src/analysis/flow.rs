@@ -239,6 +239,8 @@ pub struct Walker<'a> {
     /// are turned into byte offsets from their line and column, which is
     /// cheap, instead of through proc-macro2's char-to-byte table.
     line_starts: Vec<usize>,
+    /// The parsed text is all ASCII: a column is then a count of bytes.
+    ascii: bool,
     knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
@@ -268,11 +270,12 @@ pub struct Walker<'a> {
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         let offset = super::stripped_prefix(text);
-        let line_starts = line_starts(text, offset);
+        let (line_starts, ascii) = line_starts(text, offset);
         Walker {
             file,
             text,
             line_starts,
+            ascii,
             knowledge,
             table,
             imports: Vec::new(),
@@ -309,6 +312,9 @@ impl<'a> Walker<'a> {
         let Some(&start) = self.line_starts.get(at.line.saturating_sub(1)) else {
             return self.text.len();
         };
+        if self.ascii {
+            return (start + at.column).min(self.text.len());
+        }
         let line = &self.text[start..];
         match line.get(..at.column) {
             Some(head) if head.is_ascii() => start + at.column,
@@ -2392,9 +2398,10 @@ fn without_whitespace(text: &str) -> String {
 }
 
 /// Where each line of `text[offset..]` starts, as proc-macro2 counts lines
-/// (at `\n`). Eight bytes at a time: lines are short, so a search per line
-/// costs more than the bytes it skips, and most words hold no newline.
-fn line_starts(text: &str, offset: usize) -> Vec<usize> {
+/// (at `\n`), and whether that text is all ASCII. Eight bytes at a time:
+/// lines are short, so a search per line costs more than the bytes it
+/// skips, and most words hold no newline.
+fn line_starts(text: &str, offset: usize) -> (Vec<usize>, bool) {
     const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     const NEWLINES: u64 = u64::from_le_bytes([b'\n'; 8]);
@@ -2402,6 +2409,7 @@ fn line_starts(text: &str, offset: usize) -> Vec<usize> {
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(offset);
     let mut at = offset;
+    let mut high_bits = 0;
     let mut words = bytes[offset.min(bytes.len())..].chunks_exact(8);
     for word in words.by_ref() {
         // Little-endian: byte i of the word is bits 8i..8i+8.
@@ -2410,6 +2418,7 @@ fn line_starts(text: &str, offset: usize) -> Vec<usize> {
         ]);
         // The high bit of exactly the bytes that are newlines (zero in
         // `x`): no carry crosses a byte, so there are no false hits.
+        high_bits |= w;
         let x = w ^ NEWLINES;
         let mut newlines = !(((x & LOWS) + LOWS) | x) & HIGHS;
         while newlines != 0 {
@@ -2420,7 +2429,7 @@ fn line_starts(text: &str, offset: usize) -> Vec<usize> {
     }
     let rest = words.remainder();
     starts.extend((0..rest.len()).filter(|&i| rest[i] == b'\n').map(|i| at + i + 1));
-    starts
+    (starts, high_bits & HIGHS == 0 && rest.is_ascii())
 }
 
 /// The name a macro body starts with when a label follows it (`target:`,
@@ -2894,13 +2903,18 @@ mod tests {
             // seven bits are a newline's: no false hits next to a real one.
             "\n\u{b}\n\u{b}\u{b}x\n\u{b}\u{8a}\n\u{8a}\u{b}\n\n\u{b}\u{b}\u{b}\u{b}\u{b}\u{b}\n",
             &all_ascii,
+            // Non-ASCII in a whole word, and only in the remainder.
+            "abcdefghé\n",
+            "abcdefgh\né",
         ];
         for text in texts {
             for offset in [0, 1.min(text.len())] {
                 let Some(rest) = text.get(offset..) else { continue };
                 let mut expected = vec![offset];
                 expected.extend(rest.match_indices('\n').map(|(i, _)| offset + i + 1));
-                assert_eq!(line_starts(text, offset), expected, "{text:?} from {offset}");
+                let (starts, ascii) = line_starts(text, offset);
+                assert_eq!(starts, expected, "{text:?} from {offset}");
+                assert_eq!(ascii, rest.is_ascii(), "{text:?} from {offset}");
             }
         }
     }
