@@ -142,6 +142,7 @@ pub fn analyze_crate(
         entry: &entry,
         opts,
         starts_processes,
+        panic_abort_of: Default::default(),
     };
     result.findings.extend(crate::rules::check_all(&ctx));
     result
