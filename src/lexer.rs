@@ -108,7 +108,36 @@ pub fn lex_file(text: &str, start: usize) -> Lexed<'_> {
     let mut code = Vec::with_capacity(text.len() / 4 + 16);
     let mut docs = Vec::new();
     let mut i = start;
-    while let Some((kind, start, end)) = lex_at(text, i) {
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let Some(&c) = bytes.get(i) else { break };
+        // The common tokens inline: a word that cannot be a literal's
+        // prefix, and punctuation that cannot start a comment or literal.
+        if is_ident_byte(c) && !matches!(c, b'r' | b'b' | b'c') {
+            let mut end = i + 1;
+            while end < bytes.len() && is_ident_byte(bytes[end]) {
+                end += 1;
+            }
+            code.push(Tok {
+                kind: TokenKind::Word,
+                text: &bytes[i..end],
+            });
+            i = end;
+            continue;
+        }
+        if !is_ident_byte(c) && !matches!(c, b'/' | b'"' | b'\'') {
+            code.push(Tok {
+                kind: TokenKind::Punct,
+                text: &bytes[i..i + 1],
+            });
+            i += 1;
+            continue;
+        }
+        let Some((kind, start, end)) = lex_at(text, i) else {
+            break;
+        };
         i = end;
         let tok = Tok {
             kind,
@@ -347,19 +376,37 @@ mod tests {
             .map(|(i, t)| (*i, &text[lexed.range(t)]))
             .collect();
         assert_eq!(docs, [(0, "/// doc"), (6, "/** block doc */"), (9, "//! inner")]);
-        // The same tokens as the iterator, comments aside.
-        let by_iterator: Vec<Token> = tokens(text, 0)
-            .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-            .collect();
-        let by_file: Vec<Token> = lexed
-            .code
-            .iter()
-            .map(|t| Token {
-                kind: t.kind,
-                span: lexed.range(t),
-            })
-            .collect();
-        assert_eq!(by_iterator, by_file);
+    }
+
+    #[test]
+    fn a_file_pass_gives_the_iterators_tokens() {
+        // Its inline paths for common words and punctuation must agree
+        // with the general one, on odd input and on real code.
+        let texts = [
+            "r#\"x\"# br\"y\" b'z' c\"w\" r#match rb bar cr'a 'b' x/y /*c*/ a//d\n é/\"é\"",
+            "\"abc",
+            "'",
+            "b'",
+            "/* a",
+            "'\\",
+            include_str!("lexer.rs"),
+            include_str!("nesting.rs"),
+        ];
+        for text in texts {
+            let lexed = lex_file(text, 0);
+            let by_iterator: Vec<Token> = tokens(text, 0)
+                .filter(|t| !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+                .collect();
+            let by_file: Vec<Token> = lexed
+                .code
+                .iter()
+                .map(|t| Token {
+                    kind: t.kind,
+                    span: lexed.range(t),
+                })
+                .collect();
+            assert_eq!(by_iterator, by_file, "{text:?}");
+        }
     }
 
     #[test]
