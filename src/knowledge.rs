@@ -147,6 +147,30 @@ pub struct Knowledge {
     pub guard_methods: FxHashMap<String, GuardMethod>,
     /// What buffered writers' methods do to the buffer (rules/locks.toml).
     pub writer_methods: FxHashMap<String, WriterMethod>,
+    /// Macros that format into a buffered writer (rules/locks.toml).
+    pub output_macros: FxHashMap<String, OutputMacro>,
+}
+
+/// A macro that formats into a buffered writer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputMacro {
+    pub sink: MacroSink,
+    /// Which argument is the format string.
+    pub text_arg: usize,
+    /// The macro always ends the text with a newline.
+    pub newline: bool,
+    pub why: String,
+}
+
+/// Where an output macro's text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MacroSink {
+    /// Stdout (line buffered).
+    Stdout,
+    /// The writer given as the first argument.
+    FirstArg,
 }
 
 /// A method that takes a lock and returns a guard holding it.
@@ -306,6 +330,8 @@ struct Table {
     guard_methods: HashMap<String, GuardMethod>,
     #[serde(default)]
     writer_methods: HashMap<String, WriterMethod>,
+    #[serde(default)]
+    output_macros: HashMap<String, OutputMacro>,
 }
 
 #[derive(Deserialize)]
@@ -378,6 +404,7 @@ impl Knowledge {
             k.raw_fd_sources.extend(table.raw_fd_sources);
             k.guard_methods.extend(table.guard_methods);
             k.writer_methods.extend(table.writer_methods);
+            k.output_macros.extend(table.output_macros);
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -485,6 +512,8 @@ mod tests {
         assert_eq!(k.guard_methods["read"].receiver, GuardReceiver::LockType);
         assert_eq!(k.writer_methods["flush"].op, WriterOp::Flush);
         assert_eq!(k.writer_methods["write_all"].op, WriterOp::Write);
+        assert_eq!(k.output_macros["println"].sink, MacroSink::Stdout);
+        assert!(k.output_macros["writeln"].newline && k.output_macros["writeln"].text_arg == 1);
         let fork = k.function("nix::unistd::fork").unwrap();
         assert_eq!(fork.role, Some(Role::Fork(ForkResultShape::Enum)));
         assert_eq!(fork.class, Some(Class::Safe));

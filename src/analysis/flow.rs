@@ -19,7 +19,7 @@ use syn::{Expr, Pat, Stmt};
 use super::facts::*;
 use crate::index::imports::{segments, Imports};
 use crate::index::{mentions_rwlock, path_key, type_name, CrateTable};
-use crate::knowledge::{Class, ForkResultShape, GuardReceiver, Knowledge, Role, WriterOp};
+use crate::knowledge::{Class, ForkResultShape, GuardReceiver, Knowledge, MacroSink, Role, WriterOp};
 use crate::source::FileId;
 
 /// Which processes can be at a point after a fork.
@@ -1765,7 +1765,8 @@ impl<'a> Walker<'a> {
         // the function (`?`, `return`). Output macros are always parsed:
         // their text and target matter.
         // (An assertion's condition narrows a fork result in scope.)
-        let always = matches!(name.as_str(), "print" | "println" | "write" | "writeln")
+        let output = self.knowledge.output_macros.get(&name);
+        let always = output.is_some()
             || (matches!(name.as_str(), "assert" | "assert_eq" | "assert_ne")
                 && !self.unit.fork_vars.is_empty());
         // A body that starts with a label (tracing's `target: "x", ..`) is a
@@ -1798,49 +1799,39 @@ impl<'a> Walker<'a> {
             state = s;
             vals.push(v);
         }
-        // Buffered output: print!/write! without a newline stays in a buffer.
-        match name.as_str() {
-            "print" | "println" => {
-                let text = args.first().and_then(str_lit);
-                let newline_at_end = name == "println" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
-                let has_newline = name == "println" || text.as_deref().is_some_and(|t| t.contains('\n'));
+        // Buffered output (rules/locks.toml [output_macros]): text that
+        // does not end in a newline stays in a line buffer.
+        if let Some(out) = output {
+            let sink = match out.sink {
+                MacroSink::Stdout => Some(("stdout".to_string(), Buffering::Line)),
+                MacroSink::FirstArg => match (args.first(), vals.first()) {
+                    (Some(target), Some(v)) => self.sink_of(target, v),
+                    _ => None,
+                },
+            };
+            if let Some((sink, buffering)) = sink {
+                let text = args.get(out.text_arg).and_then(str_lit);
+                let newline_at_end = out.newline || text.as_deref().is_some_and(|t| t.ends_with('\n'));
+                let has_newline = out.newline || text.as_deref().is_some_and(|t| t.contains('\n'));
                 self.note_output(
                     &mut state,
-                    "stdout".into(),
-                    Buffering::Line,
+                    sink,
+                    buffering,
                     has_newline,
                     newline_at_end,
                     span.clone(),
                 );
             }
-            "write" | "writeln" => {
-                if let (Some(target), Some(v)) = (args.first(), vals.first()) {
-                    if let Some((sink, buffering)) = self.sink_of(target, v) {
-                        let text = args.get(1).and_then(str_lit);
-                        let newline_at_end =
-                            name == "writeln" || text.as_deref().is_some_and(|t| t.ends_with('\n'));
-                        let has_newline =
-                            name == "writeln" || text.as_deref().is_some_and(|t| t.contains('\n'));
-                        self.note_output(
-                            &mut state,
-                            sink,
-                            buffering,
-                            has_newline,
-                            newline_at_end,
-                            span.clone(),
-                        );
-                    }
-                }
-            }
-            _ => {}
         }
         let fact = self.knowledge.macros.get(&name);
-        let class = match (name.as_str(), fact.and_then(|f| f.class)) {
-            ("write" | "writeln", _) => match args.first() {
+        // A macro that writes to the writer it is given takes stdout's lock
+        // only when that writer is stdout.
+        let class = match output.map(|o| o.sink) {
+            Some(MacroSink::FirstArg) => match args.first() {
                 Some(t) if is_stdio(&self.src(t)) => Some(Class::Prints),
                 _ => None,
             },
-            (_, c) => c,
+            _ => fact.and_then(|f| f.class),
         };
         let Some(class) = class else {
             return (state, Val::default());
