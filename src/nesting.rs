@@ -70,6 +70,16 @@ struct After {
 }
 
 impl Frame {
+    /// A doc comment here: the depth it reaches. It is a `#[doc = ".."]`
+    /// attribute to the parser, which starts a new sibling after a block,
+    /// and whose `= ".."` nests two below the chain.
+    fn doc_comment(&mut self) -> usize {
+        if std::mem::take(&mut self.after).brace {
+            self.restart();
+        }
+        self.base + self.chain + 2
+    }
+
     fn restart(&mut self) {
         self.chain = 0;
         self.angle = 0;
@@ -118,15 +128,9 @@ pub fn deepest_of(lexed: &Lexed, start: usize, limit: usize) -> Deepest {
     let mut frame = Frame::default();
     let mut enclosing: Vec<Frame> = Vec::new();
     for (i, token) in code.iter().enumerate() {
-        // The doc comments before this token come first: each is a
-        // `#[doc = ".."]` attribute to the parser, which starts a new
-        // sibling after a block, and whose `= ".."` nests two below the
-        // chain.
+        // The doc comments before this token come first.
         while doc_before == i {
-            if std::mem::take(&mut frame.after).brace {
-                frame.restart();
-            }
-            if reached(frame.base + frame.chain + 2, &docs[doc].1) {
+            if reached(frame.doc_comment(), &docs[doc].1) {
                 return best;
             }
             doc += 1;
@@ -229,10 +233,7 @@ pub fn deepest_of(lexed: &Lexed, start: usize, limit: usize) -> Deepest {
         }
     }
     for (_, d) in &docs[doc..] {
-        if std::mem::take(&mut frame.after).brace {
-            frame.restart();
-        }
-        if reached(frame.base + frame.chain + 2, d) {
+        if reached(frame.doc_comment(), d) {
             break;
         }
     }
