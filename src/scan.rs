@@ -109,20 +109,16 @@ fn owned(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Scans a file's text. With `nesting`, also computes its nesting bound
-/// (what parsing it will check first), so that a run that parses every
-/// file lexes it once for both.
+/// Scans a file's text. With `nesting`, and for a file that forks or
+/// re-executes itself (parsed in every mode), also computes its nesting
+/// bound (what parsing it will check first) on the same tokens.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let start = crate::analysis::stripped_prefix(text);
     // One lexing pass feeds both the nesting bound (which also reads doc
     // comments: they are attributes to the parser) and this scan.
     let lexed = lexer::lex_file(text, start);
-    let deepest = nesting.then(|| crate::nesting::deepest_of(&lexed, start, crate::nesting::MAX_DEPTH));
     let toks = &lexed.code;
-    let mut out = FileScan {
-        deepest,
-        ..FileScan::default()
-    };
+    let mut out = FileScan::default();
     let word = |i: usize| toks.get(i).filter(|t| t.kind == TokenKind::Word).map(|t| t.text);
     let punct = |i: usize, p: &[u8]| {
         toks.get(i)
@@ -244,6 +240,13 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     out.rwlocks.sort();
     out.rwlocks.dedup();
     out.standalone = has_main && !declares_mod;
+    if nesting || out.forks || out.reexecs {
+        out.deepest = Some(crate::nesting::deepest_of(
+            &lexed,
+            start,
+            crate::nesting::MAX_DEPTH,
+        ));
+    }
     out
 }
 
@@ -448,6 +451,12 @@ mod tests {
             !scan("let s = \"fork\";", &words(), false).forks,
             "a word in a string is not a token"
         );
+        // A file parsed in every mode has its bound from the scan.
+        assert!(scan("fn f() { unsafe { libc::fork() }; }", &words(), false)
+            .deepest
+            .is_some());
+        assert!(scan("fn f() { g() }", &words(), false).deepest.is_none());
+        assert!(scan("fn f() { g() }", &words(), true).deepest.is_some());
         assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &words(), false).creates_fds);
         assert!(scan("use nix::unistd::{pipe, close};", &words(), false).creates_fds);
         assert!(!scan("use libc::c_int; fn open(path: &str) {}", &words(), false).creates_fds);
