@@ -29,6 +29,15 @@ pub fn is_ident_byte(b: u8) -> bool {
     IDENT_BYTES[usize::from(b)]
 }
 
+/// Where the run of word bytes from `i` on ends.
+#[inline(always)]
+fn ident_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ident_byte(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Bytes that can be part of a word: ASCII letters, digits, `_`, and every
 /// byte of a non-ASCII character (a table: the lexer asks once per byte).
 const IDENT_BYTES: [bool; 256] = {
@@ -75,7 +84,7 @@ impl Iterator for Tokens<'_> {
 }
 
 /// A token of a whole file's pass: its kind and its text as bytes (where it
-/// stands is where its bytes are: see [`Lexed::offset`]).
+/// stands is where its bytes are: see [`Lexed::range`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tok<'a> {
     pub kind: TokenKind,
@@ -108,36 +117,7 @@ pub fn lex_file(text: &str, start: usize) -> Lexed<'_> {
     let mut code = Vec::with_capacity(text.len() / 4 + 16);
     let mut docs = Vec::new();
     let mut i = start;
-    loop {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let Some(&c) = bytes.get(i) else { break };
-        // The common tokens inline: a word that cannot be a literal's
-        // prefix, and punctuation that cannot start a comment or literal.
-        if is_ident_byte(c) && !matches!(c, b'r' | b'b' | b'c') {
-            let mut end = i + 1;
-            while end < bytes.len() && is_ident_byte(bytes[end]) {
-                end += 1;
-            }
-            code.push(Tok {
-                kind: TokenKind::Word,
-                text: &bytes[i..end],
-            });
-            i = end;
-            continue;
-        }
-        if !is_ident_byte(c) && !matches!(c, b'/' | b'"' | b'\'') {
-            code.push(Tok {
-                kind: TokenKind::Punct,
-                text: &bytes[i..i + 1],
-            });
-            i += 1;
-            continue;
-        }
-        let Some((kind, start, end)) = lex_at(text, i) else {
-            break;
-        };
+    while let Some((kind, start, end)) = lex_at(text, i) {
         i = end;
         let tok = Tok {
             kind,
@@ -171,8 +151,18 @@ fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
         return None;
     }
     let start = i;
+    let c = b[i];
+    // The common tokens first: a word that cannot be a literal's prefix,
+    // and punctuation that cannot start a comment or literal.
+    if is_ident_byte(c) && !matches!(c, b'r' | b'b' | b'c') {
+        // Ends before an ASCII byte or at the end: a char boundary.
+        return Some((TokenKind::Word, start, ident_end(b, i + 1)));
+    }
+    if !is_ident_byte(c) && !matches!(c, b'/' | b'"' | b'\'') {
+        return Some((TokenKind::Punct, start, i + 1));
+    }
     let next = b.get(i + 1).copied();
-    let (kind, end) = match b[i] {
+    let (kind, end) = match c {
         b'/' if next == Some(b'/') => {
             let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
             let end = if end > i && b[end - 1] == b'\r' {
@@ -190,18 +180,11 @@ fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
                 (TokenKind::Literal, end)
             } else {
                 // A lifetime: the quote, then the word.
-                let mut j = i + 1;
-                while j < b.len() && is_ident_byte(b[j]) {
-                    j += 1;
-                }
-                (TokenKind::Lifetime, j.max(i + 1))
+                (TokenKind::Lifetime, ident_end(b, i + 1))
             }
         }
         c if is_ident_byte(c) => {
-            let mut word_end = i + 1;
-            while word_end < b.len() && is_ident_byte(b[word_end]) {
-                word_end += 1;
-            }
+            let word_end = ident_end(b, i + 1);
             // Only `r`, `b`, `c`, `br`, `cr` before a quote or `#` can
             // start a literal: every other word ends where it ends.
             let may_prefix = word_end - i <= 2
@@ -220,7 +203,7 @@ fn lex_at(text: &str, mut i: usize) -> Option<(TokenKind, usize, usize)> {
             }
         }
         // Every byte of a non-ASCII character is a word byte: what is
-        // left is one ASCII character.
+        // left is one ASCII character (`/` not starting a comment).
         _ => return Some((TokenKind::Punct, start, i + 1)),
     };
     let mut end = end.max(start + 1).min(b.len());
@@ -316,11 +299,7 @@ fn skip_word_or_prefixed_literal(text: &str, i: usize) -> usize {
         (b'b', Some(b'\'')) => return skip_quoted(b, i + 2, b'\''),
         _ => {}
     }
-    let mut j = i;
-    while j < b.len() && is_ident_byte(b[j]) {
-        j += 1;
-    }
-    j
+    ident_end(b, i)
 }
 
 #[cfg(test)]
@@ -365,6 +344,29 @@ mod tests {
     }
 
     #[test]
+    fn literal_prefixes_start_literals_and_nothing_else() {
+        use TokenKind::*;
+        // `r`, `b`, `c`, `br`, `cr` before a quote are part of the literal;
+        // the same letters in longer words, or before anything else, are words.
+        assert_eq!(
+            kinds("c\"w\" cr#\"z\"# br\"y\" b'z' r#\"x\"# rb c(1) bar"),
+            vec![
+                (Literal, "c\"w\""),
+                (Literal, "cr#\"z\"#"),
+                (Literal, "br\"y\""),
+                (Literal, "b'z'"),
+                (Literal, "r#\"x\"#"),
+                (Word, "rb"),
+                (Word, "c"),
+                (Punct, "("),
+                (Word, "1"),
+                (Punct, ")"),
+                (Word, "bar"),
+            ]
+        );
+    }
+
+    #[test]
     fn a_file_pass_keeps_code_and_doc_comments_in_place() {
         let text = "/// doc\nfn f() {} // plain\n/** block doc */ struct S; /* plain */ //! inner";
         let lexed = lex_file(text, 0);
@@ -380,8 +382,8 @@ mod tests {
 
     #[test]
     fn a_file_pass_gives_the_iterators_tokens() {
-        // Its inline paths for common words and punctuation must agree
-        // with the general one, on odd input and on real code.
+        // The file pass and the iterator share `lex_at`; the file pass
+        // sorts comments out. Odd input and real code.
         let texts = [
             "r#\"x\"# br\"y\" b'z' c\"w\" r#match rb bar cr'a 'b' x/y /*c*/ a//d\n é/\"é\"",
             "\"abc",
