@@ -1484,9 +1484,7 @@ impl<'a> Walker<'a> {
                 WriterOp::Flush => self.flushed(&mut state, &sink),
                 WriterOp::Write => {
                     let text = m.args.first().and_then(str_lit);
-                    let has_newline = text.as_deref().is_some_and(|t| t.contains('\n'));
-                    let at_end = text.as_deref().is_some_and(|t| t.ends_with('\n'));
-                    self.note_output(&mut state, sink, buffering, has_newline, at_end, span.clone());
+                    self.note_output(&mut state, sink, buffering, text.as_deref(), false, span.clone());
                 }
             }
         }
@@ -1811,14 +1809,12 @@ impl<'a> Walker<'a> {
             };
             if let Some((sink, buffering)) = sink {
                 let text = args.get(out.text_arg).and_then(str_lit);
-                let newline_at_end = out.newline || text.as_deref().is_some_and(|t| t.ends_with('\n'));
-                let has_newline = out.newline || text.as_deref().is_some_and(|t| t.contains('\n'));
                 self.note_output(
                     &mut state,
                     sink,
                     buffering,
-                    has_newline,
-                    newline_at_end,
+                    text.as_deref(),
+                    out.newline,
                     span.clone(),
                 );
             }
@@ -2001,15 +1997,19 @@ impl<'a> Walker<'a> {
         None
     }
 
+    /// Output of `text` (when it is a literal) to `sink`; `ends_line`: a
+    /// newline follows it whatever it is (println!, writeln!).
     fn note_output(
         &mut self,
         state: &mut State,
         sink: String,
         buffering: Buffering,
-        has_newline: bool,
-        newline_at_end: bool,
+        text: Option<&str>,
+        ends_line: bool,
         span: Span,
     ) {
+        let has_newline = ends_line || text.is_some_and(|t| t.contains('\n'));
+        let newline_at_end = ends_line || text.is_some_and(|t| t.ends_with('\n'));
         if buffering == Buffering::Line && has_newline {
             // A line-buffered writer flushes everything up to its last newline.
             state.pending.retain(|p| p.sink != sink);
