@@ -109,9 +109,9 @@ fn owned(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Scans a file's text. With `nesting`, and for a file that forks or
-/// re-executes itself (parsed in every mode), also computes its nesting
-/// bound (what parsing it will check first) on the same tokens.
+/// Scans a file's text. With `nesting`, and for a file parsed in every
+/// mode, also computes its nesting bound (what parsing it will check
+/// first) on the same tokens.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let start = crate::analysis::stripped_prefix(text);
     // One lexing pass feeds both the nesting bound (which also reads doc
@@ -240,7 +240,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     out.rwlocks.sort();
     out.rwlocks.dedup();
     out.standalone = has_main && !declares_mod;
-    if nesting || out.forks || out.reexecs {
+    // A file that matters on its own, whatever the rest of its crate does,
+    // is parsed in every mode: its bound now, on the tokens at hand.
+    if nesting || crate::analysis::demand::matters_alone(&out, false) {
         out.deepest = Some(crate::nesting::deepest_of(
             &lexed,
             start,
