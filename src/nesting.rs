@@ -57,7 +57,7 @@ struct Frame {
 }
 
 /// What the previous token of a sequence was, as far as the next one cares
-/// (one small value: taken and put back at every token).
+/// (one small value, taken at every token).
 #[derive(Default, Clone, Copy)]
 struct After {
     /// A `{...}` group.
@@ -195,31 +195,55 @@ pub fn deepest_of(lexed: &Lexed, start: usize, limit: usize) -> Deepest {
                     if joint {
                         frame.after.joint = Some(c);
                     }
-                    match c {
-                        b';' => frame.restart(),
-                        b',' if frame.angle == 0 && !frame.in_pipes => frame.chain = 0,
-                        b'>' => match after.joint {
-                            Some(b'=') => frame.restart(),
-                            Some(b'-') => {}
-                            _ => frame.angle = frame.angle.saturating_sub(1),
-                        },
+                    // Separators and paths add nothing; the rest (operators,
+                    // `.`, `?`, generic `<`, closure pipes) nests what follows.
+                    let nests = match c {
+                        b';' => {
+                            frame.restart();
+                            false
+                        }
+                        b',' => {
+                            if frame.angle == 0 && !frame.in_pipes {
+                                frame.chain = 0;
+                            }
+                            false
+                        }
+                        b'>' => {
+                            match after.joint {
+                                Some(b'=') => frame.restart(),
+                                Some(b'-') => {}
+                                _ => frame.angle = frame.angle.saturating_sub(1),
+                            }
+                            false
+                        }
                         b'#' => {
                             if after.brace {
                                 frame.restart();
                             }
                             frame.after.hash = true;
+                            false
                         }
-                        b'!' if after.hash => frame.after.hash = true,
-                        b'!' | b':' => {}
-                        _ => {}
-                    }
-                    if matches!(c, b';' | b',' | b'>' | b'#' | b':') || c == b'!' && after.hash {
+                        b'!' if after.hash => {
+                            frame.after.hash = true;
+                            false
+                        }
+                        b':' => false,
+                        b'<' => {
+                            if !joint {
+                                frame.angle += 1;
+                            }
+                            true
+                        }
+                        b'|' => {
+                            if !joint && after.joint != Some(b'|') {
+                                frame.in_pipes = !frame.in_pipes;
+                            }
+                            true
+                        }
+                        _ => true,
+                    };
+                    if !nests {
                         continue;
-                    }
-                    if c == b'<' && !joint {
-                        frame.angle += 1;
-                    } else if c == b'|' && !joint && after.joint != Some(b'|') {
-                        frame.in_pipes = !frame.in_pipes;
                     }
                     frame.chain += 1;
                     frame.base + frame.chain
