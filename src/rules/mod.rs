@@ -130,9 +130,9 @@ pub struct RuleCtx<'a> {
     pub opts: &'a Options,
     /// The crate forks or spawns processes (from the token scan of every file).
     pub starts_processes: bool,
-    /// `panic_abort` by file, once found (a file given by path has its
-    /// manifest searched for and parsed).
-    pub panic_abort_of: std::cell::RefCell<rustc_hash::FxHashMap<crate::source::FileId, bool>>,
+    /// `panic = "abort"` by manifest, once read (files given by path have
+    /// no package: their nearest manifest is parsed for it).
+    pub panic_abort_of: std::cell::RefCell<rustc_hash::FxHashMap<std::path::PathBuf, bool>>,
 }
 
 impl RuleCtx<'_> {
@@ -141,10 +141,14 @@ impl RuleCtx<'_> {
         if let Some(p) = self.db.package_of(file) {
             return p.panic_abort;
         }
-        *self.panic_abort_of.borrow_mut().entry(file).or_insert_with(|| {
-            crate::discover::nearest_manifest(&self.db.get(file).path)
-                .is_some_and(|m| crate::discover::manifest_panic_abort(&m))
-        })
+        let Some(manifest) = crate::discover::nearest_manifest(&self.db.get(file).path) else {
+            return false;
+        };
+        *self
+            .panic_abort_of
+            .borrow_mut()
+            .entry(manifest)
+            .or_insert_with_key(|m| crate::discover::manifest_panic_abort(m))
     }
 
     pub fn forks(&self) -> impl Iterator<Item = &ForkFact> {
