@@ -93,8 +93,12 @@ fn lint(args: &LintArgs) -> i32 {
         }
     };
     if args.stats {
+        let again = match report.files_reparsed {
+            0 => String::new(),
+            n => format!(" ({n} parsed again)"),
+        };
         eprintln!(
-            "forklint: {} files read, {} parsed",
+            "forklint: {} files read, {} parsed{again}",
             report.files_checked, report.files_parsed
         );
     }
@@ -166,6 +170,7 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
         baseline: args.baseline.clone(),
         write_baseline: args.write_baseline.clone(),
         full: args.full,
+        walk_every_entry: false,
         jobs: args.jobs,
     })
 }

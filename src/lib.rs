@@ -53,6 +53,11 @@ pub struct Options {
     /// Record every finding in this baseline file (and report none).
     pub write_baseline: Option<PathBuf>,
     pub full: bool,
+    /// With `full`: walk every function, also the entry points (`main`,
+    /// tests) that `--full` leaves unwalked because they can change no
+    /// finding (they reach no fork and nothing calls them). Off in the
+    /// CLI; the tests use it to check that shortcut against the whole walk.
+    pub walk_every_entry: bool,
     pub jobs: Option<usize>,
 }
 
@@ -64,6 +69,8 @@ pub struct Report {
     pub files_checked: usize,
     /// Files parsed: all of them with `--full`, those that can matter otherwise.
     pub files_parsed: usize,
+    /// Parses beyond a file's first (see `analysis::CrateResult::reparsed`).
+    pub files_reparsed: usize,
     /// Findings hidden by `// forklint: allow(..)` and `cfg_attr` suppressions.
     pub suppressed: usize,
     /// Findings hidden because the baseline has them (or, with
@@ -167,6 +174,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
         let analyzed = Analyzed {
             findings: Vec::new(),
             parsed: 0,
+            reparsed: 0,
             suppressed: 0,
             internal_errors: 1,
         };
@@ -246,6 +254,7 @@ fn report(db: SourceDb, analyzed: Analyzed, files_checked: usize, opts: &Options
         findings,
         files_checked,
         files_parsed: analyzed.parsed,
+        files_reparsed: analyzed.reparsed,
         suppressed: analyzed.suppressed,
         baselined: 0,
         internal_errors: analyzed.internal_errors,
@@ -279,6 +288,7 @@ fn on_workers<T>(jobs: Option<usize>, f: impl FnOnce(&rayon::ThreadPool) -> T) -
 struct Analyzed {
     findings: Vec<Finding>,
     parsed: usize,
+    reparsed: usize,
     suppressed: usize,
     internal_errors: usize,
 }
@@ -301,29 +311,28 @@ fn analyze_all(
     mut findings: Vec<Finding>,
 ) -> Analyzed {
     let crate_size = |files: &Vec<FileId>| files.iter().map(|&id| db.get(id).scanned_len).sum();
-    let per_crate: Vec<(Vec<Finding>, usize)> = analysis::map_largest_first(crates, crate_size, |files| {
+    let per_crate: Vec<analysis::CrateResult> = analysis::map_largest_first(crates, crate_size, |files| {
         let analyze = |files: &[FileId]| analysis::analyze_crate(db, files, scans, knowledge, opts);
-        match contained(|| analyze(files)) {
-            Ok(r) => (r.findings, r.parsed),
-            Err(_) => {
-                let (mut found, mut parsed) = (Vec::new(), 0);
-                for &id in files {
-                    match contained(|| analyze(&[id])) {
-                        Ok(r) => {
-                            found.extend(r.findings);
-                            parsed += r.parsed;
-                        }
-                        Err(panic) => found.push(internal_error(id, &panic)),
+        contained(|| analyze(files)).unwrap_or_else(|_| {
+            let mut all = analysis::CrateResult::default();
+            for &id in files {
+                match contained(|| analyze(&[id])) {
+                    Ok(r) => {
+                        all.findings.extend(r.findings);
+                        all.parsed += r.parsed;
+                        all.reparsed += r.reparsed;
                     }
+                    Err(panic) => all.findings.push(internal_error(id, &panic)),
                 }
-                (found, parsed)
             }
-        }
+            all
+        })
     });
-    let mut parsed = 0;
-    for (found, n) in per_crate {
-        findings.extend(found);
-        parsed += n;
+    let (mut parsed, mut reparsed) = (0, 0);
+    for r in per_crate {
+        findings.extend(r.findings);
+        parsed += r.parsed;
+        reparsed += r.reparsed;
     }
     // Suppressions before levels: a suppression of a rule the user set to
     // allow still counts as used.
@@ -339,6 +348,7 @@ fn analyze_all(
     Analyzed {
         findings,
         parsed,
+        reparsed,
         suppressed,
         internal_errors,
     }
@@ -391,6 +401,7 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
             &format!("cannot start the analysis threads: {e}"),
         )],
         parsed: 0,
+        reparsed: 0,
         suppressed: 0,
         internal_errors: 1,
     });

@@ -40,6 +40,23 @@ fn default_and_full_modes_give_identical_findings() {
             t.display()
         );
         assert!(parsed_demand <= parsed_full, "{}", t.display());
+        // `--full` leaves out the entry points that can change no finding:
+        // walking every one of them must give the same.
+        let (every, parsed_every) = rendered(
+            t,
+            &Options {
+                full: true,
+                walk_every_entry: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            every,
+            full,
+            "{}: leaving entry points out changed --full",
+            t.display()
+        );
+        assert_eq!(parsed_every, parsed_full, "{}", t.display());
     }
 }
 
@@ -118,6 +135,8 @@ fn demand_mode_parses_only_files_that_can_matter() {
     assert_eq!(output::json::render(&demand), output::json::render(&full));
 }
 
+/// The default mode's and `--full`'s reports, after checking that `--full`
+/// gives the same when it walks every entry point.
 fn both_modes(dir: &TempCrate) -> (forklint::Report, forklint::Report) {
     let demand = forklint::lint_paths(&[dir.0.as_path()], &Options::default());
     let full = forklint::lint_paths(
@@ -127,7 +146,76 @@ fn both_modes(dir: &TempCrate) -> (forklint::Report, forklint::Report) {
             ..Options::default()
         },
     );
+    let every = forklint::lint_paths(
+        &[dir.0.as_path()],
+        &Options {
+            full: true,
+            walk_every_entry: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(output::json::render(&every), output::json::render(&full));
     (demand, full)
+}
+
+#[test]
+fn a_test_that_reaches_a_fork_through_a_helper_is_walked() {
+    // checks.rs names no fork: `--full` leaves its tests out at first, then
+    // walks them once runner::run_child turns out to fork. The test starts
+    // a thread before it calls it, and the child prints.
+    let dir = TempCrate::new(
+        "deferred",
+        &[
+            ("lib.rs", "mod checks;\npub mod runner;\n"),
+            (
+                "runner.rs",
+                "pub fn run_child() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+            ),
+            (
+                "checks.rs",
+                "#[test]\nfn unrelated() {\n    assert_eq!(1 + 1, 2);\n}\n#[test]\nfn child_runs() {\n    let _t = std::thread::spawn(|| loop {});\n    crate::runner::run_child();\n}\n",
+            ),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    let thread_in_test = full.findings.iter().any(|f| {
+        f.rule == "fork_after_thread_spawn"
+            && f.secondary.iter().any(|l| {
+                full.db.get(l.file).display.ends_with("checks.rs") && l.message == "thread spawned here"
+            })
+    });
+    assert!(thread_in_test, "{:?}", full.findings);
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
+}
+
+#[test]
+fn a_test_named_like_a_helper_a_child_calls_is_walked() {
+    // Keys are names: the test `note` shares the summary of the helper
+    // `note` that the child calls, so its println! makes that call take a
+    // lock (as it would if tests.rs named a fork and was walked at once).
+    let dir = TempCrate::new(
+        "namesake",
+        &[
+            (
+                "main.rs",
+                "mod util;\nmod tests;\nfn main() {\n    let _t = std::thread::spawn(|| {});\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        util::note();\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+            ),
+            (
+                "util.rs",
+                "pub fn note() {\n    unsafe { libc::write(2, b\"x\".as_ptr().cast(), 1) };\n}\n",
+            ),
+            ("tests.rs", "#[test]\nfn note() {\n    println!(\"checking\");\n}\n"),
+        ],
+    );
+    let (demand, full) = both_modes(&dir);
+    let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec!["fork_after_thread_spawn"], "{:?}", full.findings);
+    assert!(
+        full.findings[0].message.contains("println!"),
+        "{:?}",
+        full.findings
+    );
+    assert_eq!(output::json::render(&demand), output::json::render(&full));
 }
 
 #[test]
@@ -242,8 +330,8 @@ fn a_file_read_again_for_its_finding_is_shown_with_its_text() {
 fn fork_wrappers_do_not_make_a_file_parsed_twice() {
     // A function that forks and returns the result makes its callers fork
     // sites. main.rs calls a wrapper of its own and one of worker.rs; it
-    // names no fork itself, so the files that do are walked first and
-    // each file is parsed once, in both modes.
+    // names no fork itself, so the files that do are walked first and the
+    // default mode parses each file once.
     let wrapper = "pub fn spawn_worker() -> libc::pid_t {\n    unsafe { libc::fork() }\n}\n";
     let main = "mod worker;\nmod local;\nuse std::sync::Mutex;\nstatic STATE: Mutex<u32> = Mutex::new(0);\nfn main() {\n    let _g = STATE.lock().unwrap();\n    if local::start() == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n    if worker::spawn_worker() == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n}\n";
     // local.rs calls a wrapper defined in the same file, and is one itself.
@@ -255,6 +343,10 @@ fn fork_wrappers_do_not_make_a_file_parsed_twice() {
     let (demand, full) = both_modes(&dir);
     assert_eq!(full.files_parsed, 3);
     assert_eq!(demand.files_parsed, 3);
+    assert_eq!(demand.files_reparsed, 0);
+    // `--full` leaves main out at first (main.rs names no fork), and walks
+    // it again once the wrappers it calls are known.
+    assert_eq!(full.files_reparsed, 1);
     let found: Vec<(String, usize)> = full
         .findings
         .iter()

@@ -305,4 +305,7 @@ pub struct FileFacts {
     /// knew: a call to another one needs the file walked again.
     pub wrappers_known: Vec<String>,
     pub fd_after_calls: Vec<FdAfterCall>,
+    /// Keys of the entry points the walk left out (`Walker::defer_entries`):
+    /// the analysis walks the file again if one of them turns out to matter.
+    pub deferred_entries: Vec<Vec<String>>,
 }

@@ -265,6 +265,12 @@ pub struct Walker<'a> {
     /// Walking the body of an entry point (`main`, a test): no code calls
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
+    /// Leave entry points out, recording their keys in
+    /// `FileFacts::deferred_entries`. Set for files that name no fork,
+    /// re-exec or fd creation: there an entry point matters only if it
+    /// calls something that forks or is itself called, which the analysis
+    /// can tell once the rest of the crate is walked.
+    pub defer_entries: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -294,6 +300,7 @@ impl<'a> Walker<'a> {
             facts: FileFacts::default(),
             own_wrappers: FxHashMap::default(),
             in_entry: false,
+            defer_entries: false,
         }
     }
 
@@ -403,11 +410,23 @@ impl<'a> Walker<'a> {
         block: &syn::Block,
         keys: Vec<String>,
     ) {
+        let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
+        // Functions defined inside it would be left out with it.
+        if entry
+            && self.defer_entries
+            && !names_fn(
+                self.text
+                    .get(self.range_of(block.brace_token.span.join()))
+                    .unwrap_or("fn"),
+            )
+        {
+            self.facts.deferred_entries.push(keys);
+            return;
+        }
         let saved_unit = std::mem::take(&mut self.unit);
         let saved_fn = self.function.replace(sig.ident.to_string());
         let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
         let saved_depth = std::mem::replace(&mut self.depth, 0);
-        let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
         let saved_entry = std::mem::replace(&mut self.in_entry, entry);
         let mut state = State::new();
         if let Some(what) = thread_context(attrs, sig) {
@@ -2608,6 +2627,15 @@ fn thread_what(locks: &[String]) -> String {
 
 /// Why a function body runs with other threads around.
 /// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
+/// Does the code have the word `fn` (an item defined inside it)? Also in
+/// a comment, a string or a `fn(..)` type: a false yes costs only time.
+fn names_fn(code: &str) -> bool {
+    let ident = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let bytes = code.as_bytes();
+    code.match_indices("fn")
+        .any(|(i, _)| !ident(i.checked_sub(1).and_then(|j| bytes.get(j))) && !ident(bytes.get(i + 2)))
+}
+
 fn is_entry_attr(a: &syn::Attribute) -> bool {
     a.path()
         .segments
@@ -2848,7 +2876,57 @@ fn display_path(segs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{body_effect, body_uses_any, label_first, line_starts, without_whitespace, BodyEffect};
+    use super::{
+        body_effect, body_uses_any, label_first, line_starts, names_fn, without_whitespace, BodyEffect,
+    };
+
+    #[test]
+    fn entry_points_are_left_out_only_when_asked_and_when_they_define_no_function() {
+        let text = "fn helper() -> u32 { 1 }\n\
+                    #[test]\nfn plain() { assert_eq!(helper(), 1); }\n\
+                    #[test]\nfn with_inner() { fn inner() {} inner(); }\n\
+                    fn main() { helper(); }\n";
+        let ast = syn::parse_file(text).unwrap();
+        let table = crate::index::CrateTable::default();
+        let knowledge = crate::knowledge::Knowledge::default();
+        let walked = |defer: bool| {
+            let mut w = super::Walker::new(0, text, &table, &knowledge);
+            w.defer_entries = defer;
+            w.walk_file(&ast);
+            let keys = |fs: &[super::FnFact]| fs.iter().map(|f| f.keys.join(",")).collect::<Vec<_>>();
+            (keys(&w.facts.functions), w.facts.deferred_entries.concat())
+        };
+        assert_eq!(
+            walked(false),
+            (
+                vec![
+                    "helper".into(),
+                    "plain".into(),
+                    "inner".into(),
+                    "with_inner".into(),
+                    "main".into()
+                ],
+                vec![]
+            )
+        );
+        // `with_inner` defines `inner`: leaving it out would lose `inner` too.
+        assert_eq!(
+            walked(true),
+            (
+                vec!["helper".into(), "inner".into(), "with_inner".into()],
+                vec!["plain".to_string(), "main".to_string()]
+            )
+        );
+    }
+
+    #[test]
+    fn the_word_fn_is_found_only_as_a_word() {
+        assert!(names_fn("{ fn inner() {} }"));
+        assert!(names_fn("{ let f: fn(u8) = g; }"), "a false yes is only slower");
+        assert!(names_fn("fn"));
+        assert!(!names_fn("{ fnord(); conf_fn(); fn_x(); }"));
+        assert!(!names_fn(""));
+    }
 
     #[test]
     fn whitespace_is_dropped_as_char_is_whitespace_says() {

@@ -23,6 +23,10 @@ pub struct CrateResult {
     pub findings: Vec<Finding>,
     /// Files parsed (the demand-driven mode parses only what can matter).
     pub parsed: usize,
+    /// Parses of a file after its first: a file walked again because a
+    /// fork wrapper it calls was found late, or because an entry point
+    /// `--full` left out turned out to matter.
+    pub reparsed: usize,
 }
 
 /// Scans every file of one crate, parses and analyses the ones that can
@@ -49,6 +53,18 @@ pub fn analyze_crate(
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
+    let mut parsed = vec![false; files.len()];
+    // `--full` leaves out the entry points of files that name no fork,
+    // re-exec or fd creation, and walks such a file again only if one of
+    // them turns out to matter (`deferred_to_walk`). Not in a crate that
+    // re-executes itself: a role switch in `main` may be anywhere.
+    let crate_reexecs = scans.iter().any(|s| s.reexecs);
+    let mut defer: Vec<bool> = scans
+        .iter()
+        .map(|s| {
+            opts.full && !opts.walk_every_entry && !crate_reexecs && !s.forks && !s.reexecs && !s.creates_fds
+        })
+        .collect();
     // The files that can matter on their own come first, in both modes:
     // fork wrappers they define are then known when their callers are
     // walked (`--full` walks every other file in the second round).
@@ -59,7 +75,7 @@ pub fn analyze_crate(
         todo = (0..files.len()).collect();
     }
     while !todo.is_empty() {
-        let batch: Vec<FileId> = todo.iter().map(|&i| files[i]).collect();
+        let batch: Vec<(FileId, bool)> = todo.iter().map(|&i| (files[i], defer[i])).collect();
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             for &i in &todo {
                 eprintln!("demand: {}", db.get(files[i]).display);
@@ -70,7 +86,8 @@ pub fn analyze_crate(
             .iter()
             .zip(walk_files(db, &batch, scans_by_id, &table, knowledge))
         {
-            result.parsed += 1;
+            result.reparsed += usize::from(parsed[*i]);
+            parsed[*i] = true;
             match r {
                 Ok(f) => facts[*i] = Some(f),
                 Err(f) => {
@@ -124,11 +141,21 @@ pub fn analyze_crate(
                     })
                 })
                 .collect();
+            if todo.is_empty() {
+                todo = deferred_to_walk(db, files, &facts);
+                for &i in &todo {
+                    defer[i] = false;
+                    if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
+                        eprintln!("demand: entry points matter: {}", db.get(files[i]).display);
+                    }
+                }
+            }
             for &i in &todo {
                 facts[i] = None;
             }
         }
     }
+    result.parsed = parsed.iter().filter(|&&p| p).count();
     let all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
     if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {
         eprintln!("{all:#?}");
@@ -148,6 +175,36 @@ pub fn analyze_crate(
     result
 }
 
+/// Files whose left-out entry points can matter after all, now that the
+/// rest is walked: an entry point may call something on the way to a fork
+/// (the file names such a function), or a finding may depend on what it
+/// does (its key is one whose summary a rule asks for: a key is a name, so
+/// a test named like a helper shares the helper's summary). The same two
+/// tests pull files in on demand. Each such file is walked again in full.
+fn deferred_to_walk(db: &SourceDb, files: &[FileId], facts: &[Option<facts::FileFacts>]) -> Vec<usize> {
+    let deferred = |i: usize| facts[i].as_ref().filter(|f| !f.deferred_entries.is_empty());
+    if !(0..files.len()).any(|i| deferred(i).is_some()) {
+        return Vec::new();
+    }
+    let walked = || facts.iter().flatten();
+    let chain: Vec<crate::scan::CalledName> = demand::fork_callers(walked())
+        .iter()
+        .map(|k| crate::scan::CalledName {
+            name: demand::called_name(k).to_string(),
+            method: k.contains("::"),
+        })
+        .collect();
+    let needed = demand::needed_names(walked());
+    (0..files.len())
+        .filter(|&i| {
+            deferred(i).is_some_and(|f| {
+                f.deferred_entries.iter().flatten().any(|k| needed.contains(k))
+                    || crate::scan::mentions_any(&db.get(files[i]).contents(), &chain)
+            })
+        })
+        .collect()
+}
+
 /// A file's facts, or why it could not be analysed.
 type Walked = Result<facts::FileFacts, Box<Finding>>;
 
@@ -156,19 +213,19 @@ type Walked = Result<facts::FileFacts, Box<Finding>>;
 /// Results come back in the order of `files`.
 fn walk_files(
     db: &SourceDb,
-    files: &[FileId],
+    files: &[(FileId, bool)],
     scans_by_id: &[FileScan],
     table: &CrateTable,
     knowledge: &Knowledge,
 ) -> Vec<Walked> {
     map_largest_first(
         files,
-        |&id| db.get(id).scanned_len,
-        |&id| {
+        |&(id, _)| db.get(id).scanned_len,
+        |&(id, defer_entries)| {
             // A bug of ours on one file must not lose the others: the
             // file gets a diagnostic and the run goes on.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                walk_file(db, id, scans_by_id[id].deepest.clone(), table, knowledge)
+                walk_file(db, id, scans_by_id[id].deepest.clone(), table, knowledge, defer_entries)
             }))
                 .unwrap_or_else(|_| {
                     proc_macro2::extra::invalidate_current_thread_spans();
@@ -202,13 +259,14 @@ pub(crate) fn map_largest_first<T: Sync, R: Send>(
 }
 
 /// Parses and walks one file. `deepest` is its nesting bound when the scan
-/// already computed it.
+/// already computed it; `defer_entries`: see `flow::Walker::defer_entries`.
 fn walk_file(
     db: &SourceDb,
     id: FileId,
     deepest: Option<crate::nesting::Deepest>,
     table: &CrateTable,
     knowledge: &Knowledge,
+    defer_entries: bool,
 ) -> Result<facts::FileFacts, Box<Finding>> {
     let text = db.get(id).contents();
     // The bound holds for the text the scan read: a file changed since
@@ -217,7 +275,7 @@ fn walk_file(
     let deepest = deepest.filter(|_| scanned_len == text.len());
     let result = parse_bounded(&text, deepest)
         .map_err(|e| as_finding(e, id))
-        .map(|ast| walk_tree(id, &text, &ast, table, knowledge));
+        .map(|ast| walk_tree(id, &text, &ast, table, knowledge, defer_entries));
     // Spans are plain byte ranges from here on: free proc-macro2's span table.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
@@ -233,11 +291,13 @@ fn walk_tree(
     ast: &syn::File,
     table: &CrateTable,
     knowledge: &Knowledge,
+    defer_entries: bool,
 ) -> facts::FileFacts {
     let mut own = rustc_hash::FxHashMap::default();
     loop {
         let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.own_wrappers = own.clone();
+        walker.defer_entries = defer_entries;
         walker.walk_file(ast);
         let mut facts = walker.facts;
         let new: rustc_hash::FxHashMap<_, _> = demand::fork_wrappers(std::iter::once(&facts))
