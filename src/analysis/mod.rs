@@ -160,8 +160,19 @@ pub fn analyze_crate(
     if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {
         eprintln!("{all:#?}");
     }
-    let summaries = summary::compute(&all);
-    let entry = context::compute(&all, &summaries);
+    // Summaries and callers' contexts are read only at forks and in
+    // `pre_exec` closures: most crates have neither.
+    let read_at_forks = all.iter().any(|f| !f.forks.is_empty() || !f.pre_execs.is_empty());
+    let summaries = if read_at_forks {
+        summary::compute(&all)
+    } else {
+        summary::Summaries::default()
+    };
+    let entry = if read_at_forks {
+        context::compute(&all, &summaries)
+    } else {
+        context::EntryContexts::default()
+    };
     let ctx = crate::rules::RuleCtx {
         db,
         files: &all,
