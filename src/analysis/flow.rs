@@ -266,10 +266,10 @@ pub struct Walker<'a> {
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
     /// Leave entry points out, recording their keys in
-    /// `FileFacts::deferred_entries`. Set for files that name no fork,
-    /// re-exec or fd creation: there an entry point matters only if it
-    /// calls something that forks or is itself called, which the analysis
-    /// can tell once the rest of the crate is walked.
+    /// `FileFacts::deferred_entries`. Set for files that do not matter on
+    /// their own (`demand::matters_alone`): there an entry point matters
+    /// only if it calls something that forks or a rule reads what it does,
+    /// which the analysis can tell once the rest of the crate is walked.
     pub defer_entries: bool,
 }
 

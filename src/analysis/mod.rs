@@ -54,15 +54,19 @@ pub fn analyze_crate(
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut parsed = vec![false; files.len()];
-    // `--full` leaves out the entry points of files that name no fork,
-    // re-exec or fd creation, and walks such a file again only if one of
-    // them turns out to matter (`deferred_to_walk`). Not in a crate that
-    // re-executes itself: a role switch in `main` may be anywhere.
+    // `--full` leaves out the entry points of files that do not matter on
+    // their own (no fork, no re-exec, no fd creation that a rule would
+    // report), and walks such a file again only if one of them turns out to
+    // matter (`deferred_to_walk`). Not in a crate that re-executes itself:
+    // a role switch in `main` may be anywhere.
     let crate_reexecs = scans.iter().any(|s| s.reexecs);
     let mut defer: Vec<bool> = scans
         .iter()
         .map(|s| {
-            opts.full && !opts.walk_every_entry && !crate_reexecs && !s.forks && !s.reexecs && !s.creates_fds
+            opts.full
+                && !opts.walk_every_entry
+                && !crate_reexecs
+                && !demand::matters_alone(s, starts_processes)
         })
         .collect();
     // The files that can matter on their own come first, in both modes:
