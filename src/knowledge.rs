@@ -536,6 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn every_forking_entry_is_named_by_a_scan_word() {
+        // The demand mode parses, and `--full` walks the entry points of,
+        // only files whose scan found a fork word: a forking function no
+        // word names would be missed by both.
+        let k = Knowledge::builtin();
+        let forking = |f: &Fact| matches!(f.role, Some(Role::Fork(_) | Role::Vfork | Role::PreExec));
+        let entries: Vec<&String> = k
+            .functions
+            .iter()
+            .chain(k.methods.iter())
+            .filter(|(_, f)| forking(f))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(entries.len() >= 5, "{entries:?}");
+        for name in entries {
+            let named = name
+                .split("::")
+                .any(|seg| k.scan_words.get(seg).is_some_and(|w| w.kind == ScanKind::Fork));
+            assert!(named, "{name} forks but no fork word in rules/scan.toml names it");
+        }
+    }
+
+    #[test]
     fn bad_entries_are_reported_with_their_name() {
         let err = Knowledge::from_tables(&[(
             "t.toml",
