@@ -235,12 +235,12 @@ pub struct Walker<'a> {
     /// The file's text: code is read from it by span (cheaper than
     /// printing tokens back).
     text: &'a str,
-    /// Where each line of the parsed text starts (absolute offsets): spans
+    /// Where each line of the parsed text starts (absolute offsets), and
+    /// whether it is all ASCII (a column is then a count of bytes): spans
     /// are turned into byte offsets from their line and column, which is
-    /// cheap, instead of through proc-macro2's char-to-byte table.
-    line_starts: Vec<usize>,
-    /// The parsed text is all ASCII: a column is then a count of bytes.
-    ascii: bool,
+    /// cheap, instead of through proc-macro2's char-to-byte table. Found at
+    /// the first span asked for: a file of left-out tests asks for none.
+    lines: std::cell::OnceCell<(Vec<usize>, bool)>,
     knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
@@ -275,13 +275,10 @@ pub struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
-        let offset = super::stripped_prefix(text);
-        let (line_starts, ascii) = line_starts(text, offset);
         Walker {
             file,
             text,
-            line_starts,
-            ascii,
+            lines: std::cell::OnceCell::new(),
             knowledge,
             table,
             imports: Vec::new(),
@@ -316,10 +313,13 @@ impl<'a> Walker<'a> {
     /// The offset in the text of a line and column (in characters) of the
     /// parsed text.
     fn byte_at(&self, at: proc_macro2::LineColumn) -> usize {
-        let Some(&start) = self.line_starts.get(at.line.saturating_sub(1)) else {
+        let (line_starts, ascii) = self
+            .lines
+            .get_or_init(|| line_starts(self.text, super::stripped_prefix(self.text)));
+        let Some(&start) = line_starts.get(at.line.saturating_sub(1)) else {
             return self.text.len();
         };
-        if self.ascii {
+        if *ascii {
             return (start + at.column).min(self.text.len());
         }
         let line = &self.text[start..];
