@@ -112,6 +112,16 @@ pub fn fork_callers<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
     }
 }
 
+/// The names these keys are called by, as the text search for callers
+/// takes them (a method's name may follow a `.`).
+pub fn called_names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<crate::scan::CalledName> {
+    keys.map(|k| crate::scan::CalledName {
+        name: called_name(k).to_string(),
+        method: k.contains("::"),
+    })
+    .collect()
+}
+
 /// The name a key is called by in source (`Type::method` -> `method`).
 pub fn called_name(key: &str) -> &str {
     key.rsplit("::").next().unwrap_or(key)

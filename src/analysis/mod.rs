@@ -105,14 +105,11 @@ pub fn analyze_crate(
         // Callers of the functions on the way to a fork; entry points
         // (`main`, tests) have none to look for.
         let entries = demand::entry_points(facts.iter().flatten());
-        let chain: Vec<crate::scan::CalledName> = demand::fork_callers(facts.iter().flatten())
-            .iter()
-            .filter(|k| !entries.contains(*k))
-            .map(|k| crate::scan::CalledName {
-                name: demand::called_name(k).to_string(),
-                method: k.contains("::"),
-            })
-            .collect();
+        let chain = demand::called_names(
+            demand::fork_callers(facts.iter().flatten())
+                .iter()
+                .filter(|k| !entries.contains(*k)),
+        );
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }
@@ -121,7 +118,8 @@ pub fn analyze_crate(
                 facts[i].is_none()
                     && (opts.full
                         || scans[i].fns.iter().any(|f| needed.contains(&f.key))
-                        || crate::scan::mentions_any(&db.get(files[i]).contents(), &chain))
+                        // (A file whose text was let go is read again only then.)
+                        || !chain.is_empty() && crate::scan::mentions_any(&db.get(files[i]).contents(), &chain))
             })
             .collect();
         // Fork wrappers found so far: their callers are fork sites, so the
@@ -202,19 +200,14 @@ fn deferred_to_walk(db: &SourceDb, files: &[FileId], facts: &[Option<facts::File
         return Vec::new();
     }
     let walked = || facts.iter().flatten();
-    let chain: Vec<crate::scan::CalledName> = demand::fork_callers(walked())
-        .iter()
-        .map(|k| crate::scan::CalledName {
-            name: demand::called_name(k).to_string(),
-            method: k.contains("::"),
-        })
-        .collect();
+    let chain = demand::called_names(demand::fork_callers(walked()).iter());
     let needed = demand::needed_names(walked());
     (0..files.len())
         .filter(|&i| {
             deferred(i).is_some_and(|f| {
                 f.deferred_entries.iter().flatten().any(|k| needed.contains(k))
-                    || crate::scan::mentions_any(&db.get(files[i]).contents(), &chain)
+                    // (A file whose text was let go is read again only then.)
+                    || !chain.is_empty() && crate::scan::mentions_any(&db.get(files[i]).contents(), &chain)
             })
         })
         .collect()
