@@ -543,7 +543,28 @@ fn stats_count_files_read_and_parsed_per_mode() {
     let r = forklint(&dir, &[".", "--stats", "--format", "json"]);
     assert!(r.stderr.contains("forklint: 2 files read, 1 parsed"), "{r:?}");
     let r = forklint(&dir, &[".", "--stats", "--full", "--format", "json"]);
-    assert!(r.stderr.contains("forklint: 2 files read, 2 parsed"), "{r:?}");
+    assert!(r.stderr.contains("forklint: 2 files read, 2 parsed\n"), "{r:?}");
+
+    // A test in a file that names no fork calls a function that forks:
+    // `--full` leaves the test out at first, then parses its file again.
+    let dir = project("cli", "stats_again");
+    write(&dir, "lib.rs", "mod checks;\npub mod runner;\n");
+    write(
+        &dir,
+        "runner.rs",
+        "pub fn run() {\n    if unsafe { libc::fork() } == 0 {\n        unsafe { libc::_exit(0) };\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "checks.rs",
+        "#[test]\nfn runs() {\n    crate::runner::run();\n}\n",
+    );
+    let r = forklint(&dir, &[".", "--stats", "--full", "--format", "json"]);
+    assert!(
+        r.stderr
+            .contains("forklint: 3 files read, 3 parsed (1 parsed again)"),
+        "{r:?}"
+    );
 
     // Without the flag, machine formats keep stderr free of it.
     let r = forklint(&dir, &[".", "--format", "json"]);
