@@ -199,9 +199,14 @@ same() { # A B: "identical" or "DIFFER (...)"
 first_j="${jobs_list%% *}"
 last_j="${jobs_list##* }"
 
+# --full leaves out entry points that can change no finding: once, the same
+# with every entry point walked, whose findings must be the same.
+run_timed every-entry "$forklint" --stats --full --walk-every-entry --format json --jobs "$last_j" .
+check_status every-entry
+
 # `--stats` prints "forklint: N files read, M parsed" on stderr.
 parsed_of() { # RUN
-    sed -n 's/^forklint: \([0-9]* files read, [0-9]* parsed\)$/\1/p' "$out/$1.err" | tail -1
+    sed -n 's/^forklint: \([0-9]* files read, [0-9]* parsed\( ([0-9]* parsed again)\)\?\)$/\1/p' "$out/$1.err" | tail -1
 }
 
 # --- editor-sized run: one crate by path, default mode ---------------------------
@@ -307,6 +312,7 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
         echo "- default, $first_j vs $last_j threads: $(same "default-j$first_j-r$rounds" "default-j$last_j-r$rounds")"
         echo "- --full, $first_j vs $last_j threads: $(same "full-j$first_j-r$rounds" "full-j$last_j-r$rounds")"
     fi
+    echo "- --full vs --full --walk-every-entry ($last_j threads): $(same "full-j$last_j-r$rounds" every-entry)"
     pe_default="$(grep -c '"parse_error"' "$out/default-j$last_j-r$rounds.out" || true)"
     pe_full="$(grep -c '"parse_error"' "$out/full-j$last_j-r$rounds.out" || true)"
     echo "- parse_error diagnostics: default $pe_default, --full $pe_full (the floor: $parse_failures)"

@@ -170,7 +170,7 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
         baseline: args.baseline.clone(),
         write_baseline: args.write_baseline.clone(),
         full: args.full,
-        walk_every_entry: false,
+        walk_every_entry: args.walk_every_entry,
         jobs: args.jobs,
     })
 }

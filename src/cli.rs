@@ -119,6 +119,12 @@ pub struct LintArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// With --full: also walk the entry points (`main`, tests) that can
+    /// change no finding, which --full leaves out; slower, for checking
+    /// that shortcut (the benchmark compares the two).
+    #[arg(long, requires = "full")]
+    pub walk_every_entry: bool,
+
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,

@@ -55,8 +55,9 @@ pub struct Options {
     pub full: bool,
     /// With `full`: walk every function, also the entry points (`main`,
     /// tests) that `--full` leaves unwalked because they can change no
-    /// finding (they reach no fork and nothing calls them). Off in the
-    /// CLI; the tests use it to check that shortcut against the whole walk.
+    /// finding (they reach no fork and no rule reads what they do).
+    /// `--walk-every-entry`; the tests and the benchmark check the shortcut
+    /// against it.
     pub walk_every_entry: bool,
     pub jobs: Option<usize>,
 }

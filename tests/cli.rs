@@ -565,6 +565,12 @@ fn stats_count_files_read_and_parsed_per_mode() {
             .contains("forklint: 3 files read, 3 parsed (1 parsed again)"),
         "{r:?}"
     );
+    // Walking every entry point from the start needs no second parse.
+    let every = ["--stats", "--full", "--walk-every-entry", "--format", "json", "."];
+    let r = forklint(&dir, &every);
+    assert!(r.stderr.contains("forklint: 3 files read, 3 parsed\n"), "{r:?}");
+    let r = forklint(&dir, &every[2..]);
+    assert_eq!(r.code, 2, "--walk-every-entry needs --full: {r:?}");
 
     // Without the flag, machine formats keep stderr free of it.
     let r = forklint(&dir, &[".", "--format", "json"]);
