@@ -411,15 +411,7 @@ impl<'a> Walker<'a> {
         keys: Vec<String>,
     ) {
         let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
-        // Functions defined inside it would be left out with it.
-        if entry
-            && self.defer_entries
-            && !names_fn(
-                self.text
-                    .get(self.range_of(block.brace_token.span.join()))
-                    .unwrap_or("fn"),
-            )
-        {
+        if entry && self.defer_entries && !self.defines_fn(block) {
             self.facts.deferred_entries.push(keys);
             return;
         }
@@ -483,6 +475,13 @@ impl<'a> Walker<'a> {
         self.function = saved_fn;
         self.function_keys = saved_keys;
         self.depth = saved_depth;
+    }
+
+    /// Does the block define a function inside it (which would be left out
+    /// with an entry point)? By the word `fn` in its text: see [`names_fn`].
+    fn defines_fn(&self, block: &syn::Block) -> bool {
+        let body = self.range_of(block.brace_token.span.join());
+        self.text.get(body).is_none_or(names_fn)
     }
 
     /// The closing brace of a block: where a child falls out of it.
@@ -2625,8 +2624,6 @@ fn thread_what(locks: &[String]) -> String {
     }
 }
 
-/// Why a function body runs with other threads around.
-/// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
 /// Does the code have the word `fn` (an item defined inside it)? Also in
 /// a comment, a string or a `fn(..)` type: a false yes costs only time.
 fn names_fn(code: &str) -> bool {
@@ -2636,6 +2633,7 @@ fn names_fn(code: &str) -> bool {
         .any(|(i, _)| !ident(i.checked_sub(1).and_then(|j| bytes.get(j))) && !ident(bytes.get(i + 2)))
 }
 
+/// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
 fn is_entry_attr(a: &syn::Attribute) -> bool {
     a.path()
         .segments
@@ -2643,6 +2641,7 @@ fn is_entry_attr(a: &syn::Attribute) -> bool {
         .is_some_and(|s| s.ident == "test" || s.ident == "main")
 }
 
+/// Why a function body runs with other threads around.
 fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
     for a in attrs {
         // Most attributes are doc comments: look at the name first.
