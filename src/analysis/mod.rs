@@ -8,6 +8,8 @@ pub mod summary;
 pub mod context;
 pub mod demand;
 
+use std::collections::HashSet;
+
 use rayon::prelude::*;
 
 use crate::diagnostic::{Finding, Label};
@@ -105,11 +107,8 @@ pub fn analyze_crate(
         // Callers of the functions on the way to a fork; entry points
         // (`main`, tests) have none to look for.
         let entries = demand::entry_points(facts.iter().flatten());
-        let chain = demand::called_names(
-            demand::fork_callers(facts.iter().flatten())
-                .iter()
-                .filter(|k| !entries.contains(*k)),
-        );
+        let callers = demand::fork_callers(facts.iter().flatten());
+        let chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }
@@ -118,8 +117,7 @@ pub fn analyze_crate(
                 facts[i].is_none()
                     && (opts.full
                         || scans[i].fns.iter().any(|f| needed.contains(&f.key))
-                        // (A file whose text was let go is read again only then.)
-                        || !chain.is_empty() && crate::scan::mentions_any(&db.get(files[i]).contents(), &chain))
+                        || mentions_callers(db, files[i], &chain))
             })
             .collect();
         // Fork wrappers found so far: their callers are fork sites, so the
@@ -144,7 +142,7 @@ pub fn analyze_crate(
                 })
                 .collect();
             if todo.is_empty() {
-                todo = deferred_to_walk(db, files, &facts);
+                todo = deferred_to_walk(db, files, &facts, &needed, &callers);
                 for &i in &todo {
                     defer[i] = false;
                     if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
@@ -190,27 +188,34 @@ pub fn analyze_crate(
 
 /// Files whose left-out entry points can matter after all, now that the
 /// rest is walked: an entry point may call something on the way to a fork
-/// (the file names such a function), or a finding may depend on what it
-/// does (its key is one whose summary a rule asks for: a key is a name, so
-/// a test named like a helper shares the helper's summary). The same two
-/// tests pull files in on demand. Each such file is walked again in full.
-fn deferred_to_walk(db: &SourceDb, files: &[FileId], facts: &[Option<facts::FileFacts>]) -> Vec<usize> {
-    let deferred = |i: usize| facts[i].as_ref().filter(|f| !f.deferred_entries.is_empty());
-    if !(0..files.len()).any(|i| deferred(i).is_some()) {
-        return Vec::new();
-    }
-    let walked = || facts.iter().flatten();
-    let chain = demand::called_names(demand::fork_callers(walked()).iter());
-    let needed = demand::needed_names(walked());
+/// (the file names one of `fork_callers`, entry points included: a test may
+/// call a test), or a finding may depend on what it does (its key is
+/// `needed`: a key is a name, so a test named like a helper shares the
+/// helper's summary). The same two tests pull files in on demand. Each
+/// such file is walked again in full.
+fn deferred_to_walk(
+    db: &SourceDb,
+    files: &[FileId],
+    facts: &[Option<facts::FileFacts>],
+    needed: &HashSet<String>,
+    fork_callers: &HashSet<String>,
+) -> Vec<usize> {
+    let chain = demand::called_names(fork_callers.iter());
     (0..files.len())
         .filter(|&i| {
-            deferred(i).is_some_and(|f| {
-                f.deferred_entries.iter().flatten().any(|k| needed.contains(k))
-                    // (A file whose text was let go is read again only then.)
-                    || !chain.is_empty() && crate::scan::mentions_any(&db.get(files[i]).contents(), &chain)
+            facts[i].as_ref().is_some_and(|f| {
+                !f.deferred_entries.is_empty()
+                    && (f.deferred_entries.iter().flatten().any(|k| needed.contains(k))
+                        || mentions_callers(db, files[i], &chain))
             })
         })
         .collect()
+}
+
+/// Does the file name one of these callers? A file whose text was let go
+/// is read again only when there is one to look for.
+fn mentions_callers(db: &SourceDb, id: FileId, chain: &[crate::scan::CalledName]) -> bool {
+    !chain.is_empty() && crate::scan::mentions_any(&db.get(id).contents(), chain)
 }
 
 /// A file's facts, or why it could not be analysed.
