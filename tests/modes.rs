@@ -16,6 +16,15 @@ fn targets() -> Vec<&'static Path> {
     t
 }
 
+/// `--full`, and with `--walk-every-entry` when `every_entry`.
+fn full_mode(every_entry: bool) -> Options {
+    Options {
+        full: true,
+        walk_every_entry: every_entry,
+        ..Options::default()
+    }
+}
+
 fn rendered(path: &Path, opts: &Options) -> (String, usize) {
     let report = forklint::lint_paths(&[path], opts);
     (output::json::render(&report), report.files_parsed)
@@ -25,13 +34,7 @@ fn rendered(path: &Path, opts: &Options) -> (String, usize) {
 fn default_and_full_modes_give_identical_findings() {
     for t in targets() {
         let (demand, parsed_demand) = rendered(t, &Options::default());
-        let (full, parsed_full) = rendered(
-            t,
-            &Options {
-                full: true,
-                ..Options::default()
-            },
-        );
+        let (full, parsed_full) = rendered(t, &full_mode(false));
         assert!(!full.is_empty(), "{}: no findings at all", t.display());
         assert_eq!(
             demand,
@@ -42,14 +45,7 @@ fn default_and_full_modes_give_identical_findings() {
         assert!(parsed_demand <= parsed_full, "{}", t.display());
         // `--full` leaves out the entry points that can change no finding:
         // walking every one of them must give the same.
-        let (every, parsed_every) = rendered(
-            t,
-            &Options {
-                full: true,
-                walk_every_entry: true,
-                ..Options::default()
-            },
-        );
+        let (every, parsed_every) = rendered(t, &full_mode(true));
         assert_eq!(
             every,
             full,
@@ -138,21 +134,11 @@ fn demand_mode_parses_only_files_that_can_matter() {
 /// The default mode's and `--full`'s reports, after checking that `--full`
 /// gives the same when it walks every entry point.
 fn both_modes(dir: &TempCrate) -> (forklint::Report, forklint::Report) {
-    let demand = forklint::lint_paths(&[dir.0.as_path()], &Options::default());
-    let full = forklint::lint_paths(
-        &[dir.0.as_path()],
-        &Options {
-            full: true,
-            ..Options::default()
-        },
-    );
-    let every = forklint::lint_paths(
-        &[dir.0.as_path()],
-        &Options {
-            full: true,
-            walk_every_entry: true,
-            ..Options::default()
-        },
+    let lint = |opts: &Options| forklint::lint_paths(&[dir.0.as_path()], opts);
+    let (demand, full, every) = (
+        lint(&Options::default()),
+        lint(&full_mode(false)),
+        lint(&full_mode(true)),
     );
     assert_eq!(output::json::render(&every), output::json::render(&full));
     (demand, full)
@@ -327,7 +313,7 @@ fn a_file_read_again_for_its_finding_is_shown_with_its_text() {
 }
 
 #[test]
-fn fork_wrappers_do_not_make_a_file_parsed_twice() {
+fn fork_wrappers_are_known_without_a_second_parse_on_demand() {
     // A function that forks and returns the result makes its callers fork
     // sites. main.rs calls a wrapper of its own and one of worker.rs; it
     // names no fork itself, so the files that do are walked first and the
