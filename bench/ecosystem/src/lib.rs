@@ -1,0 +1,1 @@
+// Nothing builds this package; it exists for its lockfile.
