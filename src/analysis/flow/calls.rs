@@ -1,0 +1,385 @@
+//! Calls of paths: threads, processes (fork, exec, exit, spawn), descriptors, constructors, and the fork sites they create.
+
+use super::*;
+
+impl Walker<'_> {
+    pub(super) fn eval_call(&mut self, c: &syn::ExprCall, state: State) -> (State, Val) {
+        let Expr::Path(func) = &*c.func else {
+            let (s, _) = self.eval(&c.func, state);
+            let (s, _) = self.eval_all(c.args.iter(), s);
+            return (s, Val::default());
+        };
+        let path = &func.path;
+        let segs = segments(path);
+        let last = segs.last().cloned().unwrap_or_default();
+        // Calling a closure held in a variable runs its body here.
+        if segs.len() == 1 {
+            if let Some((_, calls)) = self.unit.closures.iter().rev().find(|c| c.0 == last).cloned() {
+                let (s, _) = self.eval_all(c.args.iter(), state);
+                for site in calls {
+                    self.record_call(&s, site);
+                }
+                return (s, Val::default());
+            }
+        }
+        let candidates = self.resolve(&segs);
+        let (target, role, canonical) = self.target_of(&segs, &candidates);
+        if self.knowledge.role_sources.contains_key(&canonical) {
+            self.unit.role_reads += 1;
+        }
+        // Tuple structs and enum variants (`Some(x)`, `Wrapper(g)`) are not calls.
+        if last.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+            let (s, vals) = self.eval_all(c.args.iter(), state);
+            let mut v = Val::default();
+            for x in vals {
+                v.guards.extend(x.guards);
+            }
+            return (s, v);
+        }
+        let span = self.span(c);
+        // Closures given to thread and pool spawns run elsewhere: own units.
+        let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
+        let n_types = self.unit.var_types.len();
+        self.type_closure_param(&c.args, &canonical);
+        let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
+            self.thread_scope(&c.args, state)
+        } else {
+            self.eval_args(&c.args, runs_elsewhere, state)
+        };
+        self.unit.var_types.truncate(n_types);
+        // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
+        // it here; a buffered writer flushes when dropped.
+        for a in &c.args {
+            if let Some(name) = path_ident(a) {
+                self.flushed(&mut state, &name);
+                state
+                    .guards
+                    .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+                let wraps = candidates
+                    .iter()
+                    .any(|c| self.knowledge.fd_wrappers.contains_key(c));
+                if matches!(target, Target::Local { .. } | Target::Unknown) && !wraps {
+                    self.fd_moved(a, &mut state);
+                }
+            }
+        }
+        let text = display_path(&segs);
+        self.record_call(
+            &state,
+            CallSite {
+                span: span.clone(),
+                text,
+                target: target.clone(),
+                kind: CallKind::Path,
+                role,
+            },
+        );
+        let mut val = Val::default();
+        // Command::new(current_exe()): the program starts a copy of itself.
+        if canonical == "std::process::Command::new" {
+            if let Some(arg) = c.args.first() {
+                let mut text = self.src(arg);
+                if let Some(name) = path_ident(arg).or_else(|| match arg {
+                    Expr::Reference(r) => path_ident(&r.expr),
+                    _ => None,
+                }) {
+                    if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                        text = t.clone();
+                    }
+                }
+                if self.knowledge.names_own_binary(text.as_bytes()) {
+                    self.facts.reexecs.push((self.file, span.clone()));
+                }
+            }
+        }
+        if canonical == "std::io::stdout" {
+            val.ty = Some("std::io::Stdout".into());
+        }
+        if let Some(fd) = candidates
+            .iter()
+            .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
+        {
+            self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+        }
+        self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
+        if let Target::Local { keys } = &target {
+            let args: Vec<(usize, &Val)> = arg_vals.iter().enumerate().collect();
+            self.fd_args(keys, &args, span.clone(), &state);
+            if val.fds.is_empty() {
+                val.fds = vec![self.fd_returned(keys, span.clone(), &mut state)];
+            }
+            // `Spool::open(..)`: an associated function of a type of the crate
+            // is taken to return that type, for resolving its methods.
+            if segs.len() >= 2
+                && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
+                && val.ty.is_none()
+            {
+                val.ty = Some(segs[segs.len() - 2].clone());
+            }
+        }
+        if matches!(
+            role,
+            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
+        ) {
+            self.facts.starts_processes = true;
+        }
+        if segs.len() >= 2
+            && (last == "new" || last.starts_with("with_") || last == "default" || last.starts_with("from"))
+        {
+            // `T::new()` has type T: keep T's resolved path.
+            let full = candidates.first().cloned().unwrap_or_else(|| segs.join("::"));
+            val.ty = full.rsplit_once("::").map(|(ty, _)| ty.to_string());
+        }
+        match role {
+            Some(Role::Fork(shape)) => {
+                let idx = self.fork_site(
+                    &state,
+                    span,
+                    canonical,
+                    false,
+                    shape == ForkResultShape::ChildOnly,
+                );
+                if shape == ForkResultShape::ParentOnly {
+                    self.clone_callback(idx, c, &state);
+                }
+                let procs = match shape {
+                    ForkResultShape::ChildOnly => CHILD,
+                    ForkResultShape::ParentOnly => PARENT | FAILED,
+                    _ => ALL,
+                };
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                });
+                val.fork = Some((idx, shape, procs));
+            }
+            Some(Role::Vfork) => {
+                let idx = self.fork_site(&state, span, canonical, true, false);
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs: ALL,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                });
+                val.fork = Some((idx, ForkResultShape::Raw, ALL));
+            }
+            Some(Role::Exec) => {
+                if let Some(ctx) = state.in_child_branch() {
+                    self.facts.forks[ctx.idx].child.push(ChildEvent::Exec(span));
+                    if let Some(f) = state.fork.as_mut() {
+                        f.execed = true;
+                    }
+                }
+            }
+            Some(Role::ExitNow) => {
+                state.live = false;
+                state.exited = true;
+            }
+            Some(Role::ExitCleanup) => {
+                self.escape_if_child(&state, EscapeKind::ExitCleanup, span);
+                state.live = false;
+                state.exited = true;
+            }
+            Some(Role::SpawnThread | Role::Runtime) => {
+                let what = if role == Some(Role::Runtime) {
+                    format!("`{}` starts worker threads here", display_path(&segs))
+                } else {
+                    thread_what(&spawned_locks)
+                };
+                // The thread is shown at the callee (`thread::spawn`), found
+                // only here: spans cost a lookup in proc-macro2's source map.
+                val.thread = Some(self.add_thread(&mut state, self.span(&c.func), what));
+            }
+            _ => {}
+        }
+        if let Target::Local { keys } = &target {
+            if keys.iter().any(|k| self.table.diverging.contains(k)) {
+                state.live = false;
+                state.exited = true;
+            }
+        }
+        (state, val)
+    }
+
+    /// A raw fd creation: recorded when its flags lack close-on-exec.
+    pub(super) fn fd_creation(
+        &mut self,
+        callee: String,
+        fd: &crate::knowledge::FdCreation,
+        c: &syn::ExprCall,
+        span: Span,
+    ) {
+        let missing = match (&fd.needs, fd.flags_arg) {
+            (Some(flag), Some(i)) => match c.args.iter().nth(i) {
+                Some(arg) => {
+                    let mut text = self.src(arg);
+                    // A flags variable bound earlier in the function.
+                    if let Some(name) = path_ident(arg) {
+                        if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                            text = t.clone();
+                        }
+                    }
+                    !text
+                        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                        .any(|tok| tok == flag)
+                }
+                None => false,
+            },
+            _ => true,
+        };
+        if missing {
+            self.facts.fds_without_cloexec.push(FdCreationFact {
+                file: self.file,
+                span,
+                callee,
+                function: self.function.clone(),
+                suggest: fd.suggest.clone(),
+                why: fd.why.clone(),
+            });
+        }
+    }
+
+    /// A call's arguments, in order. Closures given to thread and pool
+    /// spawns run elsewhere (their own unit; the locks they take are
+    /// returned); other closures are assumed to run here, now.
+    pub(super) fn eval_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        runs_elsewhere: bool,
+        mut state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let mut vals = Vec::new();
+        let mut spawned_locks = Vec::new();
+        for a in args {
+            if let Expr::Closure(cl) = a {
+                if runs_elsewhere {
+                    self.walk_closure_unit(cl);
+                    spawned_locks = std::mem::take(&mut self.closure_locks);
+                } else {
+                    state = self.walk_closure_inline(cl, state);
+                }
+                vals.push(Val::default());
+            } else {
+                let (s, v) = self.eval(a, state);
+                state = s;
+                vals.push(v);
+            }
+        }
+        (state, vals, spawned_locks)
+    }
+
+    /// A call whose knowledge entry names its closure's parameter type
+    /// (`closure_param`: `thread::scope(|s| ..)` gives `s` a `Scope`): the
+    /// parameter has that type while the arguments are walked, so methods
+    /// on it (`s.spawn`) resolve. The caller truncates `var_types` after.
+    pub(super) fn type_closure_param(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        callee: &str,
+    ) {
+        let Some(Expr::Closure(c)) = args.first() else {
+            return;
+        };
+        let param = c.inputs.first().and_then(|p| pat_binding(p).0);
+        let ty = self
+            .knowledge
+            .function(callee)
+            .and_then(|f| f.closure_param.clone());
+        if let (Some(name), Some(ty)) = (param, ty) {
+            self.unit.var_types.push((name, ty));
+        }
+    }
+
+    /// `thread::scope(|s| body)`: the body runs here, on this thread, and
+    /// the threads it starts with `s.spawn` run beside it until the scope
+    /// ends, which joins them all.
+    pub(super) fn thread_scope(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
+        let (mut state, vals, locks) = self.eval_args(args, false, state);
+        state.threads.retain(|t| running.contains(&t.id));
+        (state, vals, locks)
+    }
+
+    pub(super) fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
+        let id = self.id();
+        let fact = ThreadFact { span, what };
+        self.unit.spawns.push(fact.clone());
+        state.threads.push(LiveThread {
+            id,
+            fact,
+            handle: None,
+        });
+        id
+    }
+
+    pub(super) fn fork_site(
+        &mut self,
+        state: &State,
+        span: Span,
+        callee: String,
+        vfork: bool,
+        survivor: bool,
+    ) -> usize {
+        let key = (span.start, span.end);
+        let guards: Vec<GuardFact> = state.guards.iter().map(|g| g.fact.clone()).collect();
+        let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+        if let Some(&idx) = self.fork_by_span.get(&key) {
+            // Seen before (second walk of a loop): widen what was live.
+            let f = &mut self.facts.forks[idx];
+            for g in guards {
+                if !f.guards.contains(&g) {
+                    f.guards.push(g);
+                }
+            }
+            for t in threads {
+                if !f.threads.contains(&t) {
+                    f.threads.push(t);
+                }
+            }
+            for p in &state.pending {
+                if !f.unflushed.contains(p) {
+                    f.unflushed.push(p.clone());
+                }
+            }
+            for fd in &state.fds {
+                if !f.fds_open.contains(fd) {
+                    f.fds_open.push(*fd);
+                }
+            }
+            return idx;
+        }
+        self.facts.forks.push(ForkFact {
+            file: self.file,
+            span,
+            callee,
+            vfork,
+            survivor,
+            function: self.function.clone(),
+            function_keys: self.function_keys.clone(),
+            guards,
+            threads,
+            child: Vec::new(),
+            parent_reads: Vec::new(),
+            result_var: None,
+            unflushed: state.pending.clone(),
+            child_flushes: false,
+            parent_flushes: false,
+            fds_open: state.fds.clone(),
+            fd_uses: Vec::new(),
+            fd_calls: Vec::new(),
+        });
+        let idx = self.facts.forks.len() - 1;
+        self.fork_by_span.insert(key, idx);
+        idx
+    }
+}

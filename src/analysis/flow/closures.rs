@@ -1,0 +1,171 @@
+//! Closures and callbacks: `pre_exec` hooks, clone callbacks and closures walked as their own unit or inline.
+
+use super::*;
+
+impl Walker<'_> {
+    /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
+    /// and exec; its calls are collected as one fact.
+    pub(super) fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
+        let (calls, named) = match self.callback_code(m.args.first(), &state) {
+            CallbackCode::Calls(calls) => (calls, Vec::new()),
+            // A function of the crate is the closure: its own calls are checked.
+            CallbackCode::Function(keys) => (Vec::new(), keys),
+        };
+        self.facts.pre_execs.push(PreExecFact {
+            file: self.file,
+            span,
+            function: self.function.clone(),
+            calls,
+            named,
+        });
+        (state, Val::default())
+    }
+
+    /// What a callback run somewhere else (a `pre_exec` closure, the child
+    /// of `clone`) does: a closure's calls (written in place, boxed, or
+    /// bound to a variable), or a function of the crate, whose summary
+    /// gives its calls.
+    pub(super) fn callback_code(&mut self, arg: Option<&Expr>, state: &State) -> CallbackCode {
+        CallbackCode::Calls(match arg {
+            Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
+            Some(Expr::Call(c)) if path_last(&c.func).as_deref() == Some("new") => {
+                // Box::new(closure)
+                match c.args.first() {
+                    Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
+                    _ => Vec::new(),
+                }
+            }
+            Some(arg @ Expr::Path(p)) => {
+                let v = self.path_value(&p.path);
+                match v.closure {
+                    Some(calls) => calls,
+                    None => {
+                        let segs = segments(&p.path);
+                        let candidates = self.resolve(&segs);
+                        match self.target_of(&segs, &candidates).0 {
+                            Target::Local { keys } => return CallbackCode::Function(keys),
+                            target => vec![CallSite {
+                                span: self.span(arg),
+                                text: display_path(&segs),
+                                target,
+                                kind: CallKind::Path,
+                                role: None,
+                            }],
+                        }
+                    }
+                }
+            }
+            Some(other) => {
+                let (_, v) = self.eval(other, state.clone());
+                v.closure.unwrap_or_default()
+            }
+            None => Vec::new(),
+        })
+    }
+
+    /// A closure that runs elsewhere (a thread, `pre_exec`) or later: its
+    /// own unit, with its own state. Returns the calls it makes.
+    pub(super) fn walk_closure_unit(&mut self, c: &syn::ExprClosure) -> Vec<CallSite> {
+        // Captured variables keep their known facts (closures, types): lend
+        // the enclosing unit's lists to the closure's unit, then take them back.
+        let closures = std::mem::take(&mut self.unit.closures);
+        let var_types = std::mem::take(&mut self.unit.var_types);
+        let (n_closures, n_types) = (closures.len(), var_types.len());
+        let unit = Unit {
+            is_closure: true,
+            closures,
+            var_types,
+            ..Unit::default()
+        };
+        let saved = std::mem::replace(&mut self.unit, unit);
+        let _ = self.eval(&c.body, State::new());
+        let mut unit = std::mem::replace(&mut self.unit, saved);
+        unit.closures.truncate(n_closures);
+        unit.var_types.truncate(n_types);
+        self.unit.closures = std::mem::take(&mut unit.closures);
+        self.unit.var_types = std::mem::take(&mut unit.var_types);
+        self.unit.spawns.extend(unit.spawns);
+        self.closure_locks = unit.locks_taken;
+        unit.calls
+    }
+
+    /// A closure passed to an ordinary call (`iter().map(..)`,
+    /// `unwrap_or_else(..)`): assumed to run now, in this state; its
+    /// `return` leaves only the closure.
+    pub(super) fn walk_closure_inline(&mut self, c: &syn::ExprClosure, state: State) -> State {
+        let was = std::mem::replace(&mut self.unit.is_closure, true);
+        let (end, _) = self.eval(&c.body, state.clone());
+        self.unit.is_closure = was;
+        // The closure may or may not run: keep what it added (threads), not what it ended.
+        let mut out = state;
+        if end.live {
+            for t in end.threads {
+                if !out.threads.iter().any(|x| x.id == t.id) {
+                    out.threads.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    /// `X.with(|c| c.set(..))` on a thread_local writes it: the closure
+    /// calls a method that writes to what it is called on.
+    pub(super) fn closure_writes(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+        struct Writes<'k> {
+            knowledge: &'k Knowledge,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Writes<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                self.found |= self.knowledge.mutates(&m.method.to_string());
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut writes = Writes {
+            knowledge: self.knowledge,
+            found: false,
+        };
+        for a in args {
+            syn::visit::Visit::visit_expr(&mut writes, a);
+        }
+        writes.found
+    }
+
+    /// glibc's `clone(fn, stack, flags, arg)` (and nix's, which takes a
+    /// boxed closure): the child runs the callback and exits when it
+    /// returns, so the callback's calls are the child's.
+    pub(super) fn clone_callback(&mut self, idx: usize, c: &syn::ExprCall, state: &State) {
+        // Only what names its code: anything else (nix's transmuted
+        // trampoline) was evaluated with the arguments already.
+        let names_code = |a: &&Expr| match a {
+            Expr::Closure(_) | Expr::Path(_) => true,
+            Expr::Call(c) => path_last(&c.func).as_deref() == Some("new"),
+            _ => false,
+        };
+        let Some(arg) = c.args.first().filter(names_code) else {
+            return;
+        };
+        let calls = match self.callback_code(Some(arg), state) {
+            CallbackCode::Calls(calls) => calls,
+            CallbackCode::Function(keys) => vec![CallSite {
+                span: self.span(arg),
+                text: match arg {
+                    Expr::Path(p) => display_path(&segments(&p.path)),
+                    _ => self.src(arg),
+                },
+                target: Target::Local { keys },
+                kind: CallKind::Path,
+                role: None,
+            }],
+        };
+        let child = &mut self.facts.forks[idx].child;
+        child.extend(calls.into_iter().map(ChildEvent::Call));
+    }
+}
+
+/// The code of a callback: the calls of a closure, or a function of the
+/// crate (by its keys).
+pub(super) enum CallbackCode {
+    Calls(Vec<CallSite>),
+    Function(Vec<String>),
+}

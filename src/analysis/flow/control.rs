@@ -1,0 +1,462 @@
+//! Control flow: blocks, statements, `let`, loops, `if` and `match`, the split of a state on a condition over a fork result, and the join of branches.
+
+use super::*;
+
+impl Walker<'_> {
+    pub(super) fn walk_block(&mut self, block: &syn::Block, mut state: State) -> (State, Val) {
+        let has_use = block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Item(syn::Item::Use(_))));
+        if has_use {
+            let mut imports = self.imports.last().cloned().unwrap_or_default();
+            let items: Vec<syn::Item> = block
+                .stmts
+                .iter()
+                .filter_map(|s| match s {
+                    Stmt::Item(i @ syn::Item::Use(_)) => Some(i.clone()),
+                    _ => None,
+                })
+                .collect();
+            imports.add_items(&items);
+            self.imports.push(imports);
+        }
+        self.depth += 1;
+        let mut val = Val::default();
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if !state.live {
+                break;
+            }
+            let is_tail = i + 1 == n && matches!(stmt, Stmt::Expr(_, None));
+            let (s, v) = self.walk_stmt(stmt, state);
+            state = s;
+            if is_tail {
+                val = v;
+            }
+        }
+        self.depth -= 1;
+        let depth = self.depth;
+        // Guards bound in this block die at its end, unless the block's value carries them out.
+        state
+            .guards
+            .retain(|g| g.binding.is_none() || g.depth <= depth || val.guards.contains(&g.id));
+        if has_use {
+            self.imports.pop();
+        }
+        (state, val)
+    }
+
+    pub(super) fn walk_stmt(&mut self, stmt: &Stmt, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let (mut state, val) = match stmt {
+            Stmt::Local(local) => (self.walk_local(local, state), Val::default()),
+            Stmt::Expr(e, semi) => {
+                let (s, v) = self.eval(e, state);
+                if semi.is_some() {
+                    (s, Val::default())
+                } else {
+                    (s, v)
+                }
+            }
+            Stmt::Macro(m) => self.eval_macro(&m.mac, self.span(&m.mac), state),
+            Stmt::Item(item) => {
+                self.walk_item(item);
+                (state, Val::default())
+            }
+            #[allow(unreachable_patterns)]
+            _ => (state, Val::default()),
+        };
+        // Temporaries die at the end of their statement, unless the value
+        // of a tail expression carries them.
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        state
+            .guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id) && !val.guards.contains(&g.id)));
+        (state, val)
+    }
+
+    pub(super) fn walk_local(&mut self, local: &syn::Local, state: State) -> State {
+        let (name, ty) = pat_binding(&local.pat);
+        let Some(init) = &local.init else { return state };
+        let role_reads = self.unit.role_reads;
+        let (mut state, val) = self.eval(&init.expr, state);
+        let reads_role = self.unit.role_reads > role_reads;
+        if let Some((_, diverge)) = &init.diverge {
+            // `let Ok(x) = e else { return }`: the else path must diverge.
+            let (end, _) = self.eval(diverge, state.clone());
+            if end.live {
+                state = join(vec![state, end]);
+            }
+        }
+        self.fd_bind(&local.pat, &val, &init.expr);
+        for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
+            if !state.fds.contains(fd) {
+                state.fds.push(*fd);
+            }
+        }
+        let Some(name) = name else {
+            return state;
+        };
+        // `let _ = m.lock()` drops at once; `let _g = ...` keeps it.
+        if name == "_" {
+            return state;
+        }
+        if let Some(ty) = ty.or_else(|| val.ty.clone()) {
+            if ty == "RwLock" {
+                self.unit.var_types.push((name.clone(), "RwLock".into()));
+            }
+            self.unit.var_types.push((name.clone(), ty));
+        }
+        if let Some(t) = &local.pat_type_hint() {
+            if mentions_rwlock(t) {
+                self.unit.var_types.push((name.clone(), "RwLock".into()));
+            }
+        }
+        for g in state.guards.iter_mut() {
+            if val.guards.contains(&g.id) {
+                g.binding = Some(name.clone());
+                g.depth = self.depth;
+            }
+        }
+        self.unit.temps.retain(|t| !val.guards.contains(t));
+        if let Some((idx, shape, procs)) = val.fork {
+            self.unit.fork_vars.push((name.clone(), idx, shape, procs));
+            self.facts.forks[idx].result_var.get_or_insert(name.clone());
+        }
+        self.unit.var_texts.push((name.clone(), self.src(&*init.expr)));
+        if reads_role {
+            self.unit.role_vars.push(name.clone());
+        }
+        if let Expr::Call(c) = &*init.expr {
+            self.unit.call_vars.push((name.clone(), self.span(c)));
+        }
+        if let Some(t) = val.thread {
+            if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
+                th.handle = Some(name.clone());
+            }
+        }
+        if let Some(calls) = val.closure {
+            self.unit.closures.push((name, calls));
+        }
+        state
+    }
+
+    pub(super) fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
+        // Leaving by return or exit() flushes stdio at the process's exit.
+        if kind != EscapeKind::Panic {
+            self.note_flush(state);
+        }
+        if let Some(ctx) = state.in_child() {
+            if !ctx.escaped && !self.facts.forks[ctx.idx].survivor {
+                self.facts.forks[ctx.idx]
+                    .child
+                    .push(ChildEvent::Escape { kind, span });
+            }
+        }
+    }
+
+    pub(super) fn loop_exit(&mut self, mut state: State, span: Span) -> (State, Val) {
+        if let Some(ctx) = state.in_child() {
+            if ctx.loop_depth > 0 && self.unit.loops.len() <= ctx.loop_depth && !self.unit.is_closure {
+                self.escape_if_child(&state, EscapeKind::Break, span);
+                if let Some(f) = state.fork.as_mut() {
+                    f.escaped = true;
+                }
+            }
+        }
+        if let Some(l) = self.unit.loops.last_mut() {
+            l.push(state);
+        }
+        (State::dead(), Val::default())
+    }
+
+    pub(super) fn walk_loop(
+        &mut self,
+        _label: Option<&syn::Label>,
+        body: &syn::Block,
+        state: State,
+        infinite: bool,
+    ) -> (State, Val) {
+        self.unit.loops.push(Vec::new());
+        let (first, _) = self.walk_block(body, state.clone());
+        let head = join(vec![state.clone(), first.clone()]);
+        // The back edge brings nothing new: a second walk would repeat the
+        // first (and nested loops would multiply the work).
+        let second = if head.same_facts(&state) {
+            first
+        } else {
+            self.walk_block(body, head.clone()).0
+        };
+        let mut exits = self.unit.loops.pop().unwrap_or_default();
+        if !infinite {
+            exits.push(join(vec![head, second]));
+        }
+        (join(exits), Val::default())
+    }
+
+    /// The processes a condition's true and false branches can be in, when
+    /// it tests a fork's result.
+    pub(super) fn split(&mut self, cond: &Expr, state: State) -> (State, Option<(usize, Procs, Procs)>) {
+        match cond {
+            Expr::Paren(p) => self.split(&p.expr, state),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                let (s, sp) = self.split(&u.expr, state);
+                (s, sp.map(|(i, t, f)| (i, f, t)))
+            }
+            Expr::Binary(b) => {
+                use syn::BinOp::*;
+                if matches!(b.op, And(_) | Or(_)) {
+                    let (s, l) = self.split(&b.left, state);
+                    let (s, r) = self.split(&b.right, s);
+                    let sp = match (l, r) {
+                        (Some((i, t1, f1)), Some((j, t2, f2))) if i == j => {
+                            if matches!(b.op, And(_)) {
+                                Some((i, t1 & t2, f1 | f2))
+                            } else {
+                                Some((i, t1 | t2, f1 & f2))
+                            }
+                        }
+                        (Some((i, t, _)), None) | (None, Some((i, t, _))) if matches!(b.op, And(_)) => {
+                            Some((i, t, ALL))
+                        }
+                        (Some((i, _, f)), None) | (None, Some((i, _, f))) => Some((i, ALL, f)),
+                        _ => None,
+                    };
+                    return (s, sp);
+                }
+                let (s, lv) = self.eval(&b.left, state);
+                let (s, rv) = self.eval(&b.right, s);
+                let (fork, lit, flipped) = match (lv.fork, rv.fork) {
+                    (Some(f), None) => (f, int_lit(&b.right), false),
+                    (None, Some(f)) => (f, int_lit(&b.left), true),
+                    _ => return (s, None),
+                };
+                let Some(n) = lit else { return (s, None) };
+                let (idx, shape, _) = fork;
+                if shape != ForkResultShape::Raw {
+                    return (s, None);
+                }
+                // Which processes satisfy `pid OP n` (pid: 0 child, >0 parent, -1 failed).
+                let op = b.op;
+                let holds = |pid: i64| -> bool {
+                    let (l, r) = if flipped { (n, pid) } else { (pid, n) };
+                    match op {
+                        Eq(_) => l == r,
+                        Ne(_) => l != r,
+                        Lt(_) => l < r,
+                        Le(_) => l <= r,
+                        Gt(_) => l > r,
+                        Ge(_) => l >= r,
+                        _ => true,
+                    }
+                };
+                let mut t = 0;
+                for (pid, p) in [(0, CHILD), (1, PARENT), (-1, FAILED)] {
+                    if holds(pid) {
+                        t |= p;
+                    }
+                }
+                if !matches!(op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_)) {
+                    return (s, None);
+                }
+                (s, Some((idx, t, ALL & !t)))
+            }
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "is_child" | "is_parent") => {
+                let (s, v) = self.eval(&m.receiver, state);
+                let Some((idx, _, _)) = v.fork else {
+                    return (s, None);
+                };
+                let t = if m.method == "is_child" { CHILD } else { PARENT };
+                (s, Some((idx, t, ALL & !t)))
+            }
+            Expr::Let(l) => {
+                let (s, v) = self.eval(&l.expr, state);
+                let Some((idx, _, possible)) = v.fork else {
+                    return (s, None);
+                };
+                let t = pat_procs(&l.pat, possible);
+                (s, Some((idx, t, ALL & !(t & !guarded(&l.pat)))))
+            }
+            other => {
+                let (s, _) = self.eval(other, state);
+                (s, None)
+            }
+        }
+    }
+
+    pub(super) fn narrow(&self, mut state: State, idx: usize, mask: Procs) -> State {
+        if let Some(f) = state.fork.as_mut() {
+            if f.idx == idx {
+                f.procs &= mask;
+                if f.procs == 0 {
+                    state.live = false;
+                }
+            }
+        }
+        state
+    }
+
+    /// A condition on how the program was started (`if
+    /// std::env::args().nth(1).as_deref() == Some("--worker")`, `if
+    /// env::var_os("CHILD").is_some()`): it calls a role source of
+    /// rules/process.toml or reads a variable that holds what one returned.
+    pub(super) fn is_role_switch(&self, cond: &Expr, calls_role_source: bool) -> bool {
+        calls_role_source
+            || (!self.unit.role_vars.is_empty() && {
+                let t = self.src(cond);
+                t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| self.unit.role_vars.iter().any(|v| v == w))
+            })
+    }
+
+    pub(super) fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let role_reads = self.unit.role_reads;
+        let (state, split) = self.split(&i.cond, state);
+        let calls_role_source = self.unit.role_reads > role_reads;
+        let (then_in, else_in) = match split {
+            Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
+            None => (state.clone(), state),
+        };
+        // A role switch on the command line or environment: the branch is
+        // what a re-exec'd copy of the program runs.
+        let role_switch = self.is_role_switch(&i.cond, calls_role_source);
+        let calls_before = self.unit.calls.len();
+        self.unit.in_role_branch += usize::from(role_switch);
+        let (then_out, tv) = if then_in.live {
+            self.walk_block(&i.then_branch, then_in)
+        } else {
+            (then_in, Val::default())
+        };
+        self.unit.in_role_branch -= usize::from(role_switch);
+        if role_switch {
+            let keys: Vec<Vec<String>> = self.unit.calls[calls_before..]
+                .iter()
+                .filter_map(|c| match &c.target {
+                    Target::Local { keys } => Some(keys.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.unit.role_calls.extend(keys);
+        }
+        let (else_out, ev) = match &i.else_branch {
+            Some((_, e)) if else_in.live => self.eval(e, else_in),
+            _ => (else_in, Val::default()),
+        };
+        let else_end = match &i.else_branch {
+            Some((_, e)) => self.span(e),
+            None => self.close_span(&i.then_branch),
+        };
+        let branches = vec![(then_out, self.close_span(&i.then_branch)), (else_out, else_end)];
+        let mut out = self.merge_branches(branches, split.map(|s| s.0));
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        out.guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        let mut v = tv;
+        v.guards.extend(ev.guards);
+        (out, v)
+    }
+
+    pub(super) fn walk_match(&mut self, m: &syn::ExprMatch, state: State) -> (State, Val) {
+        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let (state, scrut) = self.eval(&m.expr, state);
+        let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
+        let mut value = Val::default();
+        let mut branches = Vec::new();
+        for arm in &m.arms {
+            let mut arm_state = state.clone();
+            if let Some((idx, _, _)) = scrut.fork {
+                let mask = pat_procs(&arm.pat, remaining);
+                arm_state = self.narrow(arm_state, idx, mask);
+                if guarded(&arm.pat) == 0 {
+                    remaining &= !mask;
+                }
+                if mask == 0 {
+                    arm_state.live = false;
+                }
+            }
+            if let Pat::Guard(g) = &arm.pat {
+                let (s, _) = self.eval(&g.guard, arm_state);
+                arm_state = s;
+            }
+            // `Ok(ends) => ends`: the arm's bindings hold the scrutinee's descriptors.
+            self.fd_bind(&arm.pat, &scrut, &m.expr);
+            // `Ok(r) => r`: the binding holds the fork's result.
+            if let (Some((idx, shape, _)), (Some(name), _)) = (scrut.fork, pat_binding(&arm.pat)) {
+                let mask = arm_state.fork.filter(|f| f.idx == idx).map_or(ALL, |f| f.procs);
+                self.unit.fork_vars.push((name, idx, shape, mask));
+            }
+            let (end, v) = if arm_state.live {
+                self.eval(&arm.body, arm_state)
+            } else {
+                (arm_state, Val::default())
+            };
+            if end.live {
+                value.fork = value.fork.or(v.fork);
+                value.fds.extend(v.fds);
+                if value.fd_elems.is_none() {
+                    value.fd_elems = v.fd_elems;
+                }
+            }
+            let arm_end = match &*arm.body {
+                Expr::Block(b) => self.close_span(&b.block),
+                other => self.span(other),
+            };
+            branches.push((end, arm_end));
+        }
+        let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
+        // A match scrutinee's temporaries live through every arm, then die.
+        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        out.guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        (out, value)
+    }
+
+    /// Joins the ends of a fork split's branches, noting a child branch
+    /// that falls through into code the parent runs too, and the daemon
+    /// pattern where the parent leaves at once and the child carries on.
+    pub(super) fn merge_branches(&mut self, branches: Vec<(State, Span)>, fork_idx: Option<usize>) -> State {
+        let mut fell_through = false;
+        if let Some(idx) = fork_idx {
+            let is_idx = |s: &State| s.fork.is_some_and(|f| f.idx == idx);
+            let live_parent = branches
+                .iter()
+                .any(|(s, _)| s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs & PARENT != 0));
+            fell_through = live_parent && !self.unit.is_closure;
+            if fell_through {
+                for (s, end) in &branches {
+                    if s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs == CHILD) {
+                        self.escape_if_child(s, EscapeKind::FallThrough, end.clone());
+                    }
+                }
+            }
+            let all_child_or_exited = branches.iter().all(|(s, _)| {
+                if s.live {
+                    s.fork.is_some_and(|f| f.procs & !CHILD == 0)
+                } else {
+                    s.exited
+                }
+            });
+            let child_lives = branches.iter().any(|(s, _)| s.live);
+            if all_child_or_exited && child_lives && !self.unit.is_closure {
+                self.facts.forks[idx].survivor = true;
+            }
+        }
+        let mut states: Vec<State> = branches.into_iter().map(|(s, _)| s).collect();
+        if let (Some(idx), true) = (fork_idx, fell_through) {
+            // After a fall-through the merged child has escaped already.
+            for s in states.iter_mut() {
+                if let Some(f) = s.fork.as_mut() {
+                    if f.idx == idx && f.procs == CHILD && s.live {
+                        f.escaped = true;
+                    }
+                }
+            }
+        }
+        let exited = states.iter().all(|s| !s.live && s.exited);
+        let mut out = join(states);
+        out.exited = exited;
+        out
+    }
+}

@@ -1,0 +1,205 @@
+//! Items and functions: the walk of a file, its items and each function body, and the `FnFact` each produces.
+
+use super::*;
+
+impl Walker<'_> {
+    pub fn walk_file(&mut self, file: &syn::File) {
+        self.imports.push(Imports::from_items(&file.items));
+        self.walk_items(&file.items);
+        self.imports.pop();
+    }
+
+    pub(super) fn walk_items(&mut self, items: &[syn::Item]) {
+        for item in items {
+            self.walk_item(item);
+        }
+    }
+
+    pub(super) fn walk_item(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Fn(f) => {
+                let name = f.sig.ident.to_string();
+                self.walk_fn(&f.attrs, &f.sig, &f.block, vec![name]);
+            }
+            syn::Item::Impl(i) => {
+                let saved = std::mem::replace(&mut self.impl_type, type_name(&i.self_ty));
+                for it in &i.items {
+                    if let syn::ImplItem::Fn(f) = it {
+                        let name = f.sig.ident.to_string();
+                        let key = path_key(self.impl_type.as_deref().unwrap_or("Self"), &name);
+                        self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
+                    }
+                }
+                self.impl_type = saved;
+            }
+            syn::Item::Trait(t) => {
+                for it in &t.items {
+                    if let syn::TraitItem::Fn(f) = it {
+                        if let Some(block) = &f.default {
+                            let name = f.sig.ident.to_string();
+                            self.walk_fn(&f.attrs, &f.sig, block, vec![path_key("Self", &name)]);
+                        }
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    // `use super::*` brings the parent module's names in scope.
+                    let mut imports = if uses_super_glob(items) {
+                        self.imports.last().cloned().unwrap_or_default()
+                    } else {
+                        Imports::default()
+                    };
+                    imports.add_items(items);
+                    self.imports.push(imports);
+                    self.walk_items(items);
+                    self.imports.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn walk_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        keys: Vec<String>,
+    ) {
+        let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
+        if entry && self.defer_entries && !self.defines_fn(block) {
+            self.facts.deferred_entries.push(keys);
+            return;
+        }
+        let saved_unit = std::mem::take(&mut self.unit);
+        let saved_fn = self.function.replace(sig.ident.to_string());
+        let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
+        let saved_depth = std::mem::replace(&mut self.depth, 0);
+        let saved_entry = std::mem::replace(&mut self.in_entry, entry);
+        let mut state = State::new();
+        if let Some(what) = thread_context(attrs, sig) {
+            let id = self.id();
+            state.threads.push(LiveThread {
+                id,
+                fact: ThreadFact {
+                    span: self.span(&sig.ident),
+                    what,
+                },
+                handle: None,
+            });
+        }
+        self.bind_params(sig, &mut state);
+        let (end, tail) = self.walk_block(block, state);
+        self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        self.note_flush(&end);
+        let returns_file = self.returned_file(&tail);
+        // The fork's result is the function's value and the child gets here too.
+        let returns_fork = match (tail.fork, end.fork) {
+            (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
+                Some(shape)
+            }
+            _ => None,
+        };
+        let unit = std::mem::replace(&mut self.unit, saved_unit);
+        self.facts.functions.push(FnFact {
+            keys,
+            file: self.file,
+            span: self.span(&sig.ident),
+            calls: unit.calls,
+            // Threads still running when it returns (joined ones do not count).
+            spawns: if end.live {
+                end.threads
+                    .iter()
+                    .map(|t| t.fact.clone())
+                    .filter(|t| unit.spawns.contains(t))
+                    .collect()
+            } else {
+                unit.spawns
+            },
+            call_contexts: unit.call_contexts,
+            static_reads: unit.static_reads,
+            static_writes: unit.static_writes,
+            role_calls: unit.role_calls,
+            joined_calls: unit.joined_calls,
+            fd_params: unit.fd_params,
+            fd_param_calls: unit.fd_param_calls,
+            returns_file,
+            returns_fork,
+            entry,
+        });
+        self.in_entry = saved_entry;
+        self.function = saved_fn;
+        self.function_keys = saved_keys;
+        self.depth = saved_depth;
+    }
+
+    /// Does the block define a function inside it (which would be left out
+    /// with an entry point)? By the word `fn` in its code, as the scan finds
+    /// words (also a `fn(..)` type: a false yes costs only time).
+    pub(super) fn defines_fn(&self, block: &syn::Block) -> bool {
+        let body = self.range_of(block.brace_token.span.join());
+        let fn_word = [crate::scan::CalledName {
+            name: "fn".to_string(),
+            method: true,
+        }];
+        self.text
+            .get(body)
+            .is_none_or(|code| crate::scan::mentions_any(code, &fn_word))
+    }
+
+    /// The closing brace of a block: where a child falls out of it.
+    pub(super) fn close_span(&self, block: &syn::Block) -> Span {
+        self.range_of(block.brace_token.span.close())
+    }
+}
+
+pub(super) fn uses_super_glob(items: &[syn::Item]) -> bool {
+    items.iter().any(|i| match i {
+        syn::Item::Use(u) => {
+            matches!(&u.tree, syn::UseTree::Path(p) if p.ident == "super" && matches!(&*p.tree, syn::UseTree::Glob(_)))
+        }
+        _ => false,
+    })
+}
+
+/// "thread spawned here", naming the locks its closure takes.
+pub(super) fn thread_what(locks: &[String]) -> String {
+    if locks.is_empty() {
+        "thread spawned here".to_string()
+    } else {
+        let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
+        format!("thread spawned here; it locks {}", names.join(", "))
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.
+pub(super) fn is_entry_attr(a: &syn::Attribute) -> bool {
+    a.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "main")
+}
+
+/// Why a function body runs with other threads around.
+pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
+    for a in attrs {
+        // Most attributes are doc comments: look at the name first.
+        if !is_entry_attr(a) {
+            continue;
+        }
+        let path = a.path().to_token_stream().to_string().replace(' ', "");
+        if path == "test" || path.ends_with("::test") {
+            return Some("a `#[test]` body runs on one of the test harness's threads".into());
+        }
+        if path.ends_with("::main") && !path.starts_with("std") {
+            return Some(format!(
+                "`#[{path}]` runs this body on an async runtime's worker threads"
+            ));
+        }
+    }
+    if sig.asyncness.is_some() {
+        return Some("an `async fn` runs on an async runtime, which may have worker threads".into());
+    }
+    None
+}

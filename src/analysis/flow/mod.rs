@@ -1,0 +1,476 @@
+//! The flow walk: each function body in evaluation order, with a state that
+//! says which lock guards are live, whether other threads may be running,
+//! and which processes (child, parent, fork failed) can be at this point.
+//!
+//! This is a forward may-analysis over the structured AST rather than an
+//! explicit CFG: branches are walked on copies of the state and joined;
+//! loops are walked twice so that facts flow along the back edge; `return`,
+//! `break`, `?` and diverging calls end or split paths.
+
+mod calls;
+mod closures;
+mod control;
+mod expr;
+mod fds;
+mod items;
+mod located;
+mod macros;
+mod methods;
+mod output;
+mod patterns;
+mod resolve;
+mod spans;
+
+use self::{items::*, output::*, patterns::*};
+#[cfg(test)]
+use self::{macros::*, spans::*};
+
+use rustc_hash::FxHashMap;
+
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt};
+
+use super::facts::*;
+use crate::index::imports::{segments, Imports};
+use crate::index::{mentions_rwlock, path_key, type_name, CrateTable};
+use crate::knowledge::{Class, ForkResultShape, GuardReceiver, Knowledge, MacroSink, Role, WriterOp};
+use crate::source::FileId;
+
+/// Which processes can be at a point after a fork.
+pub type Procs = u8;
+pub const CHILD: Procs = 1;
+pub const PARENT: Procs = 2;
+pub const FAILED: Procs = 4;
+const ALL: Procs = CHILD | PARENT | FAILED;
+
+/// Nesting beyond the bound the parser is given is refused before the walk
+/// (`crate::nesting`); this guard only keeps the recursion bounded.
+use crate::nesting::MAX_DEPTH;
+
+#[derive(Debug, Clone)]
+struct LiveGuard {
+    id: usize,
+    fact: GuardFact,
+    /// Variable (or `self.field`) holding it; `None` while a temporary.
+    binding: Option<String>,
+    depth: usize,
+}
+
+#[derive(Debug, Clone)]
+struct LiveThread {
+    id: usize,
+    fact: ThreadFact,
+    handle: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ForkCtx {
+    idx: usize,
+    procs: Procs,
+    /// exec was called on this path: later calls run only if it failed.
+    execed: bool,
+    /// An escape was already reported on this path.
+    escaped: bool,
+    /// How many loops enclosed the fork (a break out of them escapes).
+    loop_depth: usize,
+    /// The fork this process came out of before this one (a double fork):
+    /// what it does at exit it does for that fork's copy of the buffers too.
+    outer: Option<(usize, Procs)>,
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    live: bool,
+    /// The path ended by ending the process (exit, _exit, exec+_exit).
+    exited: bool,
+    guards: Vec<LiveGuard>,
+    threads: Vec<LiveThread>,
+    fork: Option<ForkCtx>,
+    /// Output written into a userspace buffer and not flushed yet.
+    pending: Vec<PendingOutput>,
+    /// Descriptors open on this path (created and not closed).
+    fds: Vec<FdId>,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            live: true,
+            exited: false,
+            guards: Vec::new(),
+            threads: Vec::new(),
+            fork: None,
+            pending: Vec::new(),
+            fds: Vec::new(),
+        }
+    }
+
+    fn dead() -> State {
+        State {
+            live: false,
+            ..State::new()
+        }
+    }
+
+    fn in_child(&self) -> Option<ForkCtx> {
+        self.fork.filter(|f| self.live && f.procs & CHILD != 0)
+    }
+
+    /// In the child, before it escaped its branch: what it does here is
+    /// the child's own doing (after an escape it is the escape's consequence).
+    fn in_child_branch(&self) -> Option<ForkCtx> {
+        self.in_child().filter(|f| !f.escaped)
+    }
+
+    /// Same guards, threads, fork context, pending output and descriptors.
+    fn same_facts(&self, other: &State) -> bool {
+        let ids = |s: &State| {
+            (
+                s.guards.iter().map(|g| g.id).collect::<Vec<_>>(),
+                s.threads.iter().map(|t| t.id).collect::<Vec<_>>(),
+            )
+        };
+        let fork = |s: &State| s.fork.map(|f| (f.idx, f.procs, f.execed, f.escaped));
+        self.live == other.live
+            && ids(self) == ids(other)
+            && fork(self) == fork(other)
+            && self.pending == other.pending
+            && self.fds == other.fds
+    }
+
+    fn in_parent(&self) -> Option<ForkCtx> {
+        self.fork.filter(|f| self.live && f.procs & PARENT != 0)
+    }
+}
+
+fn join(states: Vec<State>) -> State {
+    let mut live: Vec<State> = states.into_iter().filter(|s| s.live).collect();
+    if live.is_empty() {
+        return State::dead();
+    }
+    let mut out = live.remove(0);
+    for s in live {
+        for g in s.guards {
+            if !out.guards.iter().any(|h| h.id == g.id) {
+                out.guards.push(g);
+            }
+        }
+        for t in s.threads {
+            if !out.threads.iter().any(|h| h.id == t.id) {
+                out.threads.push(t);
+            }
+        }
+        for p in s.pending {
+            if !out.pending.contains(&p) {
+                out.pending.push(p);
+            }
+        }
+        for f in s.fds {
+            if !out.fds.contains(&f) {
+                out.fds.push(f);
+            }
+        }
+        out.fork = match (out.fork, s.fork) {
+            (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
+                procs: a.procs | b.procs,
+                execed: a.execed && b.execed,
+                escaped: a.escaped || b.escaped,
+                ..a
+            }),
+            (Some(a), Some(b)) => Some(if a.idx > b.idx { a } else { b }),
+            (a, b) => a.or(b),
+        };
+    }
+    out
+}
+
+/// What evaluating an expression yields, as far as the analysis cares.
+#[derive(Debug, Clone, Default)]
+struct Val {
+    guards: Vec<usize>,
+    fork: Option<(usize, ForkResultShape, Procs)>,
+    thread: Option<usize>,
+    closure: Option<Vec<CallSite>>,
+    /// The receiver chain is rooted at this static.
+    static_root: Option<String>,
+    /// Type the value is known to have (`T::new()`, `T { .. }`).
+    ty: Option<String>,
+    /// Descriptors the value holds (a `File`, a pipe end, a raw fd).
+    fds: Vec<FdId>,
+    /// Per element, for tuples and arrays (`(read_end, write_end)`).
+    fd_elems: Option<Vec<Vec<FdId>>>,
+}
+
+#[derive(Default)]
+struct Unit {
+    calls: Vec<CallSite>,
+    spawns: Vec<ThreadFact>,
+    fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
+    var_types: Vec<(String, String)>,
+    closures: Vec<(String, Vec<CallSite>)>,
+    /// Variables (and `fds[0]`-style places) holding descriptors.
+    fd_vars: Vec<(String, Vec<FdId>)>,
+    /// Inside the branch of a role switch (nesting count).
+    in_role_branch: usize,
+    static_reads: Vec<(String, Span)>,
+    static_writes: Vec<(String, Span, bool)>,
+    role_calls: Vec<Vec<String>>,
+    /// `let name = helper()`: the variable holds that call's result.
+    call_vars: Vec<(String, Span)>,
+    joined_calls: Vec<(Span, Span)>,
+    /// Locks this unit takes (receiver text), to say which a thread may hold.
+    locks_taken: Vec<String>,
+    /// Calls to functions of the crate made with locks held or threads running.
+    call_contexts: Vec<CallContext>,
+    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
+    fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
+    /// What the function does with descriptors it receives as parameters.
+    fd_params: Vec<(usize, FdOp)>,
+    fd_param_calls: Vec<(usize, Vec<String>, usize)>,
+    /// Descriptors of this unit passed to functions of the crate: (fd,
+    /// callee keys, parameter, call).
+    fd_passed: Vec<(FdId, Vec<String>, usize, Span)>,
+    /// `let name = expr`: the expression's text, to follow flag variables.
+    var_texts: Vec<(String, String)>,
+    /// Calls made so far to a role source (`env::args`, `env::var`).
+    role_reads: usize,
+    /// Variables holding what a role source returned.
+    role_vars: Vec<String>,
+    /// Loop variable -> the collection it iterates (for joins of handles).
+    loop_vars: Vec<(String, String)>,
+    loops: Vec<Vec<State>>,
+    /// Guards created in the current statement and not yet bound.
+    temps: Vec<usize>,
+    is_closure: bool,
+}
+
+pub struct Walker<'a> {
+    file: FileId,
+    /// The file's text: code is read from it by span (cheaper than
+    /// printing tokens back).
+    text: &'a str,
+    /// Where each line of the parsed text starts (absolute offsets), and
+    /// whether it is all ASCII (a column is then a count of bytes): spans
+    /// are turned into byte offsets from their line and column, which is
+    /// cheap, instead of through proc-macro2's char-to-byte table. Found at
+    /// the first span asked for: a file of left-out tests asks for none.
+    lines: std::cell::OnceCell<(Vec<usize>, bool)>,
+    knowledge: &'a Knowledge,
+    table: &'a CrateTable,
+    imports: Vec<Imports>,
+    impl_type: Option<String>,
+    function: Option<String>,
+    function_keys: Vec<String>,
+    unit: Unit,
+    depth: usize,
+    nesting: usize,
+    next_id: usize,
+    fork_by_span: FxHashMap<(usize, usize), usize>,
+    /// Locks taken by the last closure walked as its own unit.
+    closure_locks: Vec<String>,
+    fd_by_span: FxHashMap<(usize, usize, FdKind), FdId>,
+    pipes: usize,
+    /// Descriptors that are plain integers (copying them does not move them).
+    raw_fds: Vec<FdId>,
+    pub facts: FileFacts,
+    /// Fork wrappers of this file found by an earlier walk of the same
+    /// syntax tree, on top of the crate table's.
+    pub own_wrappers: FxHashMap<String, ForkResultShape>,
+    /// Walking the body of an entry point (`main`, a test): no code calls
+    /// it, so it never runs in a child it did not fork itself.
+    in_entry: bool,
+    /// Leave entry points out, recording their keys in
+    /// `FileFacts::deferred_entries`. Set for files that do not matter on
+    /// their own (`demand::matters_alone`): there an entry point matters
+    /// only if it calls something that forks or a rule reads what it does,
+    /// which the analysis can tell once the rest of the crate is walked.
+    pub defer_entries: bool,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
+        Walker {
+            file,
+            text,
+            lines: std::cell::OnceCell::new(),
+            knowledge,
+            table,
+            imports: Vec::new(),
+            impl_type: None,
+            function: None,
+            function_keys: Vec::new(),
+            unit: Unit::default(),
+            depth: 0,
+            nesting: 0,
+            next_id: 0,
+            fork_by_span: FxHashMap::default(),
+            closure_locks: Vec::new(),
+            fd_by_span: FxHashMap::default(),
+            pipes: 0,
+            raw_fds: Vec::new(),
+            facts: FileFacts::default(),
+            own_wrappers: FxHashMap::default(),
+            in_entry: false,
+            defer_entries: false,
+        }
+    }
+
+    // ----- items -----
+
+    // ----- blocks and statements -----
+
+    // ----- expressions -----
+
+    // ----- calls -----
+
+    // ----- macros -----
+
+    // ----- buffered output -----
+
+    // ----- control flow -----
+}
+
+// ----- helpers -----
+
+#[cfg(test)]
+mod tests {
+    use super::{body_effect, body_uses_any, label_first, line_starts, without_whitespace, BodyEffect};
+
+    #[test]
+    fn entry_points_are_left_out_only_when_asked_and_when_they_define_no_function() {
+        let text = "fn helper() -> u32 { 1 }\n\
+                    #[test]\nfn plain() { assert_eq!(helper(), 1); }\n\
+                    #[test]\nfn with_inner() { fn inner() {} inner(); }\n\
+                    #[test]\nfn says_fn() { /* no fn here */ let _ = \"fn\"; }\n\
+                    fn main() { helper(); }\n";
+        let ast = syn::parse_file(text).unwrap();
+        let table = crate::index::CrateTable::default();
+        let knowledge = crate::knowledge::Knowledge::default();
+        let walked = |defer: bool| {
+            let mut w = super::Walker::new(0, text, &table, &knowledge);
+            w.defer_entries = defer;
+            w.walk_file(&ast);
+            let keys = |fs: &[super::FnFact]| fs.iter().map(|f| f.keys.join(",")).collect::<Vec<_>>();
+            (keys(&w.facts.functions), w.facts.deferred_entries.concat())
+        };
+        assert_eq!(
+            walked(false),
+            (
+                vec![
+                    "helper".into(),
+                    "plain".into(),
+                    "inner".into(),
+                    "with_inner".into(),
+                    "says_fn".into(),
+                    "main".into()
+                ],
+                vec![]
+            )
+        );
+        // `with_inner` defines `inner`: leaving it out would lose `inner` too.
+        // `fn` in a comment or a string defines nothing.
+        assert_eq!(
+            walked(true),
+            (
+                vec!["helper".into(), "inner".into(), "with_inner".into()],
+                vec!["plain".to_string(), "says_fn".to_string(), "main".to_string()]
+            )
+        );
+    }
+
+    #[test]
+    fn whitespace_is_dropped_as_char_is_whitespace_says() {
+        for text in [
+            "a.b ()",
+            " x\t=\r\n1 ",
+            "a\x0bb\x0cc",
+            "é .x\u{a0}y\u{2003}z",
+            "",
+            "   ",
+        ] {
+            let expected: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(without_whitespace(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_starts_with_a_label_is_found() {
+        assert_eq!(label_first("target: \"app\", \"msg {}\", x"), Some("target"));
+        assert_eq!(label_first("  // c\n name : \"mog\", 1"), Some("name"));
+        // The lexer splits a raw name (`r`, `#`, `type`): parsed as usual.
+        assert_eq!(label_first("r#type: 1"), None);
+        assert_eq!(label_first("a::b(), c"), None, "a path");
+        assert_eq!(label_first("a, b: c"), None, "a label later");
+        assert_eq!(label_first("return: x"), None, "a keyword");
+        assert_eq!(label_first("_: x"), None);
+        assert_eq!(label_first("\"a\": x"), None, "a literal");
+        assert_eq!(label_first("x"), None);
+        assert_eq!(label_first(""), None);
+    }
+
+    #[test]
+    fn line_starts_match_a_search_for_each_newline() {
+        let all_ascii: String = (0u8..128).map(char::from).collect::<String>().repeat(3);
+        let texts = [
+            "",
+            "\n",
+            "fn main() {}",
+            "a\nbb\nccc\r\n\n1234567\n12345678\n\n\n",
+            "\u{feff}#!/bin/sh\nlet é = \"ü\";\n// 日本語\nx",
+            "0123456\n0123456789abcdef\nlast line without newline",
+            // Bytes one above a newline, and non-ASCII bytes whose low
+            // seven bits are a newline's: no false hits next to a real one.
+            "\n\u{b}\n\u{b}\u{b}x\n\u{b}\u{8a}\n\u{8a}\u{b}\n\n\u{b}\u{b}\u{b}\u{b}\u{b}\u{b}\n",
+            &all_ascii,
+            // Non-ASCII in a whole word, and only in the remainder.
+            "abcdefghé\n",
+            "abcdefgh\né",
+        ];
+        for text in texts {
+            for offset in [0, 1.min(text.len())] {
+                let Some(rest) = text.get(offset..) else { continue };
+                let mut expected = vec![offset];
+                expected.extend(rest.match_indices('\n').map(|(i, _)| offset + i + 1));
+                let (starts, ascii) = line_starts(text, offset);
+                assert_eq!(starts, expected, "{text:?} from {offset}");
+                assert_eq!(ascii, rest.is_ascii(), "{text:?} from {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn fields_and_labels_in_a_macro_body_are_not_uses() {
+        let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let (functions, statics) = (set(&["name", "field", "helper"]), set(&["COUNT"]));
+        let uses = |body: &str| body_uses_any(body, &functions, &statics);
+        assert!(!uses("ident = ?sub.field, qux = 3"));
+        assert!(!uses("name: \"x\", target: \"y\", a = 1"));
+        assert!(!uses("\"{name}\", name = 3"));
+        assert!(!uses("parent: ::core::option::Option::None"));
+        assert!(!uses("COUNT: 1"));
+        assert!(uses("x.field()"));
+        assert!(uses("name(1)"));
+        assert!(uses("v.iter().map(helper)"));
+        assert!(uses("x == name"));
+        assert!(uses("name::f()"));
+        assert!(uses("n: name"));
+        assert!(uses("COUNT = 1"));
+        assert!(uses("COUNT.load(Ordering::Relaxed)"));
+    }
+
+    #[test]
+    fn what_a_macro_body_can_do() {
+        assert_eq!(body_effect("a + b.c, \"{}\""), BodyEffect::None);
+        assert_eq!(body_effect("f(x), 1"), BodyEffect::Local);
+        assert_eq!(body_effect("v[i]"), BodyEffect::Local);
+        assert_eq!(body_effect("rx.recv().await, Some(1)"), BodyEffect::Local);
+        // tracing's sigils are not the try operator.
+        assert_eq!(body_effect("answer = ?x, \"msg\""), BodyEffect::Local);
+        assert_eq!(body_effect("%x, ?y"), BodyEffect::None);
+        assert_eq!(body_effect("f(x)?"), BodyEffect::Leaves);
+        assert_eq!(body_effect("x?.y"), BodyEffect::Leaves);
+        assert_eq!(body_effect("{ g() }?"), BodyEffect::Leaves);
+        assert_eq!(body_effect("match x { _ => return }"), BodyEffect::Leaves);
+    }
+}

@@ -1,0 +1,86 @@
+//! Buffered output: which sink a write goes to, and when it is flushed.
+
+use super::*;
+
+impl Walker<'_> {
+    /// Where writes to this expression end up buffered: stdout (line
+    /// buffered), a `LineWriter`, or a `BufWriter` (fully buffered).
+    pub(super) fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
+        let text = self.src(target);
+        let ty = v.ty.as_deref().unwrap_or("");
+        if text.ends_with("stdout()") || ty.ends_with("Stdout") || ty.ends_with("StdoutLock") {
+            return Some(("stdout".into(), Buffering::Line));
+        }
+        let name = text
+            .trim_start_matches("&mut")
+            .trim_start_matches('&')
+            .to_string();
+        if ty.ends_with("BufWriter") {
+            return Some((name, Buffering::Full));
+        }
+        if ty.ends_with("LineWriter") {
+            return Some((name, Buffering::Line));
+        }
+        None
+    }
+
+    /// Output of `text` (when it is a literal) to `sink`; `ends_line`: a
+    /// newline follows it whatever it is (println!, writeln!).
+    pub(super) fn note_output(
+        &mut self,
+        state: &mut State,
+        sink: String,
+        buffering: Buffering,
+        text: Option<&str>,
+        ends_line: bool,
+        span: Span,
+    ) {
+        let has_newline = ends_line || text.is_some_and(|t| t.contains('\n'));
+        let newline_at_end = ends_line || text.is_some_and(|t| t.ends_with('\n'));
+        if buffering == Buffering::Line && has_newline {
+            // A line-buffered writer flushes everything up to its last newline.
+            state.pending.retain(|p| p.sink != sink);
+            self.note_flush(state);
+        }
+        if buffering == Buffering::Full || !newline_at_end {
+            state.pending.push(PendingOutput { span, sink });
+        }
+    }
+
+    pub(super) fn flushed(&mut self, state: &mut State, sink: &str) {
+        state.pending.retain(|p| p.sink != sink);
+        self.note_flush(state);
+    }
+
+    /// The processes at this point flush their copy of userspace buffers
+    /// (a line written, a flush, a normal exit).
+    pub(super) fn note_flush(&mut self, state: &State) {
+        let Some(ctx) = state.fork.filter(|_| state.live) else {
+            return;
+        };
+        for (idx, procs, execed) in [(ctx.idx, ctx.procs, ctx.execed)]
+            .into_iter()
+            .chain(ctx.outer.map(|(i, p)| (i, p, false)))
+        {
+            let fork = &mut self.facts.forks[idx];
+            if procs & CHILD != 0 && !execed {
+                fork.child_flushes = true;
+            }
+            if procs & PARENT != 0 {
+                fork.parent_flushes = true;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Buffering {
+    /// Flushed at each newline (stdout, `LineWriter`).
+    Line,
+    /// Flushed when full or asked (`BufWriter`).
+    Full,
+}
+
+pub(super) fn is_stdio(recv: &str) -> bool {
+    recv.ends_with("stdout()") || recv.ends_with("stderr()") || recv == "stdout" || recv == "stderr"
+}

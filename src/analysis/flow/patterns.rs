@@ -1,0 +1,200 @@
+//! Patterns and literals: bindings, which processes a pattern on a fork result matches, and small syntax helpers.
+
+use super::*;
+
+/// The name a `let` pattern binds, and its declared type's name.
+pub(super) fn pat_binding(pat: &Pat) -> (Option<String>, Option<String>) {
+    match pat {
+        // `let Some(x) = ..`, `let Ok(x) = .. else { .. }`
+        Pat::TupleStruct(t) if t.elems.len() == 1 => pat_binding(&t.elems[0]),
+        Pat::Ident(i) => (Some(i.ident.to_string()), None),
+        Pat::Type(t) => (pat_binding(&t.pat).0, type_name(&t.ty)),
+        Pat::Wild(_) => (Some("_".into()), None),
+        Pat::Reference(r) => pat_binding(&r.pat),
+        _ => (None, None),
+    }
+}
+
+pub(super) trait PatTypeHint {
+    fn pat_type_hint(&self) -> Option<&syn::Type>;
+}
+
+impl PatTypeHint for syn::Local {
+    fn pat_type_hint(&self) -> Option<&syn::Type> {
+        match &self.pat {
+            Pat::Type(t) => Some(&t.ty),
+            _ => None,
+        }
+    }
+}
+
+/// Which processes match a pattern on a fork result.
+pub(super) fn pat_procs(pat: &Pat, remaining: Procs) -> Procs {
+    let named = |name: &str| -> Option<Procs> {
+        match name {
+            "Child" => Some(CHILD),
+            "Parent" => Some(PARENT),
+            "Err" => Some(FAILED),
+            _ => None,
+        }
+    };
+    let r = match pat {
+        Pat::Wild(_) => remaining,
+        Pat::Ident(i) => match &i.subpat {
+            Some((_, sub)) => pat_procs(sub, remaining),
+            None => match named(&i.ident.to_string()) {
+                Some(p) => p,
+                None => remaining,
+            },
+        },
+        Pat::Lit(l) => match int_lit(&Expr::Lit(l.clone())) {
+            Some(0) => CHILD,
+            Some(n) if n < 0 => FAILED,
+            Some(_) => PARENT,
+            None => 0,
+        },
+        Pat::Range(r) => {
+            let lo = r.start.as_deref().and_then(int_lit);
+            let hi = r.end.as_deref().and_then(int_lit);
+            let mut p = 0;
+            for (pid, bit) in [(0, CHILD), (1, PARENT), (-1, FAILED)] {
+                let above = lo.is_none_or(|l| pid >= l);
+                let below = hi.is_none_or(|h| match r.limits {
+                    syn::RangeLimits::Closed(_) => pid <= h,
+                    syn::RangeLimits::HalfOpen(_) => pid < h,
+                });
+                if above && below {
+                    p |= bit;
+                }
+            }
+            p
+        }
+        Pat::Or(o) => o.cases.iter().fold(0, |acc, c| acc | pat_procs(c, remaining)),
+        Pat::Paren(p) => pat_procs(&p.pat, remaining),
+        Pat::Guard(g) => pat_procs(&g.pat, remaining),
+        Pat::Path(p) => p
+            .path
+            .segments
+            .last()
+            .and_then(|s| named(&s.ident.to_string()))
+            .unwrap_or(remaining),
+        Pat::Struct(s) => s
+            .path
+            .segments
+            .last()
+            .and_then(|s| named(&s.ident.to_string()))
+            .unwrap_or(remaining),
+        Pat::TupleStruct(t) => {
+            let last = t
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            match last.as_str() {
+                "Ok" | "Some" => t
+                    .elems
+                    .first()
+                    .map_or(remaining & !FAILED, |inner| pat_procs(inner, remaining & !FAILED)),
+                "Err" | "None" => FAILED,
+                other => named(other).unwrap_or(remaining),
+            }
+        }
+        _ => remaining,
+    };
+    r & remaining
+}
+
+/// A pattern with a guard may not match: it removes nothing from the rest.
+pub(super) fn guarded(pat: &Pat) -> Procs {
+    if matches!(pat, Pat::Guard(_)) {
+        ALL
+    } else {
+        0
+    }
+}
+
+pub(super) fn int_lit(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => i.base10_parse().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => int_lit(&u.expr).map(|n| -n),
+        Expr::Paren(p) => int_lit(&p.expr),
+        Expr::Group(g) => int_lit(&g.expr),
+        _ => None,
+    }
+}
+
+pub(super) fn path_ident(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.path.segments.len() == 1 => Some(p.path.segments[0].ident.to_string()),
+        _ => None,
+    }
+}
+
+pub(super) fn path_last(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The static at the root of an assignment target (`X`, `*X.lock().unwrap()`, `X.field`).
+pub(super) fn static_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => {
+            let name = p.path.segments.last()?.ident.to_string();
+            name.chars()
+                .all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit())
+                .then_some(name)
+        }
+        Expr::Unary(u) => static_root(&u.expr),
+        Expr::Field(f) => static_root(&f.base),
+        Expr::Index(i) => static_root(&i.expr),
+        Expr::MethodCall(m) => static_root(&m.receiver),
+        Expr::Paren(p) => static_root(&p.expr),
+        _ => None,
+    }
+}
+
+/// `+=`, `|=`, ... (not the comparisons `==`, `<=`, ...).
+pub(super) fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// The value of a string (or byte string) literal.
+pub(super) fn str_lit(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            syn::Lit::ByteStr(b) => Some(String::from_utf8_lossy(&b.value()).into_owned()),
+            _ => None,
+        },
+        Expr::Reference(r) => str_lit(&r.expr),
+        _ => None,
+    }
+}
+
+pub(super) fn display_path(segs: &[String]) -> String {
+    let n = segs.len();
+    if n >= 2 {
+        path_key(&segs[n - 2], &segs[n - 1])
+    } else {
+        segs.join("::")
+    }
+}

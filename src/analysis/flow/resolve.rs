@@ -1,0 +1,154 @@
+//! Name resolution: a call path to a knowledge entry or a function of the crate, a method to a typed target, and the record of each call.
+
+use super::*;
+
+impl Walker<'_> {
+    pub(super) fn resolve(&self, segs: &[String]) -> Vec<String> {
+        match self.imports.last() {
+            Some(i) => i.resolve(segs),
+            None => vec![segs.join("::")],
+        }
+    }
+
+    /// A path call's target: the first knowledge entry among the
+    /// candidates, else a function of the crate, else unknown.
+    pub(super) fn target_of(&self, segs: &[String], candidates: &[String]) -> (Target, Option<Role>, String) {
+        for c in candidates {
+            if let Some(fact) = self.knowledge.function(c) {
+                let target = match fact.class {
+                    Some(class) => Target::Known {
+                        class,
+                        why: fact.why.clone(),
+                    },
+                    None => Target::Unknown,
+                };
+                return (target, fact.role, c.clone());
+            }
+        }
+        let keys = self.local_keys(segs);
+        let display = segs.join("::");
+        if !keys.is_empty() {
+            // A wrapper that forks and returns the result: a fork here.
+            let role = keys
+                .iter()
+                .find_map(|k| {
+                    self.table
+                        .fork_wrappers
+                        .get(k)
+                        .or_else(|| self.own_wrappers.get(k))
+                })
+                .map(|shape| Role::Fork(*shape));
+            return (Target::Local { keys }, role, display);
+        }
+        (
+            Target::Unknown,
+            None,
+            candidates.first().cloned().unwrap_or(display),
+        )
+    }
+
+    /// Keys under which a path may name a function of this crate.
+    pub(super) fn local_keys(&self, segs: &[String]) -> Vec<String> {
+        let Some(last) = segs.last() else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        if segs.len() >= 2 {
+            let mut ty = segs[segs.len() - 2].clone();
+            if ty == "Self" {
+                ty = self.impl_type.clone().unwrap_or(ty);
+            }
+            let k = path_key(&ty, last);
+            if self.table.functions.contains(&k) {
+                keys.push(k);
+            }
+        }
+        let first_is_local = segs.len() == 1 || matches!(segs[0].as_str(), "crate" | "self" | "super");
+        let module_path = segs.len() >= 2
+            && segs[segs.len() - 2]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_lowercase());
+        if keys.is_empty() && (first_is_local || module_path) && self.table.functions.contains(last) {
+            keys.push(last.clone());
+        }
+        keys
+    }
+
+    pub(super) fn record_call(&mut self, state: &State, site: CallSite) {
+        if let Target::Local { keys } = &site.target {
+            let guards: Vec<GuardFact> = state
+                .guards
+                .iter()
+                .filter(|g| !g.fact.stdio)
+                .map(|g| g.fact.clone())
+                .collect();
+            let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+            if state.live && (!guards.is_empty() || !threads.is_empty()) {
+                self.unit.call_contexts.push(CallContext {
+                    keys: keys.clone(),
+                    span: site.span.clone(),
+                    guards,
+                    threads,
+                });
+            }
+        }
+        if let Some(ctx) = state.in_child_branch() {
+            if !ctx.execed {
+                self.facts.forks[ctx.idx]
+                    .child
+                    .push(ChildEvent::Call(site.clone()));
+            }
+        }
+        self.unit.calls.push(site);
+    }
+
+    /// `Type::method` as a knowledge or crate key, when the receiver's type is known.
+    pub(super) fn typed_method(&self, ty: &str, method: &str) -> Option<String> {
+        let short = ty.rsplit("::").next().unwrap_or(ty);
+        let local = path_key(short, method);
+        if self.table.functions.contains(&local) {
+            return Some(local);
+        }
+        let full = path_key(ty, method);
+        if self.knowledge.function(&full).is_some() {
+            return Some(full);
+        }
+        let resolved = self
+            .imports
+            .last()
+            .map(|i| i.resolve(&[short.to_string(), method.to_string()]))
+            .unwrap_or_default();
+        resolved
+            .into_iter()
+            .find(|k| self.knowledge.function(k).is_some())
+    }
+
+    pub(super) fn method_by_name(&self, method: &str) -> Target {
+        match self.knowledge.methods.get(method) {
+            Some(f) => f.class.map_or(Target::Unknown, |class| Target::Known {
+                class,
+                why: f.why.clone(),
+            }),
+            None => Target::Unknown,
+        }
+    }
+
+    pub(super) fn is_rwlock(&self, receiver: &Expr, recv: &Val) -> bool {
+        if recv.ty.as_deref().is_some_and(|t| t.ends_with("RwLock")) {
+            return true;
+        }
+        let name = match receiver {
+            Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        name.is_some_and(|n| {
+            self.table.rwlocks.contains(&n)
+                || self.unit.var_types.iter().any(|(v, t)| v == &n && t == "RwLock")
+        })
+    }
+}
