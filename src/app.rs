@@ -150,8 +150,10 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
     };
     let mut levels = config.levels;
     for (name, level) in flags {
-        if name != "warnings" && rules::find(&name).is_none() {
-            return Err(format!("unknown rule `{name}` (see `cargo forklint rules`)"));
+        if !rules::is_level_name(&name) {
+            return Err(format!(
+                "unknown rule `{name}` (not a rule, a group or `warnings`: see `cargo forklint rules`)"
+            ));
         }
         levels.push((name, level));
     }

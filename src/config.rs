@@ -204,11 +204,11 @@ fn validate(raw: RawConfig, path: &Path, text: &str) -> Result<Config, String> {
             .get_ref()
             .strip_prefix("forklint::")
             .unwrap_or(name.get_ref());
-        if rule != "warnings" && crate::rules::find(rule).is_none() {
+        if !crate::rules::is_level_name(rule) {
             return Err(err(
                 name.span(),
                 format!(
-                    "unknown rule `{}` in [levels] (see `cargo forklint rules`)",
+                    "unknown rule `{}` in [levels] (not a rule, a group or `warnings`: see `cargo forklint rules`)",
                     name.get_ref()
                 ),
             ));
@@ -414,9 +414,10 @@ pub fn apply_levels(findings: &mut [Finding], levels: &[(String, Level)]) {
         .find(|(name, _)| name == "warnings")
         .map(|(_, level)| *level);
     for f in findings.iter_mut() {
+        // In order, so a later setting wins: `-W pedantic -A child_may_unwind`.
         for (name, level) in levels {
             let name = name.strip_prefix("forklint::").unwrap_or(name);
-            if name == f.rule {
+            if name == f.rule || name == f.group.as_str() {
                 f.level = *level;
             }
         }

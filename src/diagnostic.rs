@@ -35,6 +35,43 @@ impl Level {
     }
 }
 
+/// A lint group, as clippy's: it sets the default level of the rules (or the
+/// kinds of finding within a rule) that belong to it. `correctness`: the
+/// hazard happens on the normal path whenever it runs, with the evidence
+/// shown; `suspicious`: a real violation whose harm depends on timing,
+/// platform or a failure first; `pedantic`: true by the letter, rarely
+/// harmful, opt-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    Correctness,
+    Suspicious,
+    Pedantic,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Correctness, Group::Suspicious, Group::Pedantic];
+
+    pub const fn default_level(self) -> Level {
+        match self {
+            Group::Correctness => Level::Deny,
+            Group::Suspicious => Level::Warn,
+            Group::Pedantic => Level::Allow,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Correctness => "correctness",
+            Group::Suspicious => "suspicious",
+            Group::Pedantic => "pedantic",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.as_str() == name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub file: FileId,
@@ -64,6 +101,9 @@ pub struct Suggestion {
 pub struct Finding {
     /// Rule name without the `forklint::` prefix.
     pub rule: &'static str,
+    /// The group of this kind of finding (the rule's, unless the rule
+    /// files this case under another); it gave the default level.
+    pub group: Group,
     pub level: Level,
     pub message: String,
     pub primary: Label,
@@ -80,6 +120,7 @@ impl Finding {
     pub fn new(rule: &'static str, message: impl Into<String>, primary: Label) -> Self {
         Finding {
             rule,
+            group: crate::rules::group_of(rule),
             level: crate::rules::default_level(rule),
             message: message.into(),
             primary,
@@ -105,6 +146,14 @@ impl Finding {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Files this finding under another group than its rule's, with that
+    /// group's default level (the levels step may still change it).
+    pub fn in_group(mut self, group: Group) -> Self {
+        self.group = group;
+        self.level = group.default_level();
         self
     }
 

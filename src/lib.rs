@@ -496,13 +496,18 @@ mod tests {
         assert_eq!((line, col), (2, 12 + k));
     }
 
-    /// Where `child_escapes_fork_branch` reports in `text`: (line, column).
+    /// Where `child_may_unwind` (pedantic, turned on) reports in `text`:
+    /// (line, column).
     fn escapes(name: &str, text: &str) -> Vec<(usize, usize)> {
-        let report = lint_source(name, text, &Options::default());
+        let opts = Options {
+            levels: vec![("pedantic".to_string(), Level::Warn)],
+            ..Options::default()
+        };
+        let report = lint_source(name, text, &opts);
         let found: Vec<(usize, usize)> = report
             .findings
             .iter()
-            .filter(|f| f.rule == "child_escapes_fork_branch")
+            .filter(|f| f.rule == "child_may_unwind")
             .map(|f| report.db.get(0).position(f.primary.span.start))
             .collect();
         assert!(report.internal_errors == 0, "{:?}", report.findings);

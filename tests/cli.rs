@@ -383,7 +383,12 @@ fn rules_lists_every_rule_with_level_and_summary() {
             .find(|l| l.split_whitespace().next() == Some(rule.name))
             .unwrap_or_else(|| panic!("{} missing from `rules`: {r:?}", rule.name));
         let level = forklint::output::level_name(rule.default_level);
-        assert_eq!(line.split_whitespace().nth(1), Some(level), "{line}");
+        assert_eq!(
+            line.split_whitespace().nth(1),
+            Some(rule.group.as_str()),
+            "{line}"
+        );
+        assert_eq!(line.split_whitespace().nth(2), Some(level), "{line}");
         assert!(line.contains(rule.summary), "{line}");
     }
     assert_eq!(r.stdout.lines().count(), forklint::rules::RULES.len());
@@ -678,17 +683,21 @@ fn panic_abort_profile_silences_only_the_panic_escape() {
         "[package]\nname = \"pa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
     );
     write(&dir, "src/main.rs", src);
-    let lines = |dir: &Path| -> Vec<u64> {
-        let r = forklint(dir, &["--format", "json"]);
+    // The panic is child_may_unwind's (pedantic: turned on here).
+    let lines = |dir: &Path| -> Vec<(String, u64)> {
+        let r = forklint(dir, &["--format", "json", "-W", "pedantic"]);
         findings(&r)
             .into_iter()
-            .filter(|(rule, _, _)| rule == "child_escapes_fork_branch")
-            .map(|f| f.2)
+            .filter(|(rule, _, _)| rule == "child_escapes_fork_branch" || rule == "child_may_unwind")
+            .map(|f| (f.0, f.2))
             .collect()
     };
     assert_eq!(
         lines(&dir),
-        vec![5, 6],
+        vec![
+            ("child_may_unwind".to_string(), 5),
+            ("child_escapes_fork_branch".to_string(), 6)
+        ],
         "a panic that unwinds, and the fall-through"
     );
     write(
@@ -698,7 +707,7 @@ fn panic_abort_profile_silences_only_the_panic_escape() {
     );
     assert_eq!(
         lines(&dir),
-        vec![6],
+        vec![("child_escapes_fork_branch".to_string(), 6)],
         "under panic = \"abort\" a panic cannot unwind into the parent"
     );
 }

@@ -175,7 +175,12 @@ fn check(path: &Path) -> Outcome {
         }
     }
 
-    let report = forklint::lint_paths(&[path], &Options::default());
+    // Every group on: the pedantic findings are annotated too.
+    let opts = Options {
+        levels: vec![("pedantic".to_string(), forklint::diagnostic::Level::Warn)],
+        ..Options::default()
+    };
+    let report = forklint::lint_paths(&[path], &opts);
     let mut got: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for f in &report.findings {
         let line = report.db.get(f.primary.file).position(f.primary.span.start).0;

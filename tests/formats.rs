@@ -395,7 +395,14 @@ fn check_sarif(report: &Report) -> Vec<serde_json::Value> {
                 "{key} in {r}"
             );
         }
-        assert!(["error", "warning"].contains(&r["defaultConfiguration"]["level"].as_str().unwrap()));
+        let level = r["defaultConfiguration"]["level"].as_str().unwrap();
+        assert!(["error", "warning", "none"].contains(&level), "{r}");
+        // A pedantic rule is off by default: "none", and not enabled.
+        assert_eq!(
+            r["defaultConfiguration"]["enabled"].as_bool(),
+            Some(level != "none"),
+            "{r}"
+        );
         assert!(r["helpUri"]
             .as_str()
             .unwrap()

@@ -194,8 +194,9 @@ pub fn rules_table() -> String {
     let mut s = String::new();
     for r in RULES {
         s.push_str(&format!(
-            "{:<26} {:<5} {}\n",
+            "{:<26} {:<11} {:<5} {}\n",
             r.name,
+            r.group.as_str(),
             level_name(r.default_level),
             r.summary
         ));

@@ -57,8 +57,9 @@ fn rule(r: &RuleMeta) -> Value {
         "fullDescription": {"text": full_description(r)},
         "help": {"text": r.doc, "markdown": r.doc},
         "helpUri": format!("{}/blob/main/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), r.name),
-        "defaultConfiguration": {"level": level(r.default_level)},
-        "properties": {"tags": ["fork-safety"], "precision": "high"},
+        // An allow-by-default (pedantic) rule is off until configured on.
+        "defaultConfiguration": {"level": level(r.default_level), "enabled": r.default_level != Level::Allow},
+        "properties": {"tags": ["fork-safety", r.group.as_str()], "precision": "high"},
     })
 }
 
@@ -229,6 +230,7 @@ mod tests {
     fn full_description_is_the_what_it_does_paragraph() {
         let r = RuleMeta {
             name: "x",
+            group: crate::diagnostic::Group::Suspicious,
             default_level: Level::Warn,
             summary: "sum",
             doc: "# x\n\n## What it does\n\nFinds a\nthing.\n\nMore.\n## Why\n",

@@ -3,7 +3,7 @@
 
 use super::RuleCtx;
 use crate::analysis::facts::{ChildEvent, EscapeKind};
-use crate::diagnostic::{Finding, Label};
+use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -13,49 +13,35 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         if fork.survivor || fork.vfork {
             continue;
         }
-        let panic_abort = ctx.panic_abort(fork.file);
-        let panics: Vec<_> = fork
-            .child
-            .iter()
-            .filter_map(|e| match e {
-                ChildEvent::Escape {
-                    kind: EscapeKind::Panic,
-                    span,
-                } => Some(span),
-                _ => None,
-            })
-            .collect();
         for e in &fork.child {
             let ChildEvent::Escape { kind, span } = e else {
                 continue;
             };
-            // `assert_eq!(v[i], 0)`: one finding, at the outer call that can
-            // panic, not one more for each part of it that can too.
-            let within_another = |s: &std::ops::Range<usize>| {
-                panics
-                    .iter()
-                    .any(|t| *t != s && t.start <= s.start && s.end <= t.end)
-            };
-            if *kind == EscapeKind::Panic && within_another(span) {
-                continue;
-            }
-            let (message, label) = match kind {
-                EscapeKind::Return => ("the forked child returns into its caller's code", "the child returns here"),
-                EscapeKind::Try => ("`?` can return the forked child into its caller's code", "the child returns here on error"),
-                EscapeKind::Break => ("the forked child breaks out of the loop into the parent's code", "the child leaves the loop here"),
+            // Escapes that happen only after a call failed are child_may_unwind's.
+            let (message, label, group) = match kind {
+                EscapeKind::Return => (
+                    "the forked child returns into its caller's code",
+                    "the child returns here",
+                    Group::Correctness,
+                ),
+                EscapeKind::Break => (
+                    "the forked child breaks out of the loop into the parent's code",
+                    "the child leaves the loop here",
+                    Group::Correctness,
+                ),
                 EscapeKind::FallThrough => (
                     "the forked child falls through into code the parent runs too",
                     "the child's branch ends here without exec or _exit",
+                    Group::Correctness,
                 ),
+                // Harmless in many programs (no atexit handlers, nothing
+                // buffered), so it warns.
                 EscapeKind::ExitCleanup => (
                     "the forked child calls exit(), which runs atexit handlers and flushes stdio a second time",
                     "exit() runs the parent's cleanup again",
+                    Group::Suspicious,
                 ),
-                EscapeKind::Panic if panic_abort => continue,
-                EscapeKind::Panic => (
-                    "a panic in the forked child unwinds into the parent's frames",
-                    "may panic here",
-                ),
+                EscapeKind::Try | EscapeKind::Panic => continue,
             };
             out.push(
                 Finding::new(
@@ -63,6 +49,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                     message,
                     Label::new(fork.file, span.clone(), label),
                 )
+                .in_group(group)
                 .in_function(fork.function.clone())
                 .with_label(Label::new(fork.file, fork.span.clone(), "forked here"))
                 .with_note("the child has a copy of the parent's stack: whatever runs after this runs twice")

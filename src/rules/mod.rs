@@ -3,6 +3,7 @@
 //! consumes the facts of `crate::analysis` and never walks the AST itself.
 
 mod child_escapes_fork_branch;
+mod child_may_unwind;
 mod fd_without_cloexec;
 mod fork_after_thread_spawn;
 mod global_state_in_child;
@@ -18,13 +19,17 @@ use crate::analysis::facts::{
     CallSite, ChildEvent, FdId, FdKind, FdOp, FdUse, FileFacts, FnFact, ForkFact, Target,
 };
 use crate::analysis::summary::{Effect, Summaries};
-use crate::diagnostic::{Finding, Level};
+use crate::diagnostic::{Finding, Group, Level};
 use crate::knowledge::Class;
 use crate::source::SourceDb;
 use crate::Options;
 
 pub struct RuleMeta {
     pub name: &'static str,
+    /// The group of the rule's findings (a rule may file some kinds of
+    /// finding under another group: its doc says which and why).
+    pub group: Group,
+    /// The group's default level.
     pub default_level: Level,
     pub summary: &'static str,
     /// The rule's documentation (What it does / Why is this bad / Example ...).
@@ -32,10 +37,11 @@ pub struct RuleMeta {
 }
 
 macro_rules! rule {
-    ($name:literal, $level:ident, $summary:literal) => {
+    ($name:literal, $group:ident, $summary:literal) => {
         RuleMeta {
             name: $name,
-            default_level: Level::$level,
+            group: Group::$group,
+            default_level: Group::$group.default_level(),
             summary: $summary,
             doc: include_str!(concat!("../../rules/", $name, ".md")),
         }
@@ -46,67 +52,72 @@ macro_rules! rule {
 pub static RULES: &[RuleMeta] = &[
     rule!(
         "lock_held_across_fork",
-        Deny,
+        Correctness,
         "a lock guard of this thread is live at fork() and the child needs more than async-signal-safe calls"
     ),
     rule!(
         "fork_after_thread_spawn",
-        Deny,
+        Correctness,
         "threads may be running at fork() and the child relies on something they own"
     ),
     rule!(
         "unsafe_call_in_child",
-        Deny,
+        Correctness,
         "the child of a multithreaded process calls something not async-signal-safe before exec/_exit"
     ),
     rule!(
         "unsafe_call_in_pre_exec",
-        Deny,
+        Correctness,
         "a pre_exec closure calls something not async-signal-safe"
     ),
     rule!(
         "global_state_in_child",
-        Warn,
+        Suspicious,
         "the child writes a global the parent reads afterwards: the parent never sees the write"
     ),
     rule!(
         "child_escapes_fork_branch",
-        Deny,
-        "the child can return, `?`, break, panic, fall through or exit() into code the parent runs too"
+        Correctness,
+        "the child returns, breaks, falls through or exit()s into code the parent runs too"
+    ),
+    rule!(
+        "child_may_unwind",
+        Pedantic,
+        "the child can panic or `?`-return into the parent's code, once a call in it failed"
     ),
     rule!(
         "unflushed_output_at_fork",
-        Warn,
+        Suspicious,
         "output still in a buffer at fork() is printed by both processes"
     ),
     rule!(
         "vfork_misuse",
-        Deny,
+        Correctness,
         "after vfork() the child does something other than exec or _exit"
     ),
     rule!(
         "fd_without_cloexec",
-        Warn,
+        Suspicious,
         "a raw fd is created without close-on-exec in a program that starts processes"
     ),
     rule!(
         "shared_file_offset",
-        Warn,
+        Suspicious,
         "parent and child both read, write or seek a file opened before fork(): they share one offset"
     ),
     rule!(
         "pipe_end_left_open",
-        Deny,
+        Correctness,
         "after fork() a process reads a pipe to EOF while it still holds the pipe's write end"
     ),
     rule!(
         "unused_suppression",
-        Warn,
+        Suspicious,
         "a forklint suppression that suppresses nothing, names an unknown rule or cannot be read"
     ),
     rule!(
         "parse_error",
-        Warn,
+        Suspicious,
         "a file could not be read or parsed, so it was not checked"
     ),
 ];
@@ -118,6 +129,16 @@ pub fn find(name: &str) -> Option<&'static RuleMeta> {
 
 pub fn default_level(name: &str) -> Level {
     find(name).map_or(Level::Warn, |r| r.default_level)
+}
+
+pub fn group_of(name: &str) -> Group {
+    find(name).map_or(Group::Suspicious, |r| r.group)
+}
+
+/// A name `-A/-W/-D` and `[levels]` accept: a rule, a group, or `warnings`.
+pub fn is_level_name(name: &str) -> bool {
+    let name = name.strip_prefix("forklint::").unwrap_or(name);
+    name == "warnings" || find(name).is_some() || Group::parse(name).is_some()
 }
 
 /// What every rule gets: the crate's facts and summaries.
@@ -309,6 +330,7 @@ pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
     out.extend(unsafe_call_in_pre_exec::check(ctx));
     out.extend(global_state_in_child::check(ctx));
     out.extend(child_escapes_fork_branch::check(ctx));
+    out.extend(child_may_unwind::check(ctx));
     out.extend(unflushed_output_at_fork::check(ctx));
     out.extend(vfork_misuse::check(ctx));
     out.extend(fd_without_cloexec::check(ctx));

@@ -105,7 +105,7 @@ impl Service {
     fn health_check(&self) -> bool {
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
-                let timeout = self.state.lock().unwrap().probe_timeout; //~ fork_after_thread_spawn //~ child_escapes_fork_branch
+                let timeout = self.state.lock().unwrap().probe_timeout; //~ fork_after_thread_spawn //~ child_may_unwind
                 let healthy = probe(&self.name, timeout); //~ unsafe_call_in_child
                 if !healthy {
                     PROBE_FAILURES.fetch_add(1, Ordering::SeqCst); //~ global_state_in_child

@@ -33,6 +33,8 @@ impl Walker<'_> {
             let mut v = Val::default();
             for x in vals {
                 v.guards.extend(x.guards);
+                // `Ok(pid)`: the wrapped value is still the fork's result.
+                v.fork = v.fork.or(x.fork);
             }
             return (s, v);
         }
@@ -40,6 +42,7 @@ impl Walker<'_> {
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         let n_types = self.unit.var_types.len();
+        let forks_before = self.facts.forks.len();
         self.type_closure_param(&c.args, &canonical);
         let (mut state, arg_vals, spawned_locks) = if role == Some(Role::ScopeThreads) {
             self.thread_scope(&c.args, state)
@@ -197,6 +200,15 @@ impl Walker<'_> {
                 val.thread = Some(self.add_thread(&mut state, self.span(&c.func), what));
             }
             _ => {}
+        }
+        // `check(libc::fork())?`, `cvt(fork())`, `Errno::result(fork())`: a
+        // call that is handed the fork it contains checks or wraps its
+        // result, so its value is still the fork's (not so for a pid taken
+        // from a variable, as in `waitpid(pid, ..)`).
+        if role.is_none() && val.fork.is_none() && self.facts.forks.len() > forks_before {
+            val.fork = arg_vals
+                .iter()
+                .find_map(|a| a.fork.filter(|f| f.0 >= forks_before));
         }
         if let Target::Local { keys } = &target {
             if keys.iter().any(|k| self.table.diverging.contains(k)) {
