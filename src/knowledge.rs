@@ -93,6 +93,8 @@ pub struct Fact {
     pub role: Option<Role>,
     /// The type of the first parameter of the closure the call is given.
     pub closure_param: Option<String>,
+    /// Receiver types a by-name method means (empty: any receiver).
+    pub receiver: Vec<String>,
     pub why: String,
 }
 
@@ -341,6 +343,10 @@ struct Entry {
     role: Option<String>,
     result: Option<String>,
     closure_param: Option<String>,
+    /// For a method matched by name: the receiver types it means (`send`
+    /// on a `Sender`); on a receiver of unknown type it is an unknown call.
+    #[serde(default)]
+    receiver: Vec<String>,
     why: String,
 }
 
@@ -438,6 +444,9 @@ impl Knowledge {
                     }
                     if e.closure_param.is_some() {
                         fact.closure_param = e.closure_param;
+                    }
+                    if !e.receiver.is_empty() {
+                        fact.receiver = e.receiver;
                     }
                     if fact.why.is_empty() {
                         fact.why = e.why;

@@ -550,6 +550,26 @@ mod tests {
     }
 
     #[test]
+    fn allocation_in_a_threaded_child_is_deny_only_under_a_global_allocator() {
+        // glibc resets malloc's locks at fork, a #[global_allocator] has
+        // locks nothing resets: the same child is suspicious, or correctness.
+        let body = "fn main() {\n    let t = std::thread::spawn(|| {});\n    if unsafe { libc::fork() } == 0 {\n        let s = String::from(\"x\");\n        drop(s);\n        unsafe { libc::_exit(0) };\n    }\n    t.join().ok();\n}\n";
+        let level = |text: &str| -> Vec<Level> {
+            let report = lint_source("alloc.rs", text, &Options::default());
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule == "unsafe_call_in_child")
+                .map(|f| f.level)
+                .collect()
+        };
+        assert_eq!(level(body), vec![Level::Warn]);
+        let with_alloc =
+            format!("#[global_allocator]\nstatic A: std::alloc::System = std::alloc::System;\n{body}");
+        assert_eq!(level(&with_alloc), vec![Level::Deny]);
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

@@ -94,6 +94,9 @@ pub struct FileScan {
     pub creates_fds: bool,
     /// Names the program's own binary (`current_exe`): it may re-execute itself.
     pub reexecs: bool,
+    /// Declares a `#[global_allocator]`: allocation after a fork of a
+    /// threaded program meets that allocator's locks, which no libc resets.
+    pub global_allocator: bool,
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
     pub rwlocks: Vec<String>,
@@ -212,6 +215,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 }
                 if meaning.is_some_and(|m| m.own_binary) {
                     out.reexecs = true;
+                }
+                if w == b"global_allocator" && punct(i.wrapping_sub(1), b"[") {
+                    out.global_allocator = true;
                 }
                 if w == b"mod" && punct(i + 2, b";") {
                     declares_mod = true;

@@ -53,6 +53,7 @@ pub fn analyze_crate(
             .filter_map(|k| k.rsplit("::").next().map(str::to_string)),
     );
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
+    let global_allocator = scans.iter().any(|s| s.global_allocator);
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut parsed = vec![false; files.len()];
@@ -180,6 +181,7 @@ pub fn analyze_crate(
         entry: &entry,
         opts,
         starts_processes,
+        global_allocator,
         panic_abort_of: Default::default(),
     };
     result.findings.extend(crate::rules::check_all(&ctx));

@@ -151,6 +151,8 @@ pub struct RuleCtx<'a> {
     pub opts: &'a Options,
     /// The crate forks or spawns processes (from the token scan of every file).
     pub starts_processes: bool,
+    /// A file of the crate declares a `#[global_allocator]` (from the token scan).
+    pub global_allocator: bool,
     /// `panic = "abort"` by manifest, once read (files given by path have
     /// no package: their nearest manifest is parsed for it).
     pub panic_abort_of: std::cell::RefCell<rustc_hash::FxHashMap<std::path::PathBuf, bool>>,

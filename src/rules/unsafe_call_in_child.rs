@@ -2,8 +2,9 @@
 //! async-signal-safe functions.
 
 use super::{describe_call, RuleCtx};
+use crate::diagnostic::Group;
 use crate::diagnostic::{Finding, Label};
-use crate::knowledge::Class;
+use crate::knowledge::{Class, Role};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -14,6 +15,10 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             continue;
         }
         for (call, effect) in ctx.child_calls(fork) {
+            // A child's exit() is child_escapes_fork_branch's: one finding per cause.
+            if call.role == Some(Role::ExitCleanup) {
+                continue;
+            }
             // Lock-taking calls with real thread evidence are
             // fork_after_thread_spawn's, which names the threads.
             let reportable = if threads {
@@ -38,12 +43,27 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             )
             .in_function(fork.function.clone())
             .with_label(Label::new(fork.file, fork.span.clone(), "forked here"));
+            // What is left here with threads (allocation, unknown or other
+            // unsafe calls) harms only with timing or platform against it:
+            // glibc resets malloc's locks at fork, so it warns; a declared
+            // `#[global_allocator]` has locks nothing resets, so allocating
+            // is a hazard whenever a thread allocates at the fork. Locks and
+            // stdio with threads are fork_after_thread_spawn's.
             if threads {
+                if !(effect.class == Class::Allocates && ctx.global_allocator) {
+                    f = f.in_group(Group::Suspicious);
+                } else {
+                    f = f.with_note(
+                        "this program declares a #[global_allocator]: its locks are not reset in the child",
+                    );
+                }
                 for (file, t) in &running {
                     f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));
                 }
             } else {
-                f = f.with_note("reported under --assume-threads: the caller may run other threads");
+                f = f
+                    .in_group(Group::Pedantic)
+                    .with_note("reported under --assume-threads: the caller may run other threads");
             }
             let help = match effect.class {
                 Class::Allocates => {

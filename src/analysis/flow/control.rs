@@ -90,6 +90,7 @@ impl Walker<'_> {
             }
         }
         self.fd_bind(&local.pat, &val, &init.expr);
+        self.type_channel_ends(&local.pat, &init.expr);
         for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
             if !state.fds.contains(fd) {
                 state.fds.push(*fd);
@@ -140,6 +141,32 @@ impl Walker<'_> {
             self.unit.closures.push((name, calls));
         }
         state
+    }
+
+    /// `let (tx, rx) = mpsc::channel()`: the ends are a sender and a
+    /// receiver, so their `send`/`recv` are the channel's (by-name methods
+    /// need their receiver's type).
+    fn type_channel_ends(&mut self, pat: &Pat, init: &Expr) {
+        let (Pat::Tuple(t), Expr::Call(c)) = (pat, init) else {
+            return;
+        };
+        let Expr::Path(f) = &*c.func else {
+            return;
+        };
+        let sender = match f.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+            Some("channel" | "unbounded" | "bounded") => "Sender",
+            Some("sync_channel") => "SyncSender",
+            _ => return,
+        };
+        let names: Vec<Option<String>> = t.elems.iter().map(|p| pat_binding(p).0).collect();
+        if let [tx, rx] = names.as_slice() {
+            if let Some(tx) = tx {
+                self.unit.var_types.push((tx.clone(), sender.into()));
+            }
+            if let Some(rx) = rx {
+                self.unit.var_types.push((rx.clone(), "Receiver".into()));
+            }
+        }
     }
 
     pub(super) fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {

@@ -30,6 +30,18 @@ impl Walker<'_> {
             return self.pre_exec(m, state, span);
         }
         let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
+        // The receiver's type for a by-name method: stated, a variable's,
+        // or a thread's handle.
+        let recv_name = path_ident(&m.receiver);
+        let recv_kind = recv_ty.clone().or_else(|| {
+            let name = recv_name.as_deref()?;
+            if let Some((_, t)) = self.unit.var_types.iter().rev().find(|v| v.0 == name) {
+                return Some(t.clone());
+            }
+            let holds = |h: &str| state.threads.iter().any(|t| t.handle.as_deref() == Some(h));
+            let handle = holds(name) || self.unit.loop_vars.iter().any(|l| l.0 == name && holds(&l.1));
+            handle.then(|| "JoinHandle".to_string())
+        });
         let mut val = Val {
             static_root: recv.static_root.clone(),
             ty: recv
@@ -201,10 +213,10 @@ impl Walker<'_> {
                 None if self.table.functions.contains(k) => Target::Local {
                     keys: vec![k.clone()],
                 },
-                None => self.method_by_name(&method),
+                None => self.method_by_name(&method, recv_kind.as_deref()),
             }
         } else {
-            self.method_by_name(&method)
+            self.method_by_name(&method, recv_kind.as_deref())
         };
         if let Target::Local { keys } = &target {
             let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];

@@ -124,8 +124,20 @@ impl Walker<'_> {
             .find(|k| self.knowledge.function(k).is_some())
     }
 
-    pub(super) fn method_by_name(&self, method: &str) -> Target {
+    /// A method of unknown target, by its name: `receiver` is the
+    /// receiver's type where known (`JoinHandle` for a thread's handle).
+    pub(super) fn method_by_name(&self, method: &str, receiver: Option<&str>) -> Target {
         match self.knowledge.methods.get(method) {
+            Some(f)
+                if !f.receiver.is_empty()
+                    && !receiver.is_some_and(|t| {
+                        let short = t.rsplit("::").next().unwrap_or(t);
+                        let short = short.split('<').next().unwrap_or(short);
+                        f.receiver.iter().any(|r| r == short)
+                    }) =>
+            {
+                Target::Unknown
+            }
             Some(f) => f.class.map_or(Target::Unknown, |class| Target::Known {
                 class,
                 why: f.why.clone(),
