@@ -263,6 +263,10 @@ pub struct FnFact {
     pub entry: bool,
     /// Forks and returns the fork's result in both processes (a fork wrapper).
     pub returns_fork: Option<crate::knowledge::ForkResultShape>,
+    /// Forks and hands the child back to its caller with a value that says
+    /// which process it is (`Ok(Fork::Child)`, `Ok(None)`), in a shape the
+    /// caller's branches may not show: its own return is no escape.
+    pub hands_fork_back: bool,
     /// Calls to functions of the crate made while this thread held locks or
     /// other threads ran: the callee starts in that context.
     pub call_contexts: Vec<CallContext>,

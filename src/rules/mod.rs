@@ -276,10 +276,11 @@ impl RuleCtx<'_> {
     /// A fork inside a fork wrapper (a function that returns the fork's
     /// result): its child region is the caller's, checked at the call.
     pub fn in_fork_wrapper(&self, fork: &ForkFact) -> bool {
-        self.files
-            .iter()
-            .flat_map(|f| f.functions.iter())
-            .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.returns_fork.is_some())
+        self.files.iter().flat_map(|f| f.functions.iter()).any(|f| {
+            f.file == fork.file
+                && f.keys == fork.function_keys
+                && (f.returns_fork.is_some() || f.hands_fork_back)
+        })
     }
 
     /// Forks whose child region is in their own function.

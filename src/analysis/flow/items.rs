@@ -72,6 +72,7 @@ impl Walker<'_> {
             self.facts.deferred_entries.push(keys);
             return;
         }
+        let forks_before = self.facts.forks.len();
         let saved_unit = std::mem::take(&mut self.unit);
         let saved_fn = self.function.replace(sig.ident.to_string());
         let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
@@ -101,6 +102,16 @@ impl Walker<'_> {
             }
             _ => None,
         };
+        // A wrapper that returns a value telling the processes apart: the
+        // child's return is its purpose (`fn fork() -> io::Result<Fork>`).
+        let handed_back = returns_fork
+            .is_none()
+            .then(|| self.hands_fork_back(sig, &keys, forks_before))
+            .flatten();
+        let (returns_fork, hands_fork_back) = match handed_back {
+            Some(shape) => (shape, true),
+            None => (returns_fork, false),
+        };
         let unit = std::mem::replace(&mut self.unit, saved_unit);
         self.facts.functions.push(FnFact {
             keys,
@@ -126,12 +137,75 @@ impl Walker<'_> {
             fd_param_calls: unit.fd_param_calls,
             returns_file,
             returns_fork,
+            hands_fork_back,
             entry,
         });
         self.in_entry = saved_entry;
         self.function = saved_fn;
         self.function_keys = saved_keys;
         self.depth = saved_depth;
+    }
+
+    /// Does this function hand a fork's child back to its caller? It forks,
+    /// the child returns from it, and what it returns can tell the
+    /// processes apart (not `()`). The shape, where the caller's branches
+    /// can show the child: `Some(Raw)` for a pid, `Some(Enum)` for a type
+    /// named for forks (`ForkResult`, `Fork`); `Some(None)` otherwise
+    /// (`Option<pid_t>`: the wrapper's return is no escape, but its callers
+    /// are not split).
+    fn hands_fork_back(
+        &self,
+        sig: &syn::Signature,
+        keys: &[String],
+        forks_before: usize,
+    ) -> Option<Option<ForkResultShape>> {
+        let child_returns = self.facts.forks[forks_before..].iter().any(|f| {
+            f.function_keys == keys
+                && !f.vfork
+                && f.child.iter().any(|e| {
+                    matches!(
+                        e,
+                        ChildEvent::Escape {
+                            kind: EscapeKind::Return | EscapeKind::FallThrough,
+                            ..
+                        }
+                    )
+                })
+        });
+        if !child_returns {
+            return None;
+        }
+        let syn::ReturnType::Type(_, ty) = &sig.output else {
+            return None;
+        };
+        // `io::Result<T>`, `Result<T, E>`: what tells the processes apart is T.
+        let mut ty: &syn::Type = ty;
+        while let syn::Type::Path(p) = ty {
+            let Some(last) = p.path.segments.last() else { break };
+            if last.ident != "Result" {
+                break;
+            }
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                break;
+            };
+            match a.args.first() {
+                Some(syn::GenericArgument::Type(t)) => ty = t,
+                _ => break,
+            }
+        }
+        match ty {
+            syn::Type::Tuple(t) if t.elems.is_empty() => None,
+            syn::Type::Never(_) => None,
+            syn::Type::Path(p) => {
+                let name = p.path.segments.last()?.ident.to_string();
+                Some(match name.as_str() {
+                    "pid_t" | "i32" | "c_int" => Some(ForkResultShape::Raw),
+                    n if n.contains("Fork") => Some(ForkResultShape::Enum),
+                    _ => None,
+                })
+            }
+            _ => Some(None),
+        }
     }
 
     /// Does the block define a function inside it (which would be left out
