@@ -38,6 +38,8 @@ pub struct CallSite {
     pub kind: CallKind,
     /// What the call does to the process (fork, exec, exit...), if known.
     pub role: Option<Role>,
+    /// Runs only after a call failed (see the walker's `State::error_path`).
+    pub error_path: bool,
 }
 
 /// A lock guard of the forking thread, live at a fork.

@@ -10,6 +10,8 @@ use crate::knowledge::Class;
 pub struct Effect {
     pub class: Class,
     pub why: String,
+    /// Happens only after a call failed (the function's normal path is clean).
+    pub error_path: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +24,8 @@ pub struct Summary {
     pub unknown: bool,
     /// Starts threads that it leaves running.
     pub spawns: bool,
+    /// The first unsafe effect that happens only on an error path.
+    pub on_error: Option<Effect>,
 }
 
 impl Summary {
@@ -30,10 +34,25 @@ impl Summary {
         self.lock
             .clone()
             .or_else(|| self.other.clone())
+            // Shown (a group lower) rather than hidden behind an unknown call.
+            .or_else(|| self.on_error.clone())
             .unwrap_or(Effect {
                 class: if self.unknown { Class::Unknown } else { Class::Safe },
                 why: String::new(),
+                error_path: false,
             })
+    }
+
+    fn absorb_on_error(&mut self, class: Class, why: impl FnOnce() -> String) -> bool {
+        if !class.is_unsafe() || self.on_error.is_some() {
+            return false;
+        }
+        self.on_error = Some(Effect {
+            class,
+            why: why(),
+            error_path: true,
+        });
+        true
     }
 
     fn absorb(&mut self, class: Class, why: impl FnOnce() -> String) -> bool {
@@ -49,7 +68,11 @@ impl Summary {
             return false;
         };
         if slot.is_none() {
-            *slot = Some(Effect { class, why: why() });
+            *slot = Some(Effect {
+                class,
+                why: why(),
+                error_path: false,
+            });
             return true;
         }
         false
@@ -67,7 +90,11 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
             let s = sums.entry(key.clone()).or_default();
             s.spawns |= !f.spawns.is_empty();
             for c in &f.calls {
-                if let Target::Known { class, why } = &c.target {
+                if let (Target::Known { class, why }, true) = (&c.target, c.error_path) {
+                    s.absorb_on_error(*class, || {
+                        format!("calls `{}` ({why}) when a call failed", c.text)
+                    });
+                } else if let Target::Known { class, why } = &c.target {
                     s.absorb(*class, || format!("calls `{}` ({why})", c.text));
                 } else if c.target == Target::Unknown {
                     s.absorb(Class::Unknown, String::new);
@@ -81,6 +108,7 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
             // What the callees add, gathered first (no clones of whole
             // summaries, reasons built only for a slot still empty).
             let mut updates: Vec<(Class, Option<String>, bool)> = Vec::new();
+            let mut error_updates: Vec<(Class, String)> = Vec::new();
             {
                 let mine = f.keys.first().and_then(|k| sums.get(k));
                 let has = |slot: fn(&Summary) -> bool| mine.is_some_and(slot);
@@ -89,6 +117,21 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
                         continue;
                     };
                     for cs in keys.iter().filter_map(|k| sums.get(k)) {
+                        // What a callee does on any path happens on an error
+                        // path when it is called on one.
+                        if !has(|s| s.on_error.is_some()) {
+                            let normal = cs.lock.as_ref().or(cs.other.as_ref());
+                            match (c.error_path, normal, &cs.on_error) {
+                                (true, Some(e), _) | (_, _, Some(e)) => {
+                                    error_updates
+                                        .push((e.class, format!("calls `{}`, which {}", c.text, e.why)));
+                                }
+                                _ => {}
+                            }
+                        }
+                        if c.error_path {
+                            continue;
+                        }
                         if let Some(e) = &cs.lock {
                             if !has(|s| s.lock.is_some()) {
                                 updates.push((
@@ -119,6 +162,9 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
             // Every key was entered above: no key is copied in the rounds.
             for key in &f.keys {
                 let Some(s) = sums.get_mut(key) else { continue };
+                for (class, why) in &error_updates {
+                    changed |= s.absorb_on_error(*class, || why.clone());
+                }
                 for (class, why, spawns) in &updates {
                     if *spawns {
                         changed |= !s.spawns;

@@ -2,7 +2,7 @@
 //! held (a mutex, stdout's lock, the env lock) stays held there.
 
 use super::{describe_call, RuleCtx};
-use crate::diagnostic::{Finding, Label};
+use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -28,6 +28,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 ),
             )
             .in_function(fork.function.clone());
+            if call.error_path || effect.error_path {
+                f = f
+                    .in_group(Group::Suspicious)
+                    .with_note("this runs only after a call in the child failed");
+            }
             for (file, t) in &threads {
                 f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));
             }

@@ -184,6 +184,7 @@ impl RuleCtx<'_> {
             Target::Known { class, why } => Effect {
                 class: *class,
                 why: why.clone(),
+                error_path: false,
             },
             Target::Local { keys } => {
                 let mut best: Option<Effect> = None;
@@ -198,11 +199,13 @@ impl RuleCtx<'_> {
                 best.unwrap_or(Effect {
                     class: Class::Unknown,
                     why: String::new(),
+                    error_path: false,
                 })
             }
             Target::Unknown => Effect {
                 class: Class::Unknown,
                 why: String::new(),
+                error_path: false,
             },
         }
     }

@@ -2,7 +2,7 @@
 //! where std documents that only async-signal-safe code may run.
 
 use super::{describe_call, RuleCtx};
-use crate::diagnostic::{Finding, Label};
+use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -24,12 +24,24 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             if !effect.class.is_unsafe() && !unknown {
                 continue;
             }
+            let mut f = Finding::new(
+                "unsafe_call_in_pre_exec",
+                format!(
+                    "not async-signal-safe in a pre_exec closure: {}",
+                    describe_call(call, &effect)
+                ),
+                Label::new(file, call.span.clone(), "runs in the forked child before exec"),
+            );
+            // Only after a call in the hook failed (`io::Error::other(..)`
+            // once `setsid()` returned an error): still a violation, and
+            // cheap to fix, but not on the normal path.
+            if call.error_path || effect.error_path {
+                f = f
+                    .in_group(Group::Suspicious)
+                    .with_note("this runs only after a call in the hook failed");
+            }
             out.push(
-                Finding::new(
-                    "unsafe_call_in_pre_exec",
-                    format!("not async-signal-safe in a pre_exec closure: {}", describe_call(call, &effect)),
-                    Label::new(file, call.span.clone(), "runs in the forked child before exec"),
-                )
+                f
                 .in_function(p.function.clone())
                 .with_label(Label::new(p.file, p.span.clone(), "registered to run before exec here"))
                 .with_note("the closure runs after fork() in the child, where only async-signal-safe calls are allowed; std's Command holds its environment lock across that fork")

@@ -75,6 +75,7 @@ impl Walker<'_> {
                 target: target.clone(),
                 kind: CallKind::Path,
                 role,
+                error_path: false,
             },
         );
         let mut val = Val::default();

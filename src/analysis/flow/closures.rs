@@ -50,6 +50,7 @@ impl Walker<'_> {
                                 target,
                                 kind: CallKind::Path,
                                 role: None,
+                                error_path: false,
                             }],
                         }
                     }
@@ -156,6 +157,7 @@ impl Walker<'_> {
                 target: Target::Local { keys },
                 kind: CallKind::Path,
                 role: None,
+                error_path: false,
             }],
         };
         let child = &mut self.facts.forks[idx].child;

@@ -342,10 +342,19 @@ impl Walker<'_> {
         let role_reads = self.unit.role_reads;
         let (state, split) = self.split(&i.cond, state);
         let calls_role_source = self.unit.role_reads > role_reads;
-        let (then_in, else_in) = match split {
+        let (mut then_in, mut else_in) = match split {
             Some((idx, t, f)) => (self.narrow(state.clone(), idx, t), self.narrow(state, idx, f)),
             None => (state.clone(), state),
         };
+        // `if let Err(e) = ..`, `if ret < 0`: a branch that runs only after
+        // a call failed (a test of a fork's result is a split instead).
+        if split.is_none() {
+            match error_test(&i.cond) {
+                Some(true) => then_in.error_path = true,
+                Some(false) => else_in.error_path = true,
+                None => {}
+            }
+        }
         // A role switch on the command line or environment: the branch is
         // what a re-exec'd copy of the program runs.
         let role_switch = self.is_role_switch(&i.cond, calls_role_source);
@@ -402,6 +411,9 @@ impl Walker<'_> {
                 if mask == 0 {
                     arm_state.live = false;
                 }
+            }
+            if scrut.fork.is_none() && is_err_pat(&arm.pat) {
+                arm_state.error_path = true;
             }
             if let Pat::Guard(g) = &arm.pat {
                 let (s, _) = self.eval(&g.guard, arm_state);

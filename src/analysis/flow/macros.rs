@@ -112,6 +112,7 @@ impl<'a> Walker<'a> {
                 },
                 kind: CallKind::Macro,
                 role: None,
+                error_path: false,
             },
         );
         match name.as_str() {

@@ -29,7 +29,14 @@ impl Walker<'_> {
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
+        // The closure of `map_err`/`unwrap_or_else`/`or_else` runs only on
+        // the error: an error path.
+        let on_error = matches!(method.as_str(), "map_err" | "unwrap_or_else" | "or_else");
+        let was_error = state.error_path;
+        let mut state = state;
+        state.error_path |= on_error;
         let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
+        state.error_path = was_error;
         // The receiver's type for a by-name method: stated, a variable's,
         // or a thread's handle.
         let recv_name = path_ident(&m.receiver);
@@ -101,6 +108,7 @@ impl Walker<'_> {
                     },
                     kind: CallKind::Method,
                     role: None,
+                    error_path: false,
                 },
             );
             if stdio {
@@ -231,6 +239,7 @@ impl Walker<'_> {
                 target,
                 kind: CallKind::Method,
                 role,
+                error_path: false,
             },
         );
         if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {

@@ -91,6 +91,10 @@ struct State {
     pending: Vec<PendingOutput>,
     /// Descriptors open on this path (created and not closed).
     fds: Vec<FdId>,
+    /// Every path here runs only after a call failed (an `Err(..)` arm,
+    /// `if ret < 0`, a `map_err` closure): what happens here is an error
+    /// path's, reported a group lower.
+    error_path: bool,
 }
 
 impl State {
@@ -103,6 +107,7 @@ impl State {
             fork: None,
             pending: Vec::new(),
             fds: Vec::new(),
+            error_path: false,
         }
     }
 
@@ -133,6 +138,7 @@ impl State {
         };
         let fork = |s: &State| s.fork.map(|f| (f.idx, f.procs, f.execed, f.escaped));
         self.live == other.live
+            && self.error_path == other.error_path
             && ids(self) == ids(other)
             && fork(self) == fork(other)
             && self.pending == other.pending
@@ -151,6 +157,8 @@ fn join(states: Vec<State>) -> State {
     }
     let mut out = live.remove(0);
     for s in live {
+        // A point is on an error path only if every way into it is.
+        out.error_path &= s.error_path;
         for g in s.guards {
             if !out.guards.iter().any(|h| h.id == g.id) {
                 out.guards.push(g);

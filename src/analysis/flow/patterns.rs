@@ -198,3 +198,54 @@ pub(super) fn display_path(segs: &[String]) -> String {
         segs.join("::")
     }
 }
+
+/// `Err(..)` (also `Err(_) | ..` alternatives all of that kind): the arm of
+/// a failed call.
+pub(super) fn is_err_pat(pat: &Pat) -> bool {
+    match pat {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        Pat::Or(o) => o.cases.iter().all(is_err_pat),
+        _ => false,
+    }
+}
+
+/// Does a condition test for a failed call? `Some(true)`: its `then`
+/// branch is the error path (`if let Err(..) = ..`, `ret < 0`,
+/// `ret == -1`, `ret != 0` on a call's value, `.is_err()`); `Some(false)`:
+/// its `else` is (`if let Ok(..) = ..`).
+pub(super) fn error_test(cond: &Expr) -> Option<bool> {
+    match cond {
+        Expr::Paren(p) => error_test(&p.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => error_test(&u.expr).map(|t| !t),
+        Expr::Let(l) => match &*l.pat {
+            p if is_err_pat(p) => Some(true),
+            Pat::TupleStruct(t) if t.path.segments.last().is_some_and(|s| s.ident == "Ok") => Some(false),
+            _ => None,
+        },
+        Expr::MethodCall(m) if m.method == "is_err" => Some(true),
+        Expr::MethodCall(m) if m.method == "is_ok" => Some(false),
+        Expr::Binary(b) => {
+            let rhs = int_lit(&b.right);
+            let lhs_is_call = matches!(strip_unsafe(&b.left), Expr::Call(_) | Expr::MethodCall(_));
+            match b.op {
+                syn::BinOp::Lt(_) if rhs == Some(0) => Some(true),
+                syn::BinOp::Eq(_) if rhs == Some(-1) => Some(true),
+                syn::BinOp::Ne(_) if rhs == Some(0) && lhs_is_call => Some(true),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `unsafe { e }` and `(e)` as `e`.
+fn strip_unsafe(e: &Expr) -> &Expr {
+    match e {
+        Expr::Unsafe(u) if u.block.stmts.len() == 1 => match &u.block.stmts[0] {
+            syn::Stmt::Expr(inner, None) => strip_unsafe(inner),
+            _ => e,
+        },
+        Expr::Paren(p) => strip_unsafe(&p.expr),
+        _ => e,
+    }
+}

@@ -75,7 +75,8 @@ impl Walker<'_> {
         keys
     }
 
-    pub(super) fn record_call(&mut self, state: &State, site: CallSite) {
+    pub(super) fn record_call(&mut self, state: &State, mut site: CallSite) {
+        site.error_path |= state.error_path;
         if let Target::Local { keys } = &site.target {
             let guards: Vec<GuardFact> = state
                 .guards
