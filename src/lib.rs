@@ -594,6 +594,43 @@ mod tests {
     }
 
     #[test]
+    fn a_test_childs_exit_and_allocation_among_the_harness_threads_are_pedantic() {
+        // The same child in a #[test] body (the harness's threads only) and
+        // after a thread the code starts: pedantic there, warn here.
+        let child = "    if unsafe { libc::fork() } == 0 {\n        let s = String::from(\"x\");\n        drop(s);\n        std::process::exit(0);\n    }\n";
+        let in_test = format!("#[test]\nfn t() {{\n{child}}}\n");
+        let threaded = format!("fn main() {{\n    let _t = std::thread::spawn(|| {{}});\n{child}}}\n");
+        let levels = |text: &str| -> Vec<(&'static str, Level)> {
+            let opts = Options {
+                levels: vec![("pedantic".to_string(), Level::Deny)],
+                ..Options::default()
+            };
+            let report = lint_source("t.rs", text, &opts);
+            let mut v: Vec<_> = report
+                .findings
+                .iter()
+                .map(|f| (f.rule, f.group.default_level()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            levels(&in_test),
+            vec![
+                ("child_escapes_fork_branch", Level::Allow),
+                ("unsafe_call_in_child", Level::Allow)
+            ]
+        );
+        assert_eq!(
+            levels(&threaded),
+            vec![
+                ("child_escapes_fork_branch", Level::Warn),
+                ("unsafe_call_in_child", Level::Warn)
+            ]
+        );
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

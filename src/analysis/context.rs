@@ -66,6 +66,7 @@ fn spawning_calls(f: &FnFact, summaries: &Summaries) -> Vec<(usize, usize, Threa
                     ThreadFact {
                         span: c.span.clone(),
                         what: format!("`{}` starts threads that keep running", c.text),
+                        harness: false,
                     },
                 ))
             }

@@ -60,6 +60,10 @@ pub struct ThreadFact {
     pub span: Span,
     /// `thread spawned here`, `tokio runtime built here`, ...
     pub what: String,
+    /// Only the test harness's threads, implied by a `#[test]` body: what
+    /// they hold depends on the other tests (their output is captured per
+    /// test), so the evidence is weaker than a thread the code starts.
+    pub harness: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

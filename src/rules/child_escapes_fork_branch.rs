@@ -13,10 +13,26 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         if fork.survivor || fork.vfork {
             continue;
         }
+        // A test's child (the only threads are the harness's): exit() there
+        // runs the test binary's atexit handlers, of which it has none worth
+        // the name, and flushes output the harness captures.
+        let in_test = fork.child.iter().any(|e| {
+            matches!(
+                e,
+                ChildEvent::Escape {
+                    kind: EscapeKind::ExitCleanup,
+                    ..
+                }
+            )
+        }) && super::only_harness_threads(&ctx.fork_context(fork).threads);
+        let hands_back = ctx.hands_fork_back(fork);
         for e in &fork.child {
             let ChildEvent::Escape { kind, span } = e else {
                 continue;
             };
+            if hands_back && matches!(kind, EscapeKind::Return | EscapeKind::FallThrough) {
+                continue;
+            }
             // Escapes that happen only after a call failed are child_may_unwind's.
             let (message, label, group) = match kind {
                 EscapeKind::Return => (
@@ -39,7 +55,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 EscapeKind::ExitCleanup => (
                     "the forked child calls exit(), which runs atexit handlers and flushes stdio a second time",
                     "exit() runs the parent's cleanup again",
-                    Group::Suspicious,
+                    if in_test { Group::Pedantic } else { Group::Suspicious },
                 ),
                 EscapeKind::Try | EscapeKind::Panic => continue,
             };

@@ -32,6 +32,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 f = f
                     .in_group(Group::Suspicious)
                     .with_note("this runs only after a call in the child failed");
+            } else if super::only_harness_threads(&threads) {
+                // The harness's threads run other tests; a test's output is
+                // captured per test: what they hold is not shown.
+                f = f
+                    .in_group(Group::Suspicious)
+                    .with_note("the only threads are the test harness's: whether one holds this lock depends on the other tests");
             }
             for (file, t) in &threads {
                 f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));

@@ -282,8 +282,20 @@ impl RuleCtx<'_> {
         self.files.iter().flat_map(|f| f.functions.iter()).any(|f| {
             f.file == fork.file
                 && f.keys == fork.function_keys
-                && (f.returns_fork.is_some() || f.hands_fork_back)
+                && f.returns_fork.is_some()
+                && !f.hands_fork_back
         })
+    }
+
+    /// A fork in a function that hands the child back to its caller with a
+    /// value telling the processes apart (or returns only in the surviving
+    /// child): its child's return is the function's purpose, no escape. Its
+    /// child region up to there is still its own.
+    pub fn hands_fork_back(&self, fork: &ForkFact) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.hands_fork_back)
     }
 
     /// Forks whose child region is in their own function.
@@ -306,6 +318,12 @@ impl RuleCtx<'_> {
             })
             .collect()
     }
+}
+
+/// The only threads at a fork are the test harness's (a `#[test]` body):
+/// their evidence is weaker than threads the code starts.
+pub fn only_harness_threads(threads: &[(crate::source::FileId, crate::analysis::facts::ThreadFact)]) -> bool {
+    !threads.is_empty() && threads.iter().all(|(_, t)| t.harness)
 }
 
 /// Which effect to name when a function has several: locks first.

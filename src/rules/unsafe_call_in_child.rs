@@ -11,6 +11,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     for fork in ctx.checked_forks() {
         let running = ctx.fork_context(fork).threads;
         let threads = !running.is_empty();
+        let harness_only = super::only_harness_threads(&running);
         if !threads && !ctx.opts.assume_threads {
             continue;
         }
@@ -50,12 +51,17 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             // is a hazard whenever a thread allocates at the fork. Locks and
             // stdio with threads are fork_after_thread_spawn's.
             if threads {
-                if !(effect.class == Class::Allocates && ctx.global_allocator) {
-                    f = f.in_group(Group::Suspicious);
-                } else {
+                if effect.class == Class::Allocates && ctx.global_allocator {
                     f = f.with_note(
                         "this program declares a #[global_allocator]: its locks are not reset in the child",
                     );
+                } else if harness_only {
+                    // A test's child among the harness's threads.
+                    f = f
+                        .in_group(Group::Pedantic)
+                        .with_note("the only threads are the test harness's");
+                } else {
+                    f = f.in_group(Group::Suspicious);
                 }
                 for (file, t) in &running {
                     f = f.with_label(Label::new(*file, t.span.clone(), t.what.clone()));

@@ -325,7 +325,11 @@ impl Walker<'_> {
 
     pub(super) fn add_thread(&mut self, state: &mut State, span: Span, what: String) -> usize {
         let id = self.id();
-        let fact = ThreadFact { span, what };
+        let fact = ThreadFact {
+            span,
+            what,
+            harness: false,
+        };
         self.unit.spawns.push(fact.clone());
         state.threads.push(LiveThread {
             id,

@@ -79,13 +79,14 @@ impl Walker<'_> {
         let saved_depth = std::mem::replace(&mut self.depth, 0);
         let saved_entry = std::mem::replace(&mut self.in_entry, entry);
         let mut state = State::new();
-        if let Some(what) = thread_context(attrs, sig) {
+        if let Some((what, harness)) = thread_context(attrs, sig) {
             let id = self.id();
             state.threads.push(LiveThread {
                 id,
                 fact: ThreadFact {
                     span: self.span(&sig.ident),
                     what,
+                    harness,
                 },
                 handle: None,
             });
@@ -159,21 +160,30 @@ impl Walker<'_> {
         keys: &[String],
         forks_before: usize,
     ) -> Option<Option<ForkResultShape>> {
-        let child_returns = self.facts.forks[forks_before..].iter().any(|f| {
-            f.function_keys == keys
-                && !f.vfork
-                && f.child.iter().any(|e| {
-                    matches!(
-                        e,
-                        ChildEvent::Escape {
-                            kind: EscapeKind::Return | EscapeKind::FallThrough,
-                            ..
-                        }
-                    )
-                })
-        });
-        if !child_returns {
+        let returning: Vec<&ForkFact> = self.facts.forks[forks_before..]
+            .iter()
+            .filter(|f| {
+                f.function_keys == keys
+                    && !f.vfork
+                    && (f.survivor
+                        || f.child.iter().any(|e| {
+                            matches!(
+                                e,
+                                ChildEvent::Escape {
+                                    kind: EscapeKind::Return | EscapeKind::FallThrough,
+                                    ..
+                                }
+                            )
+                        }))
+            })
+            .collect();
+        if returning.is_empty() {
             return None;
+        }
+        // `daemon()`: every parent leaves inside it, and only the surviving
+        // child returns: its callers go on as that child alone.
+        if returning.iter().all(|f| f.survivor) {
+            return Some(Some(ForkResultShape::ChildOnly));
         }
         let syn::ReturnType::Type(_, ty) = &sig.output else {
             return None;
@@ -256,7 +266,9 @@ pub(super) fn is_entry_attr(a: &syn::Attribute) -> bool {
 }
 
 /// Why a function body runs with other threads around.
-pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<String> {
+/// The threads an entry point runs among, implied by its attributes: a
+/// description, and whether they are only the test harness's.
+pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<(String, bool)> {
     for a in attrs {
         // Most attributes are doc comments: look at the name first.
         if !is_entry_attr(a) {
@@ -264,16 +276,23 @@ pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> 
         }
         let path = a.path().to_token_stream().to_string().replace(' ', "");
         if path == "test" || path.ends_with("::test") {
-            return Some("a `#[test]` body runs on one of the test harness's threads".into());
+            return Some((
+                "a `#[test]` body runs on one of the test harness's threads".into(),
+                true,
+            ));
         }
         if path.ends_with("::main") && !path.starts_with("std") {
-            return Some(format!(
-                "`#[{path}]` runs this body on an async runtime's worker threads"
+            return Some((
+                format!("`#[{path}]` runs this body on an async runtime's worker threads"),
+                false,
             ));
         }
     }
     if sig.asyncness.is_some() {
-        return Some("an `async fn` runs on an async runtime, which may have worker threads".into());
+        return Some((
+            "an `async fn` runs on an async runtime, which may have worker threads".into(),
+            false,
+        ));
     }
     None
 }

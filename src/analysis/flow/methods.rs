@@ -21,7 +21,18 @@ impl Walker<'_> {
             .as_ref()
             .and_then(|k| self.knowledge.function(k))
             .and_then(|f| f.role)
-            .or_else(|| self.knowledge.methods.get(&method).and_then(|f| f.role));
+            // A method of the crate's own type is that method, not a std
+            // one of the same name (`Exec::pre_exec` runs no hook in a fork).
+            .or_else(|| {
+                let own = typed_key
+                    .as_ref()
+                    .is_some_and(|k| self.table.functions.contains(k));
+                if own {
+                    None
+                } else {
+                    self.knowledge.methods.get(&method).and_then(|f| f.role)
+                }
+            });
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
             self.facts.starts_processes = true;
