@@ -79,7 +79,7 @@ fn lint(args: &LintArgs) -> i32 {
             return 2;
         }
     };
-    let report = match options_from(args).and_then(|opts| crate::run(&opts)) {
+    let report = match options_from(args).and_then(|opts| run_fixing(&opts, args.fix, args.quiet)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -164,6 +164,29 @@ fn lint(args: &LintArgs) -> i32 {
         }
     }
     code
+}
+
+/// Runs, and with `--fix` applies the machine-applicable fixes and runs
+/// again: the report is of what is left.
+fn run_fixing(opts: &crate::Options, fix: bool, quiet: bool) -> Result<crate::Report, String> {
+    let report = crate::run(opts)?;
+    if !fix {
+        return Ok(report);
+    }
+    let fixed = crate::fix::apply::fix_files(&report.db, &report.findings)?;
+    if !quiet {
+        eprintln!(
+            "forklint: fixed {} finding{} in {} file{}",
+            fixed.edits,
+            if fixed.edits == 1 { "" } else { "s" },
+            fixed.files,
+            if fixed.files == 1 { "" } else { "s" }
+        );
+    }
+    if fixed.edits == 0 {
+        return Ok(report);
+    }
+    crate::run(opts)
 }
 
 /// Builds library options from the configuration (found from the working

@@ -77,6 +77,11 @@ pub struct LintArgs {
     #[arg(skip)]
     pub outputs: Vec<(Format, Option<PathBuf>)>,
 
+    /// Apply the machine-applicable fixes to the files in place, then
+    /// report what is left (never writes files without this flag).
+    #[arg(long)]
+    pub fix: bool,
+
     /// Print only findings and errors: no summary, progress or notes.
     #[arg(short = 'q', long)]
     pub quiet: bool,

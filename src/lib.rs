@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod fixture;
 pub mod glob;
 pub mod harness;
@@ -151,6 +152,8 @@ pub fn run(opts: &Options) -> Result<Report, String> {
     }
     let mut report = lint_discovered(discovery, opts);
     report.db.project_root = Some(root);
+    // Fixes are a step of their own after detection (src/fix/).
+    fix::attach(&report.db, &mut report.findings);
     if let (Some(path), Some(_)) = (&baseline_path, &opts.write_baseline) {
         report.baselined = baseline::write(path, &report.db, &report.findings)?;
         report.findings.clear();

@@ -31,7 +31,11 @@ fn real_report() -> Report {
 /// after a two-byte character on its line (the column differs in bytes and
 /// characters), next to a file with no findings.
 fn odd_report() -> Report {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reports/odd");
+    // One directory per test: the tests run in parallel.
+    let test = std::thread::current().name().unwrap_or("main").replace("::", "_");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("reports/odd")
+        .join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let odd = dir.join("a&b <\"c\">.rs");
