@@ -57,7 +57,7 @@ pub fn unknown_rule(name: &str) -> String {
 
 /// The subcommands, for a positional argument that is neither a path nor
 /// a subcommand.
-pub const SUBCOMMANDS: &[&str] = &["rules", "explain", "confirm"];
+pub const SUBCOMMANDS: &[&str] = &["rules", "explain", "confirm", "help"];
 
 /// The error for a path argument that does not exist: the subcommand it
 /// may have meant (`forklint expalin`), else the nearest entry of its
