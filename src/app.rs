@@ -14,6 +14,8 @@ pub fn main(args: Vec<String>) -> i32 {
         .and_then(|m| {
             let mut cli = Cli::from_arg_matches(&m)?;
             cli.lint.level_flags = crate::cli::level_flags_in_order(&m);
+            cli.lint.outputs = crate::cli::outputs_in_order(&m)
+                .map_err(|e| Cli::command().error(clap::error::ErrorKind::ArgumentConflict, e))?;
             Ok(cli)
         });
     match parsed {
@@ -45,7 +47,7 @@ pub fn main_with(cli: Cli) -> i32 {
                 0
             }
             None => {
-                eprintln!("error: unknown rule `{name}` (see `cargo forklint rules`)");
+                eprintln!("error: {}", crate::suggest::unknown_rule(&name));
                 2
             }
         },
@@ -55,7 +57,15 @@ pub fn main_with(cli: Cli) -> i32 {
 }
 
 fn lint(args: &LintArgs) -> i32 {
-    let selected = match output::select(args.format, &args.message_format) {
+    // `--format`s without a file of their own go to stdout (at most one, as
+    // `outputs_in_order` checked); the others to their files.
+    let outputs: Vec<(crate::cli::Format, Option<std::path::PathBuf>)> = if args.outputs.is_empty() {
+        args.format.iter().map(|f| (*f, None)).collect()
+    } else {
+        args.outputs.clone()
+    };
+    let to_stdout = outputs.iter().find(|o| o.1.is_none()).map(|o| o.0);
+    let selected = match output::select(to_stdout, &args.message_format) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -69,7 +79,7 @@ fn lint(args: &LintArgs) -> i32 {
             return 2;
         }
     };
-    let report = match options_from(args).and_then(|opts| crate::run(&opts)) {
+    let report = match options_from(args).and_then(|opts| run_fixing(&opts, args.fix, args.quiet)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -80,9 +90,17 @@ fn lint(args: &LintArgs) -> i32 {
             return 2;
         }
     };
-    let color = args.color.unwrap_or(crate::cli::ColorChoice::Auto);
+    let color = output::color_choice(args.color);
+    for (format, path) in &outputs {
+        let Some(path) = path else { continue };
+        let text = output::render(&report, output::Selected::Format(*format), false);
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write the report {}: {e}", path.display());
+            return 2;
+        }
+    }
     let emitted = match check {
-        None => output::emit(&report, selected, color).map(|()| true),
+        None => output::emit(&report, selected, color, args.quiet).map(|()| true),
         Some(check) => output::check::emit_with(&report, selected, check),
     };
     let code = match emitted {
@@ -102,10 +120,27 @@ fn lint(args: &LintArgs) -> i32 {
             report.files_checked, report.files_parsed
         );
     }
+    if report.baseline_matched_nothing {
+        // Not a note: a baseline that hides nothing is most likely a wrong
+        // path or a baseline of another project.
+        eprintln!(
+            "warning: the baseline {} matches none of this run's {} finding{} (written for another \
+             directory or project?)",
+            report
+                .baseline_path
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display(),
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    if args.quiet {
+        return code;
+    }
     // The human summary says this itself; machine formats keep stdout clean.
-    let human = args.format.unwrap_or(crate::cli::Format::Human) == crate::cli::Format::Human
-        && args.message_format.is_empty();
-    if let Some(path) = &args.write_baseline {
+    let human = selected == output::Selected::Format(crate::cli::Format::Human);
+    if let (Some(path), Some(_)) = (&report.baseline_path, &args.write_baseline) {
         eprintln!(
             "forklint: wrote {} finding{} to the baseline {}",
             report.baselined,
@@ -119,19 +154,74 @@ fn lint(args: &LintArgs) -> i32 {
             if n == 1 { "" } else { "s" }
         );
     }
+    for (format, path) in &outputs {
+        if let Some(path) = path {
+            eprintln!(
+                "forklint: wrote the {} report to {}",
+                crate::cli::format_name(*format),
+                path.display()
+            );
+        }
+    }
     code
+}
+
+/// Runs, and with `--fix` applies the machine-applicable fixes and runs
+/// again: the report is of what is left.
+fn run_fixing(opts: &crate::Options, fix: bool, quiet: bool) -> Result<crate::Report, String> {
+    let report = crate::run(opts)?;
+    if !fix {
+        return Ok(report);
+    }
+    let fixed = crate::fix::apply::fix_files(&report.db, &report.findings)?;
+    if !quiet {
+        eprintln!(
+            "forklint: fixed {} finding{} in {} file{}",
+            fixed.edits,
+            if fixed.edits == 1 { "" } else { "s" },
+            fixed.files,
+            if fixed.files == 1 { "" } else { "s" }
+        );
+    }
+    if fixed.edits == 0 {
+        return Ok(report);
+    }
+    crate::run(opts)
 }
 
 /// Builds library options from the configuration (found from the working
 /// directory) and the arguments, which override it. Checks rule names.
 pub fn options_from(args: &LintArgs) -> Result<Options, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    // The settings are the linted project's, not the working directory's:
+    // found from the first path, else from --manifest-path.
+    let base = match (args.paths.first(), &args.manifest_path) {
+        (Some(p), _) => {
+            let p = std::fs::canonicalize(cwd.join(p)).unwrap_or_else(|_| cwd.join(p));
+            if p.is_dir() {
+                p
+            } else {
+                p.parent()
+                    .map_or_else(|| cwd.clone(), std::path::Path::to_path_buf)
+            }
+        }
+        (None, Some(m)) => {
+            let m = cwd.join(m);
+            m.parent()
+                .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+                .unwrap_or_else(|| cwd.clone())
+        }
+        (None, None) => cwd.clone(),
+    };
+    let manifest = args.manifest_path.as_ref().map(|m| cwd.join(m));
     let config = if args.paths.is_empty() {
-        crate::config::discover(&cwd, args.manifest_path.as_deref())?
+        crate::config::discover(&base, manifest.as_deref())?
     } else {
-        let (config, problem) = crate::config::discover_for_paths(&cwd, args.manifest_path.as_deref())?;
+        let (config, problem) = crate::config::discover_for_paths(&base, manifest.as_deref())?;
         if let Some(problem) = problem {
-            eprintln!("warning: {problem}; linting the given paths with the default settings");
+            if !args.quiet {
+                eprintln!("warning: {problem}; linting the given paths with the default settings");
+            }
         }
         config
     };
@@ -148,12 +238,12 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
     } else {
         args.level_flags.clone()
     };
+    let mut path_filter = config.paths;
+    path_filter.exclude.extend(args.exclude_path.iter().cloned());
     let mut levels = config.levels;
     for (name, level) in flags {
         if !rules::is_level_name(&name) {
-            return Err(format!(
-                "unknown rule `{name}` (not a rule, a group or `warnings`: see `cargo forklint rules`)"
-            ));
+            return Err(crate::suggest::unknown_rule(&name));
         }
         levels.push((name, level));
     }
@@ -174,5 +264,11 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
         full: args.full,
         walk_every_entry: args.walk_every_entry,
         jobs: args.jobs,
+        root: if args.paths.is_empty() {
+            None
+        } else {
+            crate::config::project_root(&base)
+        },
+        path_filter,
     })
 }

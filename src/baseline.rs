@@ -103,7 +103,7 @@ pub fn render(db: &SourceDb, findings: &[Finding]) -> String {
         .map(|f| Entry {
             fingerprint: fingerprint(db, f),
             rule: f.rule.to_string(),
-            path: db.get(f.primary.file).display.replace('\\', "/"),
+            path: crate::diagnostic::project_path(db, f.primary.file),
             function: f.function.clone(),
             message: f.message.clone(),
         })

@@ -37,6 +37,14 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality report (JSON).
+    Gitlab,
+    /// JUnit XML test report.
+    Junit,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// reviewdog's Diagnostic Format (rdjson).
+    Rdjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,9 +60,31 @@ pub struct LintArgs {
     /// the current directory.
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// Output format (repeatable, with --output-file: one report per
+    /// format). Without a file of its own a format goes to stdout.
+    #[arg(long, visible_alias = "output-format", value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+
+    /// Write the report of the --output-format just before it to this file
+    /// instead of stdout (stdout then gets human output, or the format
+    /// given without a file).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Vec<PathBuf>,
+
+    /// `--format`/`--output-file` paired in command-line order; filled from
+    /// the argument positions by `app::main`. When empty, every `--format`
+    /// goes to stdout.
+    #[arg(skip)]
+    pub outputs: Vec<(Format, Option<PathBuf>)>,
+
+    /// Apply the machine-applicable fixes to the files in place, then
+    /// report what is left (never writes files without this flag).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print only findings and errors: no summary, progress or notes.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 
     /// cargo-style messages: json, json-diagnostic-short,
     /// json-diagnostic-rendered-ansi, json-render-diagnostics (for editors:
@@ -67,7 +97,9 @@ pub struct LintArgs {
     #[arg(long)]
     pub with_check: bool,
 
-    #[arg(long, value_enum, default_value = "auto")]
+    /// When to colour the output (default: auto, or CARGO_TERM_COLOR;
+    /// auto honours NO_COLOR).
+    #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
     /// Path to Cargo.toml.
@@ -101,7 +133,13 @@ pub struct LintArgs {
     #[arg(skip)]
     pub level_flags: Vec<(String, crate::diagnostic::Level)>,
 
-    /// Report only findings that are not in this baseline file.
+    /// Do not lint files matching this glob (relative to the project root;
+    /// as `exclude` in forklint.toml). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude_path: Vec<String>,
+
+    /// Report only findings that are not in this baseline file (a relative
+    /// path is relative to the workspace root).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
@@ -172,8 +210,6 @@ pub struct LintArgs {
     pub offline: bool,
     #[arg(long, hide = true)]
     pub frozen: bool,
-    #[arg(short = 'q', long, hide = true)]
-    pub quiet: bool,
 }
 
 /// `-A/-W/-D` values in command-line order, from clap's argument indices.
@@ -194,6 +230,64 @@ pub fn level_flags_in_order(matches: &clap::ArgMatches) -> Vec<(String, crate::d
     }
     flags.sort_by_key(|f| f.0);
     flags.into_iter().map(|(_, name, level)| (name, level)).collect()
+}
+
+/// `--format` and `--output-file` paired in command-line order: a file
+/// belongs to the format just before it. Errors: a file before any format,
+/// two files for one format, two formats left for stdout.
+pub fn outputs_in_order(matches: &clap::ArgMatches) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let mut events: Vec<(usize, Result<Format, PathBuf>)> = Vec::new();
+    if let (Some(v), Some(i)) = (matches.get_many::<Format>("format"), matches.indices_of("format")) {
+        events.extend(i.zip(v.map(|f| Ok(*f))));
+    }
+    if let (Some(v), Some(i)) = (
+        matches.get_many::<PathBuf>("output_file"),
+        matches.indices_of("output_file"),
+    ) {
+        events.extend(i.zip(v.map(|p| Err(p.clone()))));
+    }
+    events.sort_by_key(|e| e.0);
+    let mut out: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    for (_, e) in events {
+        match e {
+            Ok(f) => out.push((f, None)),
+            Err(path) => match out.last_mut() {
+                Some((_, file @ None)) => *file = Some(path),
+                Some((f, Some(_))) => {
+                    return Err(format!(
+                        "--output-file {}: the --output-format {} before it already has a file",
+                        path.display(),
+                        format_name(*f)
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "--output-file {} needs an --output-format before it",
+                        path.display()
+                    ))
+                }
+            },
+        }
+    }
+    if out.iter().filter(|o| o.1.is_none()).count() > 1 {
+        return Err("more than one --output-format for stdout: give the others an --output-file".into());
+    }
+    Ok(out)
+}
+
+/// A format's name as the command line spells it.
+pub fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Human => "human",
+        Format::Short => "short",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Github => "github",
+        Format::Gitlab => "gitlab",
+        Format::Junit => "junit",
+        Format::Checkstyle => "checkstyle",
+        Format::Rdjson => "rdjson",
+    }
 }
 
 /// Strips the subcommand name cargo inserts: `cargo forklint X` runs

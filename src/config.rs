@@ -7,6 +7,8 @@
 //! assume_threads = true           # as --assume-threads
 //! lock_types = ["parking_lot::Mutex"]
 //! thread_spawners = ["my_pool::spawn_worker"]
+//! exclude = ["tests/**", "benches"]   # globs, relative to the project root
+//! include = ["src/**"]                # when set, only these are linted
 //!
 //! [levels]
 //! global_state_in_child = "deny"
@@ -110,6 +112,8 @@ pub struct Config {
     pub unknown_calls_warn: Option<bool>,
     pub assume_threads: Option<bool>,
     pub extra: ExtraKnowledge,
+    /// `include` / `exclude` globs (see `crate::glob`).
+    pub paths: crate::glob::PathFilter,
 }
 
 impl Config {
@@ -122,6 +126,8 @@ impl Config {
         self.extra.lock_types.extend(over.extra.lock_types);
         self.extra.thread_spawners.extend(over.extra.thread_spawners);
         self.extra.signal_safe.extend(over.extra.signal_safe);
+        self.paths.include.extend(over.paths.include);
+        self.paths.exclude.extend(over.paths.exclude);
         self
     }
 }
@@ -140,6 +146,10 @@ struct RawConfig {
     thread_spawners: Vec<Spanned<String>>,
     #[serde(default)]
     signal_safe: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
 }
 
 /// Only the parts of a Cargo.toml forklint reads; the rest is cargo's.
@@ -207,10 +217,7 @@ fn validate(raw: RawConfig, path: &Path, text: &str) -> Result<Config, String> {
         if !crate::rules::is_level_name(rule) {
             return Err(err(
                 name.span(),
-                format!(
-                    "unknown rule `{}` in [levels] (not a rule, a group or `warnings`: see `cargo forklint rules`)",
-                    name.get_ref()
-                ),
+                format!("{} in [levels]", crate::suggest::unknown_rule(name.get_ref())),
             ));
         }
         let level = match value.get_ref().as_str() {
@@ -257,6 +264,17 @@ fn validate(raw: RawConfig, path: &Path, text: &str) -> Result<Config, String> {
                 ));
             }
             out.push(p.into_inner());
+        }
+    }
+    for (key, list, out) in [
+        ("include", raw.include, &mut config.paths.include),
+        ("exclude", raw.exclude, &mut config.paths.exclude),
+    ] {
+        for g in list {
+            if g.get_ref().trim().is_empty() {
+                return Err(err(g.span(), format!("{key}: an empty glob matches nothing")));
+            }
+            out.push(g.into_inner());
         }
     }
     let mut safe: Vec<_> = raw.signal_safe.into_iter().collect();
@@ -401,6 +419,35 @@ pub fn discover(cwd: &Path, manifest_path: Option<&Path>) -> Result<Config, Stri
         config = config.layer(pkg);
     }
     Ok(config)
+}
+
+/// The root of the project `base` (a directory) lies in: the cargo
+/// workspace root above it, else the nearest package directory, else the
+/// nearest directory with a `forklint.toml`. Nothing inside a `target`
+/// directory belongs to a package, so the search stops at one.
+pub fn project_root(base: &Path) -> Option<PathBuf> {
+    let mut nearest = None;
+    let mut config_dir = None;
+    for dir in base.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if manifest.is_file() {
+            let is_root = std::fs::read_to_string(&manifest)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("workspace"));
+            if is_root {
+                return Some(dir.to_path_buf());
+            }
+            nearest.get_or_insert_with(|| dir.to_path_buf());
+        }
+        if config_dir.is_none() && nearest.is_none() && dir.join(CONFIG_FILE).is_file() {
+            config_dir = Some(dir.to_path_buf());
+        }
+        if dir.file_name().is_some_and(|n| n == "target") {
+            break;
+        }
+    }
+    nearest.or(config_dir)
 }
 
 /// The level of every rule after the overrides, in order (config first,

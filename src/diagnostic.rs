@@ -170,7 +170,7 @@ impl Finding {
 /// Baselines and SARIF `partialFingerprints` use it.
 pub fn fingerprint(db: &crate::source::SourceDb, f: &Finding) -> String {
     let file = db.get(f.primary.file);
-    let path = file.display.replace('\\', "/");
+    let path = project_path(db, f.primary.file);
     let code = normalize_code(file.snippet(&f.primary.span));
     let mut hash = Fnv1a::default();
     for part in [
@@ -184,6 +184,16 @@ pub fn fingerprint(db: &crate::source::SourceDb, f: &Finding) -> String {
         hash.write(&[0xff]);
     }
     format!("{:016x}", hash.0)
+}
+
+/// A file's path relative to the project root (`/`-separated), or as
+/// displayed when there is no root or the file lies outside it.
+pub fn project_path(db: &crate::source::SourceDb, id: crate::source::FileId) -> String {
+    let file = db.get(id);
+    db.project_root
+        .as_ref()
+        .and_then(|root| crate::glob::relative(&crate::output::absolute(&file.path), root))
+        .unwrap_or_else(|| file.display.replace('\\', "/"))
 }
 
 /// Code text without formatting: whitespace is dropped except a single

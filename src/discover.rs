@@ -138,7 +138,17 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
     if let Some(m) = &sel.manifest_path {
         cmd.manifest_path(m);
     }
-    let meta = cmd.exec().map_err(|e| format!("cargo metadata failed: {e}"))?;
+    let meta = cmd.exec().map_err(|e| {
+        let e = e.to_string();
+        format!(
+            "reading the cargo workspace{} with `cargo metadata` failed: {}",
+            sel.manifest_path
+                .as_ref()
+                .map(|m| format!(" of {}", m.display()))
+                .unwrap_or_default(),
+            e.trim_end()
+        )
+    })?;
     let members: BTreeSet<_> = meta.workspace_members.iter().cloned().collect();
     let default_members: BTreeSet<_> = meta.workspace_default_members.iter().cloned().collect();
     let mut out = Discovery {

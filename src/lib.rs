@@ -12,7 +12,9 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod fixture;
+pub mod glob;
 pub mod harness;
 pub mod index;
 pub mod knowledge;
@@ -22,6 +24,7 @@ pub mod output;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 
 use std::collections::HashMap;
@@ -60,6 +63,12 @@ pub struct Options {
     /// against it.
     pub walk_every_entry: bool,
     pub jobs: Option<usize>,
+    /// The project root for path runs (a cargo run uses the workspace
+    /// root): baseline paths and `include`/`exclude` globs are relative to
+    /// it. `None`: the working directory.
+    pub root: Option<PathBuf>,
+    /// `include` / `exclude` (config) and `--exclude-path` globs.
+    pub path_filter: glob::PathFilter,
 }
 
 /// The result of a run: the sources (for rendering) and the findings.
@@ -80,6 +89,11 @@ pub struct Report {
     /// Files forklint failed on by its own fault (a panic in the analysis):
     /// each is a `parse_error` finding, and the run exits 2.
     pub internal_errors: usize,
+    /// The baseline file used or written (resolved against the root).
+    pub baseline_path: Option<PathBuf>,
+    /// The baseline matched none of this run's findings although there
+    /// were some: most likely written for another directory or project.
+    pub baseline_matched_nothing: bool,
 }
 
 impl Report {
@@ -102,20 +116,53 @@ impl Report {
 /// is a usage or setup error (exit 2); problems with individual files are
 /// findings.
 pub fn run(opts: &Options) -> Result<Report, String> {
-    // Read the baseline first: a bad one should fail before the long part.
-    let baseline = opts.baseline.as_deref().map(baseline::load).transpose()?;
-    let discovery = if opts.paths.is_empty() {
+    // A mistyped path must not silently lint nothing (exit 0).
+    if let Some(missing) = opts.paths.iter().find(|p| std::fs::symlink_metadata(p).is_err()) {
+        return Err(suggest::missing_path(missing));
+    }
+    let mut discovery = if opts.paths.is_empty() {
         discover::from_cargo(&opts.packages)?
     } else {
         discover::from_paths(&opts.paths)
     };
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let root = discovery
+        .workspace_root
+        .clone()
+        .or_else(|| opts.root.clone())
+        .unwrap_or(cwd);
+    let at_root = |p: &Path| root.join(p);
+    // Read the baseline before the long part: a bad one fails early.
+    let baseline_path = opts
+        .write_baseline
+        .as_deref()
+        .or(opts.baseline.as_deref())
+        .map(at_root);
+    let baseline = match (&opts.baseline, &baseline_path) {
+        (Some(_), Some(path)) => Some(baseline::load(path)?),
+        _ => None,
+    };
+    if !opts.path_filter.is_empty() {
+        // Files named on the command line are linted whatever the globs say.
+        discovery.files.retain(|f| {
+            f.explicit
+                || glob::relative(&output::absolute(&f.path), &root)
+                    .is_none_or(|rel| opts.path_filter.keeps(&rel))
+        });
+    }
     let mut report = lint_discovered(discovery, opts);
-    if let Some(path) = &opts.write_baseline {
+    report.db.project_root = Some(root);
+    // Fixes are a step of their own after detection (src/fix/).
+    fix::attach(&report.db, &mut report.findings);
+    if let (Some(path), Some(_)) = (&baseline_path, &opts.write_baseline) {
         report.baselined = baseline::write(path, &report.db, &report.findings)?;
         report.findings.clear();
     } else if let Some(b) = baseline {
         report.baselined = b.filter(&report.db, &mut report.findings);
+        report.baseline_matched_nothing =
+            report.baselined == 0 && !b.is_empty() && !report.findings.is_empty();
     }
+    report.baseline_path = baseline_path;
     Ok(report)
 }
 
@@ -259,6 +306,8 @@ fn report(db: SourceDb, analyzed: Analyzed, files_checked: usize, opts: &Options
         suppressed: analyzed.suppressed,
         baselined: 0,
         internal_errors: analyzed.internal_errors,
+        baseline_path: None,
+        baseline_matched_nothing: false,
     }
 }
 

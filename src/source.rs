@@ -207,6 +207,10 @@ pub struct SourceDb {
     /// The cargo workspace root, when linting a cargo workspace: rustc-style
     /// and SARIF paths are relative to it.
     pub workspace_root: Option<PathBuf>,
+    /// The root of the linted project (the workspace root, or for paths the
+    /// project they lie in): baseline fingerprints use paths relative to
+    /// it, so a baseline works from any directory.
+    pub project_root: Option<PathBuf>,
 }
 
 impl SourceDb {

@@ -217,7 +217,12 @@ fn push_checked(
                 format!("unknown rule `{rule}` in a forklint suppression"),
                 Label::new(file, at, "no such rule"),
             )
-            .with_help("`cargo forklint rules` lists the rules"),
+            .with_help(
+                match crate::suggest::nearest(&rule, crate::rules::RULES.iter().map(|r| r.name)) {
+                    Some(near) => format!("did you mean `{near}`? (`cargo forklint rules` lists the rules)"),
+                    None => "`cargo forklint rules` lists the rules".to_string(),
+                },
+            ),
         );
         return;
     }
@@ -512,10 +517,20 @@ let s = "unterminated // no
     fn unused_unknown_and_unreadable_suppressions_are_reported() {
         let db = db_of(
             "fn main() {\n    // forklint: allow(parse_error) -- nothing below\n\n    \
-             X; // forklint: allow(no_such_rule)\n    Y; // forklint: permit(parse_error)\n}\n",
+             X; // forklint: allow(no_such_rule, parse_eror)\n    Y; // forklint: permit(parse_error)\n}\n",
         );
         let mut fs = Vec::new();
         apply(&db, &mut fs);
+        let typo = fs
+            .iter()
+            .find(|f| f.message.contains("`parse_eror`"))
+            .expect("the typo is reported");
+        assert!(typo
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `parse_error`?"));
+        fs.retain(|f| !f.message.contains("`parse_eror`"));
         let mut got: Vec<_> = fs
             .iter()
             .map(|f| {

@@ -481,3 +481,80 @@ fn misbehaving_programs_are_contained() {
     assert!(start.elapsed() < Duration::from_secs(20));
     assert_no_descendants();
 }
+
+#[test]
+fn confirm_shows_a_line_per_fixture_in_a_log_and_a_bar_on_a_terminal() {
+    use std::os::unix::fs::PermissionsExt;
+    let _s = serial();
+    let dir = std::env::temp_dir().join(format!("forklint-confirm-progress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (fixtures, bins) = (dir.join("fixtures"), dir.join("bin"));
+    std::fs::create_dir_all(fixtures.join("quick")).unwrap();
+    std::fs::create_dir_all(&bins).unwrap();
+    for case in ["first", "second"] {
+        std::fs::write(
+            fixtures.join("quick").join(format!("{case}.rs")),
+            "//@ run: expect=exit-ok\nfn main() {}\n",
+        )
+        .unwrap();
+        let bin = bins.join(format!("quick-{case}"));
+        std::fs::write(&bin, "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let confirm = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_forklint"))
+            .args(["confirm", "--runs", "3", "--bin-dir"])
+            .arg(&bins)
+            .arg(&fixtures)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // A log: one line per finished fixture, counting up.
+    let log = confirm(&[]);
+    let done: Vec<&str> = log.lines().filter(|l| l.ends_with(" done")).collect();
+    assert_eq!(done.len(), 2, "{log}");
+    assert!(
+        done[0].starts_with("forklint confirm: [1/2] ") && done[1].starts_with("forklint confirm: [2/2] "),
+        "{log}"
+    );
+    assert!(
+        done.iter().any(|l| l.contains("first.rs")) && done.iter().any(|l| l.contains("second.rs")),
+        "{log}"
+    );
+    assert!(!log.contains('\r'), "no bar in a log: {log:?}");
+    // -q: nothing but the report.
+    assert_eq!(confirm(&["-q"]), "");
+    // A terminal (util-linux `script` gives it one): the bar, redrawn in
+    // place, naming what runs and ending on a new line.
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!(
+                "{} confirm --runs 3 --bin-dir {} {}",
+                env!("CARGO_BIN_EXE_forklint"),
+                bins.display(),
+                fixtures.display()
+            ),
+            "/dev/null",
+        ])
+        .output()
+        .expect("util-linux `script` is needed for this test");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        tty.contains("\r[") && tty.contains("6/6 runs, 2/2 fixtures"),
+        "{tty:?}"
+    );
+    let running = format!("running {}/quick/", fixtures.display());
+    assert!(
+        tty.contains(&running),
+        "the bar names the fixture being run: {tty:?}"
+    );
+    assert!(
+        !tty.contains(" done\n") && !tty.contains(" done\r\n"),
+        "no log lines on a terminal: {tty:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

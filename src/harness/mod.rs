@@ -62,6 +62,10 @@ pub struct ConfirmArgs {
     /// in the workspace of the fixtures package).
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
+
+    /// No progress: only the report and errors.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 impl Default for ConfirmArgs {
@@ -75,6 +79,7 @@ impl Default for ConfirmArgs {
             no_build: false,
             bin_dir: None,
             target_dir: None,
+            quiet: false,
         }
     }
 }
@@ -106,7 +111,7 @@ pub fn run_confirm(args: &ConfirmArgs) -> i32 {
             None
         }
     };
-    let progress = args.format == ConfirmFormat::Human;
+    let progress = args.format == ConfirmFormat::Human && !args.quiet;
     let result = confirm(args, interrupt.as_ref(), progress);
     // This process starts no other children, so anything of ours still
     // around (only a process that escaped every way of tracking a run) can
@@ -478,9 +483,15 @@ pub fn confirm(
         interrupt,
         ..Supervisor::default()
     };
-    let observations = supervisor
-        .run(&jobs, |_, _| {})
-        .map_err(ConfirmError::Interrupted)?;
+    let names = prepared.iter().map(|p| p.display.clone()).collect();
+    let mut bar = crate::output::progress::Progress::new(
+        crate::output::progress::Mode::detect(progress),
+        names,
+        job_owner.clone(),
+    );
+    let observations = supervisor.run(&jobs, |job, _| bar.finished(job));
+    bar.end();
+    let observations = observations.map_err(ConfirmError::Interrupted)?;
 
     let mut per_fixture: Vec<Vec<Observation>> = vec![Vec::new(); prepared.len()];
     for (obs, &owner) in observations.into_iter().zip(&job_owner) {

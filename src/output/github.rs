@@ -11,14 +11,20 @@ use crate::diagnostic::{Finding, Level};
 use crate::Report;
 
 pub fn render(report: &Report) -> String {
+    let mut s = render_commands(report);
+    // A plain log line, not a command: the same summary the human output ends with.
+    s.push_str(&super::human::summary(report));
+    s
+}
+
+/// The annotations alone (`-q`).
+pub fn render_commands(report: &Report) -> String {
     let root = super::repo_root(report);
     let mut s = String::new();
     for f in &report.findings {
         s.push_str(&command(report, &root, f));
         s.push('\n');
     }
-    // A plain log line, not a command: the same summary the human output ends with.
-    s.push_str(&super::human::summary(report));
     s
 }
 

@@ -60,19 +60,49 @@ fn termcolor_buffer() -> term::termcolor::Buffer {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
+    let mut s = render_findings(report, color);
+    s.push_str(&summary(report));
+    s
+}
+
+/// Every finding, without the summary (`-q`).
+pub fn render_findings(report: &Report, color: bool) -> String {
     let mut s = String::new();
     for f in &report.findings {
         s.push_str(&render_finding(report, f, color));
     }
-    s.push_str(&summary(report));
     s
 }
 
 /// `3 errors, 2 warnings in 41 files`.
 pub fn summary(report: &Report) -> String {
+    summary_line(report, false)
+}
+
+/// The summary the command line prints:
+/// `3 errors, 2 warnings in 41 files: 3 lock_held_across_fork, 2 parse_error`.
+/// (The rendered fixtures and snapshots keep the plain [`summary`].)
+pub fn summary_with_rules(report: &Report) -> String {
+    summary_line(report, true)
+}
+
+fn summary_line(report: &Report, with_rules: bool) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let mut per_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in &report.findings {
+        *per_rule.entry(f.rule).or_default() += 1;
+    }
+    let rules = if per_rule.is_empty() || !with_rules {
+        String::new()
+    } else {
+        let mut counts: Vec<(&str, usize)> = per_rule.into_iter().collect();
+        // Most frequent first, as ruff's statistics.
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        format!(": {}", parts.join(", "))
+    };
     let mut s = format!(
-        "{}, {} in {}\n",
+        "{}, {} in {}{rules}\n",
         plural(report.count(Level::Deny), "error"),
         plural(report.count(Level::Warn), "warning"),
         plural(report.files_checked, "file")

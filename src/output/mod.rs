@@ -1,10 +1,15 @@
 //! Every output format lives here, and only here.
 
 pub mod check;
+pub mod checkstyle;
 pub mod confirm;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod progress;
+pub mod rdjson;
 pub mod rustc_json;
 pub mod sarif;
 pub mod short;
@@ -78,15 +83,7 @@ pub fn select(format: Option<Format>, message_format: &[String]) -> Result<Selec
     }
 }
 
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Human => "human",
-        Format::Short => "short",
-        Format::Json => "json",
-        Format::Sarif => "sarif",
-        Format::Github => "github",
-    }
-}
+use crate::cli::format_name;
 
 /// Renders the whole report in the selected format, as written to stdout
 /// (cargo JSON ends with its `build-finished` line).
@@ -97,6 +94,10 @@ pub fn render(report: &Report, selected: Selected, color: bool) -> String {
         Selected::Format(Format::Json) => json::render(report),
         Selected::Format(Format::Sarif) => sarif::render(report),
         Selected::Format(Format::Github) => github::render(report),
+        Selected::Format(Format::Gitlab) => gitlab::render(report),
+        Selected::Format(Format::Junit) => junit::render(report),
+        Selected::Format(Format::Checkstyle) => checkstyle::render(report),
+        Selected::Format(Format::Rdjson) => rdjson::render(report),
         Selected::Cargo(style) => {
             let mut s = rustc_json::render(report, style);
             s.push_str(&rustc_json::build_finished(report.exit_code() == 0));
@@ -108,7 +109,7 @@ pub fn render(report: &Report, selected: Selected, color: bool) -> String {
 /// Writes the report to stdout in the chosen format. With
 /// `json-render-diagnostics` the rendered diagnostics go to stderr, as
 /// cargo does it.
-pub fn emit(report: &Report, selected: Selected, color: ColorChoice) -> Result<(), String> {
+pub fn emit(report: &Report, selected: Selected, color: ColorChoice, quiet: bool) -> Result<(), String> {
     if let Selected::Cargo(CargoJson {
         render_diagnostics: true,
         ..
@@ -119,12 +120,34 @@ pub fn emit(report: &Report, selected: Selected, color: ColorChoice) -> Result<(
             human::render(report, color_enabled(color, std::io::stderr()))
         );
     }
-    let text = render(report, selected, color_enabled(color, std::io::stdout()));
+    let color = color_enabled(color, std::io::stdout());
+    // `-q`: the findings only, without the summary line.
+    let text = match selected {
+        Selected::Format(Format::Human) if quiet => human::render_findings(report, color),
+        Selected::Format(Format::Github) if quiet => github::render_commands(report),
+        Selected::Format(Format::Human) => {
+            human::render_findings(report, color) + &human::summary_with_rules(report)
+        }
+        Selected::Format(Format::Github) => {
+            github::render_commands(report) + &human::summary_with_rules(report)
+        }
+        _ => render(report, selected, color),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| e.to_string())
+}
+
+/// `--color`, else cargo's `CARGO_TERM_COLOR` (what `cargo forklint`
+/// users set for cargo), else auto.
+pub fn color_choice(flag: Option<ColorChoice>) -> ColorChoice {
+    flag.unwrap_or_else(|| match std::env::var("CARGO_TERM_COLOR").as_deref() {
+        Ok("always") => ColorChoice::Always,
+        Ok("never") => ColorChoice::Never,
+        _ => ColorChoice::Auto,
+    })
 }
 
 /// `--color auto` colours a terminal unless `NO_COLOR` is set or the
@@ -187,6 +210,28 @@ pub fn relative_path(report: &Report, root: &Path, file: FileId) -> String {
     } else {
         parts.join("/")
     }
+}
+
+/// Text for an XML attribute or element: the five markup characters
+/// escaped, and the control characters XML 1.0 cannot hold at all
+/// dropped (a message quoting odd source must not break the report).
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `cargo forklint rules`.
