@@ -84,10 +84,29 @@ impl Walker<'_> {
         let reads_role = self.unit.role_reads > role_reads;
         if let Some((_, diverge)) = &init.diverge {
             // `let Ok(x) = e else { return }`: the else path must diverge.
-            let (end, _) = self.eval(diverge, state.clone());
-            if end.live {
-                state = join(vec![state, end]);
-            }
+            // On a fork's result the pattern splits the processes:
+            // `let ForkResult::Parent { child } = fork()? else { .. }` runs
+            // the else block in the child and what follows in the parent.
+            let (matched, other) = match val.fork {
+                Some((idx, _, procs)) => {
+                    let mask = pat_procs(&local.pat, procs);
+                    (
+                        self.narrow(state.clone(), idx, mask),
+                        self.narrow(state.clone(), idx, procs & !mask),
+                    )
+                }
+                None => (state.clone(), state.clone()),
+            };
+            let end = if other.live {
+                self.eval(diverge, other).0
+            } else {
+                other
+            };
+            state = if end.live {
+                join(vec![matched, end])
+            } else {
+                matched
+            };
         }
         self.fd_bind(&local.pat, &val, &init.expr);
         self.type_channel_ends(&local.pat, &init.expr);
