@@ -331,6 +331,36 @@ pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
     manifest_at_or_above(std::fs::canonicalize(file).ok()?.parent()?)
 }
 
+/// The program (cargo target) a file is compiled into, as a key: each
+/// integration test, example and bench (`tests/NAME.rs`, `tests/NAME/..`),
+/// each `src/bin/NAME`, and the rest of the package (library, main and their
+/// modules) as one. Found from the path below the nearest `Cargo.toml`;
+/// `manifests` caches that lookup per directory.
+pub fn program_of(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>) -> String {
+    let abs = crate::output::absolute(file);
+    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let root = manifests
+        .entry(dir.clone())
+        .or_insert_with(|| manifest_at_or_above(&dir).and_then(|m| m.parent().map(Path::to_path_buf)))
+        .clone()
+        .unwrap_or(dir);
+    let rel: Vec<String> = abs
+        .strip_prefix(&root)
+        .unwrap_or(&abs)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let stem = |s: &str| s.strip_suffix(".rs").unwrap_or(s).to_string();
+    let target = match rel.as_slice() {
+        [kind, name, ..] if matches!(kind.as_str(), "tests" | "examples" | "benches") => {
+            format!("{kind}/{}", stem(name))
+        }
+        [src, bin, name, ..] if src == "src" && bin == "bin" => format!("bin/{}", stem(name)),
+        _ => "package".to_string(),
+    };
+    format!("{}#{target}", root.display())
+}
+
 /// The `Cargo.toml` in `dir` or the nearest directory above it.
 fn manifest_at_or_above(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()

@@ -711,3 +711,47 @@ fn panic_abort_profile_silences_only_the_panic_escape() {
         "under panic = \"abort\" a panic cannot unwind into the parent"
     );
 }
+
+#[test]
+fn a_descriptor_without_cloexec_is_reported_only_in_a_program_that_execs() {
+    // Each integration test, example and the package itself are programs of
+    // their own: the library's pipe and the test's socket never meet an
+    // exec (the example is the one program that spawns), and the example's
+    // own pipe leaks into the shell it runs.
+    let dir = project("cli", "fd_programs");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"fdp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    let pipe = "    let mut fds = [0i32; 2];\n    unsafe { libc::pipe(fds.as_mut_ptr()) };\n";
+    write(
+        &dir,
+        "src/lib.rs",
+        format!("pub fn channel() -> [i32; 2] {{\n{pipe}    fds\n}}\n"),
+    );
+    write(
+        &dir,
+        "tests/sockets.rs",
+        "#[test]\nfn pair() {\n    let mut sv = [0i32; 2];\n    unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, sv.as_mut_ptr()) };\n    assert!(sv[0] >= 0);\n}\n",
+    );
+    write(
+        &dir,
+        "examples/run.rs",
+        format!("fn main() {{\n{pipe}    let _ = std::process::Command::new(\"/bin/true\").status();\n    let _ = fds;\n}}\n"),
+    );
+    let r = forklint(&dir, &["--format", "json", "."]);
+    let found: Vec<(String, u64)> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["rule"] == "fd_without_cloexec")
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().trim_start_matches("./").to_string(),
+                v["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![("examples/run.rs".to_string(), 3)], "{r:?}");
+}

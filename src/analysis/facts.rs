@@ -234,6 +234,10 @@ pub struct FdCreationFact {
     pub function: Option<String>,
     pub suggest: String,
     pub why: String,
+    /// Closed, made close-on-exec (`fcntl(fd, F_SETFD, FD_CLOEXEC)`) or
+    /// `dup2`ed onto stdin/stdout/stderr later in the same function: it
+    /// does not stay open without the flag.
+    pub handled: bool,
 }
 
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.

@@ -54,6 +54,20 @@ pub fn analyze_crate(
     );
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let global_allocator = scans.iter().any(|s| s.global_allocator);
+    // The programs (cargo targets) that exec or spawn: only there can a
+    // descriptor without close-on-exec leak (asked only where one is made).
+    let mut exec_programs = rustc_hash::FxHashSet::default();
+    if scans.iter().any(|s| s.creates_fds) {
+        let mut manifests = Default::default();
+        for (i, s) in scans.iter().enumerate() {
+            if s.spawns {
+                exec_programs.insert(crate::discover::program_of(
+                    &db.get(files[i]).path,
+                    &mut manifests,
+                ));
+            }
+        }
+    }
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut parsed = vec![false; files.len()];
@@ -182,6 +196,7 @@ pub fn analyze_crate(
         opts,
         starts_processes,
         global_allocator,
+        exec_programs: &exec_programs,
         panic_abort_of: Default::default(),
     };
     result.findings.extend(crate::rules::check_all(&ctx));

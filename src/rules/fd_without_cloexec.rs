@@ -5,13 +5,21 @@ use super::RuleCtx;
 use crate::diagnostic::{Finding, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
-    // Only code that starts processes leaks descriptors into them.
-    if !ctx.starts_processes {
+    // Only a program that execs or spawns leaks descriptors into others:
+    // each integration test, example and binary is a program of its own.
+    if ctx.exec_programs.is_empty() {
         return Vec::new();
     }
+    let mut manifests = Default::default();
     ctx.files
         .iter()
         .flat_map(|f| f.fds_without_cloexec.iter())
+        // Closed, made close-on-exec or dup2ed onto stdio in the same function.
+        .filter(|fd| !fd.handled)
+        .filter(|fd| {
+            let program = crate::discover::program_of(&ctx.db.get(fd.file).path, &mut manifests);
+            ctx.exec_programs.contains(&program)
+        })
         .map(|fd| {
             Finding::new(
                 "fd_without_cloexec",
@@ -19,7 +27,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 Label::new(fd.file, fd.span.clone(), "inherited by every program this process execs"),
             )
             .in_function(fd.function.clone())
-            .with_note("this crate forks or spawns processes: the descriptor leaks into them (a pipe's write end held by a child keeps its reader from seeing EOF)")
+            .with_note("this program execs or spawns processes: the descriptor leaks into them (a pipe's write end held by a child keeps its reader from seeing EOF)")
             .with_help(fd.suggest.clone())
         })
         .collect()

@@ -153,6 +153,8 @@ pub struct RuleCtx<'a> {
     pub starts_processes: bool,
     /// A file of the crate declares a `#[global_allocator]` (from the token scan).
     pub global_allocator: bool,
+    /// The programs (`discover::program_of`) whose files exec or spawn.
+    pub exec_programs: &'a rustc_hash::FxHashSet<String>,
     /// `panic = "abort"` by manifest, once read (files given by path have
     /// no package: their nearest manifest is parsed for it).
     pub panic_abort_of: std::cell::RefCell<rustc_hash::FxHashMap<std::path::PathBuf, bool>>,

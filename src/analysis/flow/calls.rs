@@ -99,6 +99,7 @@ impl Walker<'_> {
         if canonical == "std::io::stdout" {
             val.ty = Some("std::io::Stdout".into());
         }
+        self.fd_handled(&last, c);
         if let Some(fd) = candidates
             .iter()
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
@@ -238,9 +239,9 @@ impl Walker<'_> {
                             text = t.clone();
                         }
                     }
-                    !text
-                        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
-                        .any(|tok| tok == flag)
+                    let mut words = text.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'));
+                    // Flags from a parameter: a wrapper whose caller picks them.
+                    !words.any(|tok| tok == flag || self.unit.params.iter().any(|p| p == tok))
                 }
                 None => false,
             },
@@ -254,7 +255,38 @@ impl Walker<'_> {
                 function: self.function.clone(),
                 suggest: fd.suggest.clone(),
                 why: fd.why.clone(),
+                handled: false,
             });
+            // `libc::pipe(fds.as_mut_ptr())`: the array given holds the ends.
+            if let Some(root) = c.args.first().and_then(place_root) {
+                let idx = self.facts.fds_without_cloexec.len() - 1;
+                self.unit.fd_unflagged.push((root, idx));
+            }
+        }
+    }
+
+    /// `close(fd)`, `fcntl(fd, F_SETFD, FD_CLOEXEC)`, `dup2(fd, 0..=2)`: a
+    /// descriptor created without the flag here does not stay open so.
+    pub(super) fn fd_handled(&mut self, last: &str, c: &syn::ExprCall) {
+        let Some(root) = c.args.first().and_then(place_root) else {
+            return;
+        };
+        let handles = match last {
+            "close" => true,
+            "fcntl" => self.src(c).contains("CLOEXEC"),
+            "dup2" | "dup3" => c
+                .args
+                .iter()
+                .nth(1)
+                .and_then(int_lit)
+                .is_some_and(|n| (0..=2).contains(&n)),
+            _ => false,
+        };
+        if !handles {
+            return;
+        }
+        for (_, idx) in self.unit.fd_unflagged.iter().filter(|(v, _)| *v == root) {
+            self.facts.fds_without_cloexec[*idx].handled = true;
         }
     }
 

@@ -80,7 +80,14 @@ impl Walker<'_> {
         let (name, ty) = pat_binding(&local.pat);
         let Some(init) = &local.init else { return state };
         let role_reads = self.unit.role_reads;
+        let unflagged_before = self.facts.fds_without_cloexec.len();
         let (mut state, val) = self.eval(&init.expr, state);
+        // `let fd = libc::open(..)`: the variable holds what was created.
+        if let Some(n) = &name {
+            for idx in unflagged_before..self.facts.fds_without_cloexec.len() {
+                self.unit.fd_unflagged.push((n.clone(), idx));
+            }
+        }
         let reads_role = self.unit.role_reads > role_reads;
         if let Some((_, diverge)) = &init.diverge {
             // `let Ok(x) = e else { return }`: the else path must diverge.

@@ -341,6 +341,7 @@ impl Walker<'_> {
                 },
             };
             let fd = self.new_fd(span, FdKind::Param(i), state);
+            self.unit.params.push(name.clone());
             self.unit.fd_vars.push((name, vec![fd]));
         }
     }

@@ -248,6 +248,12 @@ struct Unit {
     /// Loop variable -> the collection it iterates (for joins of handles).
     loop_vars: Vec<(String, String)>,
     loops: Vec<Vec<State>>,
+    /// The function's parameter names (flags taken from one are the caller's).
+    params: Vec<String>,
+    /// Descriptors created without close-on-exec here and not yet past an
+    /// exec, spawn or fork, by the variable holding them: index into
+    /// `FileFacts::fds_without_cloexec`.
+    fd_unflagged: Vec<(String, usize)>,
     /// Guards created in the current statement and not yet bound.
     temps: Vec<usize>,
     is_closure: bool,

@@ -249,3 +249,18 @@ fn strip_unsafe(e: &Expr) -> &Expr {
         _ => e,
     }
 }
+
+/// The variable a place starts from: `fd`, `fds[0]`, `fds.as_mut_ptr()`,
+/// `&mut fds`, `pair.0`.
+pub(super) fn place_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(_) => path_ident(e),
+        Expr::Index(i) => place_root(&i.expr),
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Reference(r) => place_root(&r.expr),
+        Expr::Paren(p) => place_root(&p.expr),
+        Expr::Cast(c) => place_root(&c.expr),
+        Expr::MethodCall(m) if m.args.is_empty() => place_root(&m.receiver),
+        _ => None,
+    }
+}

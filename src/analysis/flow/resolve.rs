@@ -77,6 +77,14 @@ impl Walker<'_> {
 
     pub(super) fn record_call(&mut self, state: &State, mut site: CallSite) {
         site.error_path |= state.error_path;
+        // Once the program execs or starts a process, a descriptor made
+        // without close-on-exec has leaked: closing it later is too late.
+        if matches!(
+            site.role,
+            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
+        ) {
+            self.unit.fd_unflagged.clear();
+        }
         if let Target::Local { keys } = &site.target {
             let guards: Vec<GuardFact> = state
                 .guards
