@@ -234,10 +234,15 @@ pub struct FdCreationFact {
     pub function: Option<String>,
     pub suggest: String,
     pub why: String,
-    /// Closed, made close-on-exec (`fcntl(fd, F_SETFD, FD_CLOEXEC)`) or
-    /// `dup2`ed onto stdin/stdout/stderr later in the same function: it
-    /// does not stay open without the flag.
+    /// No exec can inherit it: closed or made close-on-exec (`fcntl(fd,
+    /// F_SETFD, FD_CLOEXEC)`) in the same function before any exec, spawn
+    /// or fork.
     pub handled: bool,
+    /// Made by an entry point (`main`, a test) that neither execs, spawns
+    /// nor forks after it: only the crate's functions it calls afterwards
+    /// (`later_calls`) could start a process that inherits it.
+    pub entry_end: bool,
+    pub later_calls: Vec<Vec<String>>,
 }
 
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.

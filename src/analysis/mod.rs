@@ -60,11 +60,11 @@ pub fn analyze_crate(
     if scans.iter().any(|s| s.creates_fds) {
         let mut manifests = Default::default();
         for (i, s) in scans.iter().enumerate() {
-            if s.spawns {
-                exec_programs.insert(crate::discover::program_of(
-                    &db.get(files[i]).path,
-                    &mut manifests,
-                ));
+            let program = crate::discover::program_of(&db.get(files[i]).path, &mut manifests);
+            // A package's library that forks hands its descriptors to the
+            // programs its callers run in the child (a pty's master).
+            if s.spawns || (s.forks && program.ends_with("#package")) {
+                exec_programs.insert(program);
             }
         }
     }

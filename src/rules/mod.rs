@@ -300,6 +300,36 @@ impl RuleCtx<'_> {
             .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.hands_fork_back)
     }
 
+    /// The crate's functions that fork, exec or start a process, directly
+    /// or through the crate's functions they call (keys).
+    pub fn process_starters(&self) -> rustc_hash::FxHashSet<String> {
+        use crate::knowledge::Role;
+        let fns: Vec<&FnFact> = self.files.iter().flat_map(|f| f.functions.iter()).collect();
+        let mut set: rustc_hash::FxHashSet<String> = Default::default();
+        loop {
+            let mut changed = false;
+            for f in &fns {
+                if f.keys.iter().all(|k| set.contains(k)) {
+                    continue;
+                }
+                let starts = f.calls.iter().any(|c| {
+                    matches!(
+                        c.role,
+                        Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess | Role::PreExec)
+                    ) || matches!(&c.target, Target::Local { keys } if keys.iter().any(|k| set.contains(k)))
+                });
+                if starts {
+                    for k in &f.keys {
+                        changed |= set.insert(k.clone());
+                    }
+                }
+            }
+            if !changed {
+                return set;
+            }
+        }
+    }
+
     /// Forks whose child region is in their own function.
     pub fn checked_forks(&self) -> impl Iterator<Item = &ForkFact> {
         self.forks().filter(|f| !self.in_fork_wrapper(f))

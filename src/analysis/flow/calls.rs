@@ -256,17 +256,20 @@ impl Walker<'_> {
                 suggest: fd.suggest.clone(),
                 why: fd.why.clone(),
                 handled: false,
+                entry_end: false,
+                later_calls: Vec::new(),
             });
-            // `libc::pipe(fds.as_mut_ptr())`: the array given holds the ends.
-            if let Some(root) = c.args.first().and_then(place_root) {
-                let idx = self.facts.fds_without_cloexec.len() - 1;
-                self.unit.fd_unflagged.push((root, idx));
-            }
+            // `libc::pipe(fds.as_mut_ptr())`: the array given holds the ends
+            // (pending under no name otherwise, until a `let` names it).
+            let idx = self.facts.fds_without_cloexec.len() - 1;
+            let root = c.args.first().and_then(place_root).unwrap_or_default();
+            self.unit.fd_unflagged.push((root, idx));
         }
     }
 
-    /// `close(fd)`, `fcntl(fd, F_SETFD, FD_CLOEXEC)`, `dup2(fd, 0..=2)`: a
-    /// descriptor created without the flag here does not stay open so.
+    /// `close(fd)`, `fcntl(fd, F_SETFD, FD_CLOEXEC)`: a descriptor created
+    /// without the flag here does not stay open so. (`dup2(fd, 0)` alone
+    /// leaves `fd` open too: the redirect is clean once it is closed.)
     pub(super) fn fd_handled(&mut self, last: &str, c: &syn::ExprCall) {
         let Some(root) = c.args.first().and_then(place_root) else {
             return;
@@ -274,12 +277,6 @@ impl Walker<'_> {
         let handles = match last {
             "close" => true,
             "fcntl" => self.src(c).contains("CLOEXEC"),
-            "dup2" | "dup3" => c
-                .args
-                .iter()
-                .nth(1)
-                .and_then(int_lit)
-                .is_some_and(|n| (0..=2).contains(&n)),
             _ => false,
         };
         if !handles {

@@ -82,10 +82,16 @@ impl Walker<'_> {
         let role_reads = self.unit.role_reads;
         let unflagged_before = self.facts.fds_without_cloexec.len();
         let (mut state, val) = self.eval(&init.expr, state);
-        // `let fd = libc::open(..)`: the variable holds what was created.
-        if let Some(n) = &name {
-            for idx in unflagged_before..self.facts.fds_without_cloexec.len() {
-                self.unit.fd_unflagged.push((n.clone(), idx));
+        // `let fd = libc::open(..)`, `let (r, w) = pipe()?`: the variables
+        // hold what was created.
+        let created = unflagged_before..self.facts.fds_without_cloexec.len();
+        if !created.is_empty() {
+            let mut names = Vec::new();
+            pat_idents(&local.pat, &mut names);
+            for n in names {
+                for idx in created.clone() {
+                    self.unit.fd_unflagged.push((n.clone(), idx));
+                }
             }
         }
         let reads_role = self.unit.role_reads > role_reads;

@@ -94,6 +94,15 @@ impl Walker<'_> {
         self.bind_params(sig, &mut state);
         let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
+        // An entry point that made a descriptor and neither execs, spawns,
+        // forks nor calls the crate's code after it: when `main` returns
+        // nothing runs any more; after a test only other tests do, which
+        // may run concurrently, but do not inherit it on purpose.
+        if entry {
+            for (_, idx) in std::mem::take(&mut self.unit.fd_unflagged) {
+                self.facts.fds_without_cloexec[idx].entry_end = true;
+            }
+        }
         self.note_flush(&end);
         let returns_file = self.returned_file(&tail);
         // The fork's result is the function's value and the child gets here too.

@@ -84,6 +84,14 @@ impl Walker<'_> {
             Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
         ) {
             self.unit.fd_unflagged.clear();
+        } else if let Target::Local { keys } = &site.target {
+            // A function of the crate may start a process: the rule asks.
+            for (_, idx) in &self.unit.fd_unflagged {
+                let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
+                if !later.contains(keys) {
+                    later.push(keys.clone());
+                }
+            }
         }
         if let Target::Local { keys } = &site.target {
             let guards: Vec<GuardFact> = state
