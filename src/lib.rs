@@ -680,6 +680,25 @@ mod tests {
     }
 
     #[test]
+    fn the_fork_crates_daemon_returns_only_in_the_daemon() {
+        // Both parents _exit inside fork::daemon: the caller goes on as the
+        // daemon alone, so its return from main is no escape.
+        let text = "use fork::{daemon, Fork};\nfn main() {\n    match daemon(false, false) {\n        Ok(Fork::Child) => {\n            let _ = std::process::Command::new(\"sleep\").arg(\"1\").status();\n        }\n        Ok(Fork::Parent(_)) => unreachable!(),\n        Err(e) => eprintln!(\"{e}\"),\n    }\n}\n";
+        let opts = Options {
+            levels: vec![("pedantic".to_string(), Level::Warn)],
+            ..Options::default()
+        };
+        let report = lint_source("d.rs", text, &opts);
+        let escapes: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.starts_with("child_"))
+            .map(|f| (f.rule, report.db.get(0).position(f.primary.span.start).0))
+            .collect();
+        assert!(escapes.is_empty(), "{escapes:?}");
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

@@ -755,3 +755,56 @@ fn a_descriptor_without_cloexec_is_reported_only_in_a_program_that_execs() {
         .collect();
     assert_eq!(found, vec![("examples/run.rs".to_string(), 3)], "{r:?}");
 }
+
+#[test]
+fn a_hook_in_a_program_with_no_thread_at_its_spawn_warns() {
+    // println! in a pre_exec hook meets stdout's lock held only if another
+    // thread holds it: an example that starts none warns (suspicious); the
+    // same hook after a thread is spawned, and std::env in any hook (spawn
+    // holds the env lock across its fork), stay deny.
+    let dir = project("cli", "hook_programs");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"hooks\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    let hook = |body: &str, before: &str| {
+        format!(
+            "use std::os::unix::process::CommandExt;\nfn main() {{\n{before}    let mut c = std::process::Command::new(\"/bin/true\");\n    unsafe {{\n        c.pre_exec(|| {{\n            {body}\n            Ok(())\n        }});\n    }}\n    c.status().ok();\n}}\n"
+        )
+    };
+    write(&dir, "examples/quiet.rs", hook("println!(\"hook\");", ""));
+    write(
+        &dir,
+        "examples/threaded.rs",
+        hook("println!(\"hook\");", "    let _t = std::thread::spawn(|| {});\n"),
+    );
+    write(
+        &dir,
+        "examples/env.rs",
+        hook("std::env::set_var(\"X\", \"1\");", ""),
+    );
+    let r = forklint(&dir, &["--format", "json", "."]);
+    let mut found: Vec<(String, String)> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["rule"] == "unsafe_call_in_pre_exec")
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().trim_start_matches("./").to_string(),
+                v["level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("examples/env.rs".to_string(), "error".to_string()),
+            ("examples/quiet.rs".to_string(), "warning".to_string()),
+            ("examples/threaded.rs".to_string(), "error".to_string()),
+        ],
+        "{r:?}"
+    );
+}

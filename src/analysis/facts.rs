@@ -255,6 +255,9 @@ pub struct PreExecFact {
     pub calls: Vec<CallSite>,
     /// A function of the crate passed by name: its body is the closure.
     pub named: Vec<String>,
+    /// Threads shown running where the hook is registered (callers'
+    /// threads are in the entry contexts).
+    pub threads: Vec<ThreadFact>,
 }
 
 /// What a function of the crate does, directly.

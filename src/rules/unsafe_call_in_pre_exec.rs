@@ -6,7 +6,30 @@ use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut manifests = Default::default();
     for p in ctx.files.iter().flat_map(|f| f.pre_execs.iter()) {
+        // Threads at the spawn: registered with threads running, or in a
+        // function its callers reach with threads. A library's hook runs in
+        // whatever process its callers have, so it is judged as threaded;
+        // an example, test or binary target shows what it runs.
+        let threads = !p.threads.is_empty()
+            || ctx
+                .files
+                .iter()
+                .flat_map(|f| f.functions.iter())
+                .filter(|f| {
+                    f.file == p.file
+                        && f.keys
+                            .iter()
+                            .any(|k| k.rsplit("::").next() == p.function.as_deref())
+                })
+                .any(|f| {
+                    f.keys
+                        .iter()
+                        .any(|k| ctx.entry.get(k).is_some_and(|c| !c.threads.is_empty()))
+                });
+        let library =
+            crate::discover::program_of(&ctx.db.get(p.file).path, &mut manifests).ends_with("#package");
         // A function passed by name: its own calls, where they are written.
         let named = ctx
             .files
@@ -39,6 +62,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 f = f
                     .in_group(Group::Suspicious)
                     .with_note("this runs only after a call in the hook failed");
+            } else if !threads && !library && effect.class != crate::knowledge::Class::Env {
+                // std's env lock is held across spawn's fork in any program;
+                // stdout's lock and malloc's only by another thread.
+                f = f
+                    .in_group(Group::Suspicious)
+                    .with_note("no other thread is shown running where this program spawns");
             }
             out.push(
                 f

@@ -17,6 +17,7 @@ impl Walker<'_> {
             function: self.function.clone(),
             calls,
             named,
+            threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
         });
         (state, Val::default())
     }

@@ -381,7 +381,19 @@ impl Walker<'_> {
         // `if let Err(e) = ..`, `if ret < 0`: a branch that runs only after
         // a call failed (a test of a fork's result is a split instead).
         if split.is_none() {
-            match error_test(&i.cond) {
+            let var_texts = &self.unit.var_texts;
+            let holds_call_result = |name: &str| {
+                var_texts
+                    .iter()
+                    .rev()
+                    .find(|v| v.0 == name)
+                    .is_some_and(|(_, text)| {
+                        let callee = text.split('(').next().unwrap_or("");
+                        let callee = callee.rsplit([':', ' ', '{']).next().unwrap_or("");
+                        text.contains('(') && zero_on_success(callee.trim())
+                    })
+            };
+            match error_test(&i.cond, &holds_call_result) {
                 Some(true) => then_in.error_path = true,
                 Some(false) => else_in.error_path = true,
                 None => {}

@@ -213,10 +213,15 @@ pub(super) fn is_err_pat(pat: &Pat) -> bool {
 /// branch is the error path (`if let Err(..) = ..`, `ret < 0`,
 /// `ret == -1`, `ret != 0` on a call's value, `.is_err()`); `Some(false)`:
 /// its `else` is (`if let Ok(..) = ..`).
-pub(super) fn error_test(cond: &Expr) -> Option<bool> {
+///
+/// `holds_call_result` says whether a variable was bound to a call's value
+/// (`let ret = libc::ioctl(..); if ret != 0`).
+pub(super) fn error_test(cond: &Expr, holds_call_result: &dyn Fn(&str) -> bool) -> Option<bool> {
     match cond {
-        Expr::Paren(p) => error_test(&p.expr),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => error_test(&u.expr).map(|t| !t),
+        Expr::Paren(p) => error_test(&p.expr, holds_call_result),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            error_test(&u.expr, holds_call_result).map(|t| !t)
+        }
         Expr::Let(l) => match &*l.pat {
             p if is_err_pat(p) => Some(true),
             Pat::TupleStruct(t) if t.path.segments.last().is_some_and(|s| s.ident == "Ok") => Some(false),
@@ -226,7 +231,19 @@ pub(super) fn error_test(cond: &Expr) -> Option<bool> {
         Expr::MethodCall(m) if m.method == "is_ok" => Some(false),
         Expr::Binary(b) => {
             let rhs = int_lit(&b.right);
-            let lhs_is_call = matches!(strip_unsafe(&b.left), Expr::Call(_) | Expr::MethodCall(_));
+            // `!= 0` is a failure only for calls that return 0 on success
+            // (`read` returns a count): the callee is named.
+            let lhs_is_call = match strip_unsafe(&b.left) {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| zero_on_success(&s.ident.to_string())),
+                    _ => false,
+                },
+                left => path_ident(left).is_some_and(|v| holds_call_result(&v)),
+            };
             match b.op {
                 syn::BinOp::Lt(_) if rhs == Some(0) => Some(true),
                 syn::BinOp::Eq(_) if rhs == Some(-1) => Some(true),
@@ -236,6 +253,44 @@ pub(super) fn error_test(cond: &Expr) -> Option<bool> {
         }
         _ => None,
     }
+}
+
+/// libc calls that return 0 on success and non-zero on failure, so that
+/// `ret != 0` tests for failure.
+pub(super) fn zero_on_success(name: &str) -> bool {
+    matches!(
+        name,
+        "ioctl"
+            | "setpgid"
+            | "setuid"
+            | "setgid"
+            | "seteuid"
+            | "setegid"
+            | "setresuid"
+            | "setresgid"
+            | "setgroups"
+            | "initgroups"
+            | "chdir"
+            | "fchdir"
+            | "chroot"
+            | "close"
+            | "prctl"
+            | "sigprocmask"
+            | "pthread_sigmask"
+            | "sigaction"
+            | "mount"
+            | "umount2"
+            | "unshare"
+            | "setns"
+            | "kill"
+            | "raise"
+            | "tcsetattr"
+            | "tcsetpgrp"
+            | "setrlimit"
+            | "login_tty"
+            | "grantpt"
+            | "unlockpt"
+    )
 }
 
 /// `unsafe { e }` and `(e)` as `e`.
