@@ -361,6 +361,28 @@ pub fn program_of(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Op
     format!("{}#{target}", root.display())
 }
 
+/// Is the file part of a package's library (under `src/`, not `main.rs`
+/// or `src/bin/`, in a package with `src/lib.rs`)? Library code runs in
+/// whatever process its callers have. A loose file is not.
+pub fn in_library(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>) -> bool {
+    let abs = crate::output::absolute(file);
+    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let Some(root) = manifests
+        .entry(dir.clone())
+        .or_insert_with(|| manifest_at_or_above(&dir).and_then(|m| m.parent().map(Path::to_path_buf)))
+        .clone()
+    else {
+        return false;
+    };
+    let Ok(rel) = abs.strip_prefix(&root) else {
+        return false;
+    };
+    rel.starts_with("src")
+        && !rel.starts_with("src/bin")
+        && rel != Path::new("src/main.rs")
+        && root.join("src/lib.rs").is_file()
+}
+
 /// The `Cargo.toml` in `dir` or the nearest directory above it.
 fn manifest_at_or_above(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()

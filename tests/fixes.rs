@@ -114,15 +114,23 @@ fn suggestions(dir: &Path) -> Vec<Sugg> {
     found
 }
 
-/// Findings per (file, rule), from `--format json`.
+/// Findings' sites per (file, rule), from `--format json`.
 fn counts(dir: &Path) -> BTreeMap<(String, String), usize> {
     let out = forklint(dir, &[".", "--format", "json"]);
     let mut c = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let path = v["path"].as_str().unwrap().trim_start_matches("./").to_string();
+        // A rule reports a child region once, its other sites as labels
+        // ("also: .."): each site counts, so fixing one is seen.
+        let also = v["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["label"].as_str().is_some_and(|l| l.starts_with("also: ")))
+            .count();
         *c.entry((path, v["rule"].as_str().unwrap().to_string()))
-            .or_insert(0) += 1;
+            .or_insert(0) += 1 + also;
     }
     c
 }

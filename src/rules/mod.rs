@@ -358,6 +358,29 @@ pub fn only_harness_threads(threads: &[(crate::source::FileId, crate::analysis::
     !threads.is_empty() && threads.iter().all(|(_, t)| t.harness)
 }
 
+/// One finding per child region (or hook) and rule: the reportable calls,
+/// each with the group its evidence earns, become the strongest group's
+/// first call (the finding's place and level) and the others, in order.
+type CallEffect<'c> = (&'c CallSite, Effect);
+
+pub fn one_per_region(
+    mut sites: Vec<(&CallSite, Effect, Group)>,
+) -> Option<(CallEffect<'_>, Vec<CallEffect<'_>>, Group)> {
+    let rank = |g: Group| match g {
+        Group::Correctness => 0,
+        Group::Suspicious => 1,
+        Group::Pedantic => 2,
+    };
+    sites.sort_by_key(|(c, _, g)| (rank(*g), c.span.start));
+    let mut it = sites.into_iter();
+    let (call, effect, group) = it.next()?;
+    let mut others: Vec<_> = it.map(|(c, e, _)| (c, e)).collect();
+    others.sort_by_key(|(c, _)| c.span.start);
+    others.dedup_by_key(|(c, _)| c.span.start);
+    others.retain(|(c, _)| c.span != call.span);
+    Some(((call, effect), others, group))
+}
+
 /// Which effect to name when a function has several: locks first.
 fn rank(c: Class) -> u8 {
     match c {

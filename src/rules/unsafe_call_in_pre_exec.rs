@@ -28,8 +28,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                         .iter()
                         .any(|k| ctx.entry.get(k).is_some_and(|c| !c.threads.is_empty()))
                 });
-        let library =
-            crate::discover::program_of(&ctx.db.get(p.file).path, &mut manifests).ends_with("#package");
+        let library = crate::discover::in_library(&ctx.db.get(p.file).path, &mut manifests);
         // A function passed by name: its own calls, where they are written.
         let named = ctx
             .files
@@ -41,42 +40,67 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             .iter()
             .map(|c| (p.file, c))
             .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))));
+        let mut sites = Vec::new();
         for (file, call) in calls {
             let effect = ctx.effect_of(call);
             let unknown = effect.class == crate::knowledge::Class::Unknown && ctx.opts.unknown_calls_warn;
             if !effect.class.is_unsafe() && !unknown {
                 continue;
             }
-            let mut f = Finding::new(
-                "unsafe_call_in_pre_exec",
-                format!(
-                    "not async-signal-safe in a pre_exec closure: {}",
-                    describe_call(call, &effect)
-                ),
-                Label::new(file, call.span.clone(), "runs in the forked child before exec"),
-            );
             // Only after a call in the hook failed (`io::Error::other(..)`
             // once `setsid()` returned an error): still a violation, and
-            // cheap to fix, but not on the normal path.
-            if call.error_path || effect.error_path {
-                f = f
-                    .in_group(Group::Suspicious)
-                    .with_note("this runs only after a call in the hook failed");
-            } else if !threads && !library && effect.class != crate::knowledge::Class::Env {
-                // std's env lock is held across spawn's fork in any program;
-                // stdout's lock and malloc's only by another thread.
-                f = f
-                    .in_group(Group::Suspicious)
-                    .with_note("no other thread is shown running where this program spawns");
+            // cheap to fix, but not on the normal path. In a program that
+            // shows no other thread at its spawn, stdout's and malloc's
+            // locks are free (std's env lock is not: spawn holds it).
+            let on_error = call.error_path || effect.error_path;
+            let unthreaded = !threads && !library && effect.class != crate::knowledge::Class::Env;
+            let group = if on_error || unthreaded {
+                Group::Suspicious
+            } else {
+                Group::Correctness
+            };
+            sites.push(((file, call), effect, group));
+        }
+        sites.sort_by_key(|((_, c), _, _)| c.span.start);
+        let rank = |g: Group| match g {
+            Group::Correctness => 0,
+            Group::Suspicious => 1,
+            Group::Pedantic => 2,
+        };
+        let Some(best) = sites.iter().map(|(_, _, g)| rank(*g)).min() else {
+            continue;
+        };
+        let first = sites.iter().position(|(_, _, g)| rank(*g) == best).unwrap_or(0);
+        let ((file, call), effect, group) = sites.remove(first);
+        let mut f = Finding::new(
+            "unsafe_call_in_pre_exec",
+            format!(
+                "not async-signal-safe in a pre_exec closure: {}",
+                describe_call(call, &effect)
+            ),
+            Label::new(file, call.span.clone(), "runs in the forked child before exec"),
+        )
+        .in_group(group)
+        .in_function(p.function.clone());
+        for ((file, c), e, _) in &sites {
+            if c.span != call.span || *file != p.file {
+                f = f.with_label(Label::new(
+                    *file,
+                    c.span.clone(),
+                    format!("also: {}", describe_call(c, e)),
+                ));
             }
-            out.push(
-                f
-                .in_function(p.function.clone())
-                .with_label(Label::new(p.file, p.span.clone(), "registered to run before exec here"))
+        }
+        if call.error_path || effect.error_path {
+            f = f.with_note("this runs only after a call in the hook failed");
+        } else if group == Group::Suspicious {
+            f = f.with_note("no other thread is shown running where this program spawns");
+        }
+        out.push(
+            f.with_label(Label::new(p.file, p.span.clone(), "registered to run before exec here"))
                 .with_note("the closure runs after fork() in the child, where only async-signal-safe calls are allowed; std's Command holds its environment lock across that fork")
                 .with_help("prepare everything before spawn() and call only async-signal-safe functions (libc::dup2, setsid, close, signal masks) in the closure"),
-            );
-        }
+        );
     }
     out
 }

@@ -79,16 +79,16 @@ impl Pty {
             cmd.pre_exec(move || {
                 let verbose = std::env::var("PTY_DEBUG").is_ok(); //~ unsafe_call_in_pre_exec
                 if verbose {
-                    log::debug!("pty child: preparing fd {slave_fd}"); //~ unsafe_call_in_pre_exec
+                    log::debug!("pty child: preparing fd {slave_fd}");
                 }
-                become_session_leader()?; //~ unsafe_call_in_pre_exec
-                take_terminal(slave_fd)?; //~ unsafe_call_in_pre_exec
+                become_session_leader()?;
+                take_terminal(slave_fd)?;
                 for target in 0..=2 {
                     if libc::dup2(slave_fd, target) == -1 {
                         let err = io::Error::last_os_error();
-                        eprintln!("pty child: dup2 onto {target} failed: {err}"); //~ unsafe_call_in_pre_exec
-                        let msg = format!("cannot attach fd {target} to the pty"); //~ unsafe_call_in_pre_exec
-                        return Err(io::Error::new(err.kind(), msg)); //~ unsafe_call_in_pre_exec
+                        eprintln!("pty child: dup2 onto {target} failed: {err}");
+                        let msg = format!("cannot attach fd {target} to the pty");
+                        return Err(io::Error::new(err.kind(), msg));
                     }
                 }
                 libc::close(slave_fd);
