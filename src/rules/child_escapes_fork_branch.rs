@@ -7,6 +7,7 @@ use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut exiters: Option<rustc_hash::FxHashSet<String>> = None;
     for fork in ctx.checked_forks() {
         // A daemonizing fork's child is the process that carries on; after
         // vfork every escape is vfork_misuse's.
@@ -16,20 +17,28 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // A test's child (the only threads are the harness's): exit() there
         // runs the test binary's atexit handlers, of which it has none worth
         // the name, and flushes output the harness captures.
-        let in_test = fork.child.iter().any(|e| {
-            matches!(
-                e,
-                ChildEvent::Escape {
-                    kind: EscapeKind::ExitCleanup,
-                    ..
-                }
-            )
-        }) && super::only_harness_threads(&ctx.fork_context(fork).threads);
-        let hands_back = ctx.hands_fork_back(fork);
+        // The escapes: written in the child, and exit() inside a function
+        // of the crate the child calls (`handle_child()` ending in exit(0)).
+        let mut escapes: Vec<(EscapeKind, &std::ops::Range<usize>, bool)> = Vec::new();
         for e in &fork.child {
-            let ChildEvent::Escape { kind, span } = e else {
-                continue;
-            };
+            match e {
+                ChildEvent::Escape { kind, span } => escapes.push((*kind, span, false)),
+                ChildEvent::Call(c) => {
+                    if let crate::analysis::facts::Target::Local { keys } = &c.target {
+                        let exiters = exiters.get_or_insert_with(|| ctx.cleanup_exiters());
+                        if keys.iter().any(|k| exiters.contains(k)) {
+                            escapes.push((EscapeKind::ExitCleanup, &c.span, true));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let in_test = escapes.iter().any(|(k, _, _)| *k == EscapeKind::ExitCleanup)
+            && super::only_harness_threads(&ctx.fork_context(fork).threads);
+        let hands_back = ctx.hands_fork_back(fork);
+        for (kind, span, inside) in escapes {
+            let kind = &kind;
             if hands_back && matches!(kind, EscapeKind::Return | EscapeKind::FallThrough) {
                 continue;
             }
@@ -52,6 +61,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 ),
                 // Harmless in many programs (no atexit handlers, nothing
                 // buffered), so it warns.
+                EscapeKind::ExitCleanup if inside => (
+                    "the forked child calls exit() inside this call, which runs atexit handlers and flushes stdio a second time",
+                    "this call reaches exit(), which runs the parent's cleanup again",
+                    if in_test { Group::Pedantic } else { Group::Suspicious },
+                ),
                 EscapeKind::ExitCleanup => (
                     "the forked child calls exit(), which runs atexit handlers and flushes stdio a second time",
                     "exit() runs the parent's cleanup again",

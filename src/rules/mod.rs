@@ -304,6 +304,27 @@ impl RuleCtx<'_> {
     /// or through the crate's functions they call (keys).
     pub fn process_starters(&self) -> rustc_hash::FxHashSet<String> {
         use crate::knowledge::Role;
+        self.callers_of_role(|r| {
+            matches!(
+                r,
+                Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess | Role::PreExec
+            )
+        })
+    }
+
+    /// The crate's functions that may call `exit()` (which runs atexit
+    /// handlers and flushes stdio), directly or through the crate's
+    /// functions they call (keys).
+    pub fn cleanup_exiters(&self) -> rustc_hash::FxHashSet<String> {
+        self.callers_of_role(|r| r == crate::knowledge::Role::ExitCleanup)
+    }
+
+    /// The crate's functions that make a call of a role `wanted` accepts,
+    /// directly or through the crate's functions they call.
+    fn callers_of_role(
+        &self,
+        wanted: impl Fn(crate::knowledge::Role) -> bool,
+    ) -> rustc_hash::FxHashSet<String> {
         let fns: Vec<&FnFact> = self.files.iter().flat_map(|f| f.functions.iter()).collect();
         let mut set: rustc_hash::FxHashSet<String> = Default::default();
         loop {
@@ -313,10 +334,8 @@ impl RuleCtx<'_> {
                     continue;
                 }
                 let starts = f.calls.iter().any(|c| {
-                    matches!(
-                        c.role,
-                        Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess | Role::PreExec)
-                    ) || matches!(&c.target, Target::Local { keys } if keys.iter().any(|k| set.contains(k)))
+                    c.role.is_some_and(&wanted)
+                        || matches!(&c.target, Target::Local { keys } if keys.iter().any(|k| set.contains(k)))
                 });
                 if starts {
                     for k in &f.keys {
