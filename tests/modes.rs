@@ -175,10 +175,11 @@ fn a_test_that_reaches_a_fork_through_a_helper_is_walked() {
 }
 
 #[test]
-fn a_test_named_like_a_helper_a_child_calls_is_walked() {
-    // Keys are names: the test `note` shares the summary of the helper
-    // `note` that the child calls, so its println! makes that call take a
-    // lock (as it would if tests.rs named a fork and was walked at once).
+fn a_test_named_like_a_helper_a_child_calls_lends_it_nothing() {
+    // Keys are names, but a test is never called by name: the test `note`
+    // does not lend its println! to the helper `note` the child calls,
+    // which only writes (a false alarm on real code: sudo-rs's test
+    // `mark_fds_as_cloexec`). Both modes agree.
     let dir = TempCrate::new(
         "namesake",
         &[
@@ -195,12 +196,7 @@ fn a_test_named_like_a_helper_a_child_calls_is_walked() {
     );
     let (demand, full) = both_modes(&dir);
     let rules: Vec<&str> = full.findings.iter().map(|f| f.rule).collect();
-    assert_eq!(rules, vec!["fork_after_thread_spawn"], "{:?}", full.findings);
-    assert!(
-        full.findings[0].message.contains("println!"),
-        "{:?}",
-        full.findings
-    );
+    assert_eq!(rules, Vec::<&str>::new(), "{:?}", full.findings);
     assert_eq!(output::json::render(&demand), output::json::render(&full));
 }
 

@@ -84,7 +84,14 @@ pub type Summaries = rustc_hash::FxHashMap<String, Summary>;
 
 pub fn compute(files: &[FileFacts]) -> Summaries {
     let mut sums = Summaries::default();
-    let fns: Vec<_> = files.iter().flat_map(|f| f.functions.iter()).collect();
+    // Entry points (`main`, tests) are never called by name: a test named
+    // like a helper (`#[test] fn mark_fds_as_cloexec`) must not lend it
+    // its effects.
+    let fns: Vec<_> = files
+        .iter()
+        .flat_map(|f| f.functions.iter())
+        .filter(|f| !f.entry)
+        .collect();
     for f in &fns {
         for key in &f.keys {
             let s = sums.entry(key.clone()).or_default();

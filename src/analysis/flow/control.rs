@@ -212,6 +212,15 @@ impl Walker<'_> {
                     .child
                     .push(ChildEvent::Escape { kind, span });
             }
+        } else if let Some((outer, procs)) = state.fork.filter(|_| state.live).and_then(|f| f.outer) {
+            // The parent side of a fork made in another fork's child (the
+            // middle process of a double fork) is that outer child: its
+            // exit() there is the outer fork's escape.
+            if procs & CHILD != 0 && !self.facts.forks[outer].survivor && kind == EscapeKind::ExitCleanup {
+                self.facts.forks[outer]
+                    .child
+                    .push(ChildEvent::Escape { kind, span });
+            }
         }
     }
 
