@@ -7,7 +7,7 @@ use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut exiters: Option<rustc_hash::FxHashSet<String>> = None;
+    let mut exiters: Option<rustc_hash::FxHashMap<String, String>> = None;
     for fork in ctx.checked_forks() {
         // A daemonizing fork's child is the process that carries on; after
         // vfork every escape is vfork_misuse's.
@@ -19,15 +19,16 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // the name, and flushes output the harness captures.
         // The escapes: written in the child, and exit() inside a function
         // of the crate the child calls (`handle_child()` ending in exit(0)).
-        let mut escapes: Vec<(EscapeKind, &std::ops::Range<usize>, bool)> = Vec::new();
+        let mut escapes: Vec<(EscapeKind, &std::ops::Range<usize>, Option<String>)> = Vec::new();
         for e in &fork.child {
             match e {
-                ChildEvent::Escape { kind, span } => escapes.push((*kind, span, false)),
+                ChildEvent::Escape { kind, span } => escapes.push((*kind, span, None)),
                 ChildEvent::Call(c) => {
                     if let crate::analysis::facts::Target::Local { keys } = &c.target {
                         let exiters = exiters.get_or_insert_with(|| ctx.cleanup_exiters());
-                        if keys.iter().any(|k| exiters.contains(k)) {
-                            escapes.push((EscapeKind::ExitCleanup, &c.span, true));
+                        if let Some(via) = keys.iter().find_map(|k| exiters.get(k)) {
+                            let chain = format!("`{}` calls {via}", c.text);
+                            escapes.push((EscapeKind::ExitCleanup, &c.span, Some(chain)));
                         }
                     }
                 }
@@ -37,8 +38,9 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         let in_test = escapes.iter().any(|(k, _, _)| *k == EscapeKind::ExitCleanup)
             && super::only_harness_threads(&ctx.fork_context(fork).threads);
         let hands_back = ctx.hands_fork_back(fork);
-        for (kind, span, inside) in escapes {
+        for (kind, span, chain) in escapes {
             let kind = &kind;
+            let inside = chain.is_some();
             if hands_back && matches!(kind, EscapeKind::Return | EscapeKind::FallThrough) {
                 continue;
             }
@@ -73,16 +75,21 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 ),
                 EscapeKind::Try | EscapeKind::Panic => continue,
             };
+            let mut f = Finding::new(
+                "child_escapes_fork_branch",
+                message,
+                Label::new(fork.file, span.clone(), label),
+            )
+            .in_group(group)
+            .in_function(fork.function.clone())
+            .with_label(Label::new(fork.file, fork.span.clone(), "forked here"));
+            if let Some(chain) = &chain {
+                f = f.with_note(chain.clone());
+            }
             out.push(
-                Finding::new(
-                    "child_escapes_fork_branch",
-                    message,
-                    Label::new(fork.file, span.clone(), label),
+                f.with_note(
+                    "the child has a copy of the parent's stack: whatever runs after this runs twice",
                 )
-                .in_group(group)
-                .in_function(fork.function.clone())
-                .with_label(Label::new(fork.file, fork.span.clone(), "forked here"))
-                .with_note("the child has a copy of the parent's stack: whatever runs after this runs twice")
                 .with_help(
                     "end the child with exec or `libc::_exit(code)` (`nix::unistd::_exit`) on every path",
                 ),

@@ -315,8 +315,8 @@ impl RuleCtx<'_> {
     /// The crate's functions that may call `exit()` (which runs atexit
     /// handlers and flushes stdio), directly or through the crate's
     /// functions they call (keys).
-    pub fn cleanup_exiters(&self) -> rustc_hash::FxHashSet<String> {
-        self.callers_of_role(|r| r == crate::knowledge::Role::ExitCleanup)
+    pub fn cleanup_exiters(&self) -> rustc_hash::FxHashMap<String, String> {
+        self.callers_of_role_via(|r| r == crate::knowledge::Role::ExitCleanup)
     }
 
     /// The crate's functions that make a call of a role `wanted` accepts,
@@ -325,21 +325,49 @@ impl RuleCtx<'_> {
         &self,
         wanted: impl Fn(crate::knowledge::Role) -> bool,
     ) -> rustc_hash::FxHashSet<String> {
-        let fns: Vec<&FnFact> = self.files.iter().flat_map(|f| f.functions.iter()).collect();
-        let mut set: rustc_hash::FxHashSet<String> = Default::default();
+        self.callers_of_role_via(wanted).into_keys().collect()
+    }
+
+    /// As `callers_of_role`, with the call that brings each function in:
+    /// `key -> "calls `x`"`, a chain a message can show.
+    pub fn callers_of_role_via(
+        &self,
+        wanted: impl Fn(crate::knowledge::Role) -> bool,
+    ) -> rustc_hash::FxHashMap<String, String> {
+        // Entry points are never called by name (see summary::compute).
+        let fns: Vec<&FnFact> = self
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| !f.entry)
+            .collect();
+        let mut set: rustc_hash::FxHashMap<String, String> = Default::default();
         loop {
             let mut changed = false;
             for f in &fns {
-                if f.keys.iter().all(|k| set.contains(k)) {
+                if f.keys.iter().all(|k| set.contains_key(k)) {
                     continue;
                 }
-                let starts = f.calls.iter().any(|c| {
-                    c.role.is_some_and(&wanted)
-                        || matches!(&c.target, Target::Local { keys } if keys.iter().any(|k| set.contains(k)))
+                // What a function does only after a call failed (an exit(1)
+                // once exec returned) is not what it does.
+                let via = f.calls.iter().filter(|c| !c.error_path).find_map(|c| {
+                    if c.role.is_some_and(&wanted) {
+                        return Some(format!("`{}`", c.text));
+                    }
+                    match &c.target {
+                        Target::Local { keys } => keys
+                            .iter()
+                            .find_map(|k| set.get(k))
+                            .map(|inner| format!("`{}`, which calls {inner}", c.text)),
+                        _ => None,
+                    }
                 });
-                if starts {
+                if let Some(via) = via {
                     for k in &f.keys {
-                        changed |= set.insert(k.clone());
+                        if !set.contains_key(k) {
+                            set.insert(k.clone(), via.clone());
+                            changed = true;
+                        }
                     }
                 }
             }

@@ -175,6 +175,8 @@ impl Walker<'_> {
                 val.fork = Some((idx, ForkResultShape::Raw, ALL));
             }
             Some(Role::Exec) => {
+                // What follows runs only when the exec failed.
+                state.error_path = true;
                 if let Some(ctx) = state.in_child_branch() {
                     self.facts.forks[ctx.idx].child.push(ChildEvent::Exec(span));
                     if let Some(f) = state.fork.as_mut() {

@@ -256,6 +256,10 @@ impl Walker<'_> {
         if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
             val.thread = Some(self.add_thread(&mut state, self.span(&m.method), thread_what(&spawned_locks)));
         }
+        // `cmd.exec()` returns only when it failed.
+        if role == Some(Role::Exec) {
+            state.error_path = true;
+        }
         (state, val)
     }
 }
