@@ -361,8 +361,9 @@ pub fn program_of(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Op
     format!("{}#{target}", root.display())
 }
 
-/// Is the file part of a package's library (under `src/`, not `main.rs`
-/// or `src/bin/`, in a package with `src/lib.rs`)? Library code runs in
+/// Is the file part of a package's library (under the directory of its
+/// `[lib] path`, or of `src/lib.rs`; not `src/main.rs`, `src/bin/`,
+/// `tests/`, `examples/`, `benches/`, `target/`)? Library code runs in
 /// whatever process its callers have. A loose file is not.
 pub fn in_library(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>) -> bool {
     let abs = crate::output::absolute(file);
@@ -377,10 +378,22 @@ pub fn in_library(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Op
     let Ok(rel) = abs.strip_prefix(&root) else {
         return false;
     };
-    rel.starts_with("src")
-        && !rel.starts_with("src/bin")
-        && rel != Path::new("src/main.rs")
-        && root.join("src/lib.rs").is_file()
+    // The library's directory: that of `[lib] path` (`lib.rs` at the
+    // root, for some), else `src/` when `src/lib.rs` exists.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let lib_path = toml::from_str::<toml::Table>(&manifest)
+        .ok()
+        .and_then(|t| t.get("lib")?.get("path")?.as_str().map(PathBuf::from))
+        .or_else(|| {
+            root.join("src/lib.rs")
+                .is_file()
+                .then(|| PathBuf::from("src/lib.rs"))
+        });
+    let Some(lib_dir) = lib_path.map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default()) else {
+        return false;
+    };
+    let apart = ["tests", "examples", "benches", "src/bin", "target"];
+    rel.starts_with(&lib_dir) && !apart.iter().any(|a| rel.starts_with(a)) && rel != Path::new("src/main.rs")
 }
 
 /// The `Cargo.toml` in `dir` or the nearest directory above it.

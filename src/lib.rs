@@ -648,7 +648,10 @@ mod tests {
         // after a thread the code starts: pedantic there, warn here.
         let child = "    if unsafe { libc::fork() } == 0 {\n        let s = String::from(\"x\");\n        drop(s);\n        std::process::exit(0);\n    }\n";
         let in_test = format!("#[test]\nfn t() {{\n{child}}}\n");
-        let threaded = format!("fn main() {{\n    let _t = std::thread::spawn(|| {{}});\n{child}}}\n");
+        // (It registers an atexit handler: exit() there has something to run twice.)
+        let threaded = format!(
+            "extern \"C\" fn h() {{}}\nfn main() {{\n    unsafe {{ libc::atexit(h) }};\n    let _t = std::thread::spawn(|| {{}});\n{child}}}\n"
+        );
         let levels = |text: &str| -> Vec<(&'static str, Level)> {
             let opts = Options {
                 levels: vec![("pedantic".to_string(), Level::Deny)],

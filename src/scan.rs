@@ -99,6 +99,9 @@ pub struct FileScan {
     pub global_allocator: bool,
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
+    /// `const NAME: T`: a flags argument naming one is the crate's choice
+    /// (`SOCK_FLAGS`, which may hold `SOCK_CLOEXEC`).
+    pub consts: Vec<String>,
     pub rwlocks: Vec<String>,
     /// The nesting bound, when asked for.
     pub deepest: Option<crate::nesting::Deepest>,
@@ -177,6 +180,11 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         name: owned(name),
                         diverging,
                     });
+                }
+            }
+            (TokenKind::Word, b"const") => {
+                if let (Some(name), true) = (word(i + 1), punct(i + 2, b":")) {
+                    out.consts.push(owned(name));
                 }
             }
             (TokenKind::Word, b"static") => {

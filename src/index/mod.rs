@@ -16,6 +16,8 @@ pub struct CrateTable {
     pub diverging: FxHashSet<String>,
     /// `static` items and `thread_local!` statics.
     pub statics: FxHashSet<String>,
+    /// `const` items.
+    pub consts: FxHashSet<String>,
     /// Names (statics, fields, bindings) declared with an `RwLock` type, so
     /// `.read()`/`.write()` on them is a lock and `file.read(..)` is not.
     pub rwlocks: FxHashSet<String>,
@@ -41,6 +43,7 @@ impl CrateTable {
             }
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
             t.statics.extend(s.statics.iter().cloned());
+            t.consts.extend(s.consts.iter().cloned());
             t.rwlocks.extend(s.rwlocks.iter().cloned());
         }
         t

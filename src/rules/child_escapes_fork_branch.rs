@@ -8,6 +8,15 @@ use crate::diagnostic::{Finding, Group, Label};
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut exiters: Option<rustc_hash::FxHashMap<String, String>> = None;
+    let mut manifests = Default::default();
+    // exit() harms by running atexit handlers and flushing buffers: a
+    // program that registers handlers has something to run twice.
+    let registers_atexit = ctx
+        .files
+        .iter()
+        .flat_map(|f| f.functions.iter())
+        .flat_map(|f| f.calls.iter())
+        .any(|c| c.text.ends_with("atexit"));
     for fork in ctx.checked_forks() {
         // A daemonizing fork's child is the process that carries on; after
         // vfork every escape is vfork_misuse's.
@@ -35,8 +44,23 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 _ => {}
             }
         }
-        let in_test = escapes.iter().any(|(k, _, _)| *k == EscapeKind::ExitCleanup)
-            && super::only_harness_threads(&ctx.fork_context(fork).threads);
+        let exits = escapes.iter().any(|(k, _, _)| *k == EscapeKind::ExitCleanup);
+        let in_test = exits && super::only_harness_threads(&ctx.fork_context(fork).threads);
+        // Evidence that exit() in this child runs something twice: atexit
+        // handlers registered, output buffered at the fork, or library
+        // code (its callers may register handlers and buffer output).
+        // Without it (an example or binary that registers nothing, prints
+        // whole lines) the second cleanup is empty: pedantic.
+        let exit_group = if in_test {
+            Group::Pedantic
+        } else if registers_atexit
+            || !fork.unflushed.is_empty()
+            || (exits && crate::discover::in_library(&ctx.db.get(fork.file).path, &mut manifests))
+        {
+            Group::Suspicious
+        } else {
+            Group::Pedantic
+        };
         let hands_back = ctx.hands_fork_back(fork);
         for (kind, span, chain) in escapes {
             let kind = &kind;
@@ -66,12 +90,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 EscapeKind::ExitCleanup if inside => (
                     "the forked child calls exit() inside this call, which runs atexit handlers and flushes stdio a second time",
                     "this call reaches exit(), which runs the parent's cleanup again",
-                    if in_test { Group::Pedantic } else { Group::Suspicious },
+                    exit_group,
                 ),
                 EscapeKind::ExitCleanup => (
                     "the forked child calls exit(), which runs atexit handlers and flushes stdio a second time",
                     "exit() runs the parent's cleanup again",
-                    if in_test { Group::Pedantic } else { Group::Suspicious },
+                    exit_group,
                 ),
                 EscapeKind::Try | EscapeKind::Panic => continue,
             };

@@ -242,8 +242,15 @@ impl Walker<'_> {
                         }
                     }
                     let mut words = text.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'));
-                    // Flags from a parameter: a wrapper whose caller picks them.
-                    !words.any(|tok| tok == flag || self.unit.params.iter().any(|p| p == tok))
+                    // Flags from a parameter (a wrapper whose caller picks
+                    // them), or from a const or function of the crate (it
+                    // may hold the flag: `SOCK_FLAGS`, `socket_type_cloexec()`).
+                    !words.any(|tok| {
+                        tok == flag
+                            || self.unit.params.iter().any(|p| p == tok)
+                            || self.table.consts.contains(tok)
+                            || (text.contains('(') && self.table.functions.contains(tok))
+                    })
                 }
                 None => false,
             },
