@@ -169,10 +169,20 @@ def report(args):
             path = h.get("path", s["path"])
             hit = (s["crate"], path, where, h["rule"]) in found_at
             hazards.append((s, h, hit))
-    normal = [x for x in hazards if x[1].get("path_kind", "normal") == "normal" and x[0].get("context", "production") == "production"]
+    # A hazard the reader marked pedantic ("pedantic: ..." in its note: true by
+    # the letter, harmless in practice) is not one a maintainer would fix.
+    def pedantic(h):
+        return h.get("note", "").lower().startswith("pedantic")
+    normal = [
+        x
+        for x in hazards
+        if x[1].get("path_kind", "normal") == "normal"
+        and x[0].get("context", "production") == "production"
+        and not pedantic(x[1])
+    ]
     p("## Recall (hazards a reader finds at the sites of sites.toml)\n")
     p(f"- sites: {len(sites)} in {len({s['crate'] for s in sites})} crates; hazards: {len(hazards)}")
-    p(f"- normal-path hazards in production code: {sum(1 for x in normal if x[2])} of {len(normal)} found ({pct(sum(1 for x in normal if x[2]), len(normal))})")
+    p(f"- normal-path hazards in production code (not marked pedantic): {sum(1 for x in normal if x[2])} of {len(normal)} found ({pct(sum(1 for x in normal if x[2]), len(normal))})")
     p(f"- all hazards: {sum(1 for x in hazards if x[2])} of {len(hazards)} found ({pct(sum(1 for x in hazards if x[2]), len(hazards))})")
     missed = [x for x in hazards if not x[2]]
     if missed:
