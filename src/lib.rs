@@ -702,6 +702,22 @@ mod tests {
     }
 
     #[test]
+    fn threads_a_helper_starts_in_another_arm_are_not_at_the_fork() {
+        // `start()` leaves a thread running, but in the other arm of the
+        // match than the fork (sudo-rs: `Run` starts threads, `Edit` forks);
+        // after the match both reach the second fork, which sees it.
+        let text = "fn start() {\n    std::thread::spawn(|| loop {});\n}\nfn child() {\n    if unsafe { libc::fork() } == 0 {\n        println!(\"child\");\n        unsafe { libc::_exit(0) };\n    }\n}\nfn main() {\n    match std::env::args().count() {\n        1 => start(),\n        _ => child(),\n    }\n    if unsafe { libc::fork() } == 0 {\n        println!(\"later\");\n        unsafe { libc::_exit(0) };\n    }\n}\n";
+        let report = lint_source("arms.rs", text, &Options::default());
+        let lines: Vec<usize> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "fork_after_thread_spawn")
+            .map(|f| report.db.get(0).position(f.primary.span.start).0)
+            .collect();
+        assert_eq!(lines, vec![16], "{:?}", report.findings);
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

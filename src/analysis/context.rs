@@ -4,7 +4,7 @@
 //! a fork after a thread spawn. Computed over the call graph to a fixed
 //! point (contexts only grow, and are bounded).
 
-use super::facts::{FileFacts, FnFact, ForkFact, GuardFact, Target, ThreadFact};
+use super::facts::{exclusive, Arms, FileFacts, FnFact, ForkFact, GuardFact, Target, ThreadFact};
 use super::summary::Summaries;
 use crate::source::FileId;
 
@@ -47,7 +47,7 @@ pub type EntryContexts = rustc_hash::FxHashMap<String, Context>;
 
 /// Calls in `f` to the crate's functions that leave threads running (not
 /// joined through the handle they return), in source order.
-fn spawning_calls(f: &FnFact, summaries: &Summaries) -> Vec<(usize, usize, ThreadFact)> {
+fn spawning_calls<'f>(f: &'f FnFact, summaries: &Summaries) -> Vec<(usize, usize, ThreadFact, &'f Arms)> {
     f.calls
         .iter()
         .filter_map(|c| match &c.target {
@@ -68,6 +68,7 @@ fn spawning_calls(f: &FnFact, summaries: &Summaries) -> Vec<(usize, usize, Threa
                         what: format!("`{}` starts threads that keep running", c.text),
                         harness: false,
                     },
+                    arms_at(f, c.span.start),
                 ))
             }
             _ => None,
@@ -75,11 +76,26 @@ fn spawning_calls(f: &FnFact, summaries: &Summaries) -> Vec<(usize, usize, Threa
         .collect()
 }
 
-/// Threads started by helpers before `at` and not joined by then.
-fn spawned_before(spawning: &[(usize, usize, ThreadFact)], file: FileId, at: usize) -> Context {
+/// The branch arms of `f`'s call to a crate function starting at `at`.
+fn arms_at(f: &FnFact, at: usize) -> &Arms {
+    static NONE: Arms = Vec::new();
+    f.local_call_arms
+        .iter()
+        .find(|(s, _)| *s == at)
+        .map_or(&NONE, |(_, a)| a)
+}
+
+/// Threads started by helpers before `at` and not joined by then, on a
+/// path that can reach it (not in another arm of a branch `at` is in).
+fn spawned_before(
+    spawning: &[(usize, usize, ThreadFact, &Arms)],
+    file: FileId,
+    at: usize,
+    at_arms: &Arms,
+) -> Context {
     let mut ctx = Context::default();
-    for (start, joined_at, t) in spawning {
-        if *start < at && *joined_at >= at && ctx.threads.len() < MAX_WITNESSES {
+    for (start, joined_at, t, arms) in spawning {
+        if *start < at && *joined_at >= at && !exclusive(arms, at_arms) && ctx.threads.len() < MAX_WITNESSES {
             ctx.threads.push((file, t.clone()));
         }
     }
@@ -138,7 +154,7 @@ fn calls_with_context<'f>(f: &'f FnFact, summaries: &Summaries) -> Vec<(&'f [Str
             let Target::Local { keys } = &c.target else {
                 return None;
             };
-            let mut here = spawned_before(&spawning, f.file, c.span.start);
+            let mut here = spawned_before(&spawning, f.file, c.span.start, arms_at(f, c.span.start));
             if let Some(cc) = f.call_contexts.iter().find(|cc| cc.span == c.span) {
                 here.absorb(&Context {
                     guards: cc.guards.iter().map(|g| (f.file, g.clone())).collect(),
@@ -172,6 +188,7 @@ pub fn at_fork(
             &spawning_calls(f, summaries),
             f.file,
             fork.span.start,
+            &fork.arms,
         ));
     }
     for k in &fork.function_keys {

@@ -108,6 +108,8 @@ pub struct ForkFact {
     pub file: FileId,
     /// The fork call.
     pub span: Span,
+    /// The branch arms it sits in (see `Arms`).
+    pub arms: Arms,
     /// Canonical path of the forking function.
     pub callee: String,
     pub vfork: bool,
@@ -260,6 +262,16 @@ pub struct PreExecFact {
     pub threads: Vec<ThreadFact>,
 }
 
+/// Where a call sits among its function's branches: (branch, arm) pairs
+/// from the outside in (`if` then/else, each `match` arm). Two places in
+/// different arms of one branch never both run on one path.
+pub type Arms = Vec<(u32, u16)>;
+
+/// Do two places lie in different arms of one branch?
+pub fn exclusive(a: &Arms, b: &Arms) -> bool {
+    a.iter().any(|(i, x)| b.iter().any(|(j, y)| i == j && x != y))
+}
+
 /// What a function of the crate does, directly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FnFact {
@@ -268,6 +280,9 @@ pub struct FnFact {
     pub file: FileId,
     pub span: Span,
     pub calls: Vec<CallSite>,
+    /// The branch arms of its calls to the crate's functions that sit in
+    /// any, by the call's start.
+    pub local_call_arms: Vec<(usize, Arms)>,
     /// Threads it starts and leaves running.
     pub spawns: Vec<ThreadFact>,
     /// What it does to descriptors passed as parameter N (`self` is 0 for methods).

@@ -415,6 +415,7 @@ impl Walker<'_> {
         }
         self.facts.forks.push(ForkFact {
             file: self.file,
+            arms: self.unit.arms.clone(),
             span,
             callee,
             vfork,

@@ -201,6 +201,12 @@ impl Walker<'_> {
         }
     }
 
+    /// A fresh id for a branch (an `if` or a `match`).
+    fn next_branch(&mut self) -> u32 {
+        self.branch_seq = self.branch_seq.wrapping_add(1);
+        self.branch_seq
+    }
+
     pub(super) fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
         // Leaving by return or exit() flushes stdio at the process's exit.
         if kind != EscapeKind::Panic {
@@ -413,11 +419,14 @@ impl Walker<'_> {
         let role_switch = self.is_role_switch(&i.cond, calls_role_source);
         let calls_before = self.unit.calls.len();
         self.unit.in_role_branch += usize::from(role_switch);
+        let branch = self.next_branch();
+        self.unit.arms.push((branch, 0));
         let (then_out, tv) = if then_in.live {
             self.walk_block(&i.then_branch, then_in)
         } else {
             (then_in, Val::default())
         };
+        self.unit.arms.pop();
         self.unit.in_role_branch -= usize::from(role_switch);
         if role_switch {
             let keys: Vec<Vec<String>> = self.unit.calls[calls_before..]
@@ -429,10 +438,12 @@ impl Walker<'_> {
                 .collect();
             self.unit.role_calls.extend(keys);
         }
+        self.unit.arms.push((branch, 1));
         let (else_out, ev) = match &i.else_branch {
             Some((_, e)) if else_in.live => self.eval(e, else_in),
             _ => (else_in, Val::default()),
         };
+        self.unit.arms.pop();
         let else_end = match &i.else_branch {
             Some((_, e)) => self.span(e),
             None => self.close_span(&i.then_branch),
@@ -453,7 +464,9 @@ impl Walker<'_> {
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
         let mut value = Val::default();
         let mut branches = Vec::new();
-        for arm in &m.arms {
+        let branch = self.next_branch();
+        for (n, arm) in m.arms.iter().enumerate() {
+            self.unit.arms.push((branch, n as u16));
             let mut arm_state = state.clone();
             if let Some((idx, _, _)) = scrut.fork {
                 let mask = pat_procs(&arm.pat, remaining);
@@ -496,6 +509,7 @@ impl Walker<'_> {
                 other => self.span(other),
             };
             branches.push((end, arm_end));
+            self.unit.arms.pop();
         }
         let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
         // A match scrutinee's temporaries live through every arm, then die.

@@ -128,6 +128,7 @@ impl Walker<'_> {
             file: self.file,
             span: self.span(&sig.ident),
             calls: unit.calls,
+            local_call_arms: unit.local_call_arms,
             // Threads still running when it returns (joined ones do not count).
             spawns: if end.live {
                 end.threads

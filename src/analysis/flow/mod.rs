@@ -250,6 +250,9 @@ struct Unit {
     loops: Vec<Vec<State>>,
     /// The function's parameter names (flags taken from one are the caller's).
     params: Vec<String>,
+    /// The branch arms being walked, outside in.
+    arms: Arms,
+    local_call_arms: Vec<(usize, Arms)>,
     /// Descriptors created without close-on-exec here and not yet past an
     /// exec, spawn or fork, by the variable holding them: index into
     /// `FileFacts::fds_without_cloexec`.
@@ -300,11 +303,14 @@ pub struct Walker<'a> {
     /// only if it calls something that forks or a rule reads what it does,
     /// which the analysis can tell once the rest of the crate is walked.
     pub defer_entries: bool,
+    /// Ids handed to branches (`Arms`).
+    branch_seq: u32,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         Walker {
+            branch_seq: 0,
             file,
             text,
             lines: std::cell::OnceCell::new(),

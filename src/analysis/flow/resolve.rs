@@ -85,6 +85,11 @@ impl Walker<'_> {
         ) {
             self.unit.fd_unflagged.clear();
         } else if let Target::Local { keys } = &site.target {
+            if !self.unit.arms.is_empty() {
+                self.unit
+                    .local_call_arms
+                    .push((site.span.start, self.unit.arms.clone()));
+            }
             // A function of the crate may start a process: the rule asks.
             for (_, idx) in &self.unit.fd_unflagged {
                 let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
