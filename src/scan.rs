@@ -99,8 +99,9 @@ pub struct FileScan {
     pub global_allocator: bool,
     pub fns: Vec<FnDef>,
     pub statics: Vec<String>,
-    /// `const NAME: T`: a flags argument naming one is the crate's choice
-    /// (`SOCK_FLAGS`, which may hold `SOCK_CLOEXEC`).
+    /// `const NAME: T` of a file that creates descriptors: a flags argument
+    /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
+    /// `SOCK_CLOEXEC`). Kept only there: generated bindings hold thousands.
     pub consts: Vec<String>,
     pub rwlocks: Vec<String>,
     /// The nesting bound, when asked for.
@@ -250,6 +251,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             _ => {}
         }
         i += 1;
+    }
+    if !out.creates_fds {
+        out.consts = Vec::new();
     }
     out.rwlocks.sort();
     out.rwlocks.dedup();

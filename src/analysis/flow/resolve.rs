@@ -90,8 +90,9 @@ impl Walker<'_> {
                     .local_call_arms
                     .push((site.span.start, self.unit.arms.clone()));
             }
-            // A function of the crate may start a process: the rule asks.
-            for (_, idx) in &self.unit.fd_unflagged {
+            // A function of the crate may start a process: the rule asks
+            // (only of an entry point's descriptors, see `entry_end`).
+            for (_, idx) in self.unit.fd_unflagged.iter().filter(|_| self.in_entry) {
                 let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
                 if !later.contains(keys) {
                     later.push(keys.clone());
