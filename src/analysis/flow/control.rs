@@ -208,6 +208,13 @@ impl Walker<'_> {
     }
 
     pub(super) fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
+        // A `return` that runs only after a call failed (`Err(e) => return
+        // Err(e)`) is the error path's way out, as a `?` is.
+        let kind = if kind == EscapeKind::Return && state.error_path {
+            EscapeKind::Try
+        } else {
+            kind
+        };
         // Leaving by return or exit() flushes stdio at the process's exit.
         if kind != EscapeKind::Panic {
             self.note_flush(state);
