@@ -15,22 +15,34 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         if guards.is_empty() {
             continue;
         }
-        // Only a child that runs more than async-signal-safe code can meet the lock.
-        let first_unsafe = ctx
-            .child_calls(fork)
-            .into_iter()
-            .find(|(_, e)| e.class.is_unsafe())
+        // Only a child that can take a lock meets the one held: a call that
+        // locks (or prints, or reads the environment), or a function of the
+        // crate that calls what forklint cannot see into. Allocating on its
+        // way to exec is unsafe_call_in_child's business, under that rule's
+        // evidence.
+        let calls = ctx.child_calls(fork);
+        let first_unsafe = calls
+            .iter()
+            .find(|(_, e)| e.class.takes_lock())
+            .or_else(|| {
+                calls.iter().find(|(c, e)| {
+                    e.class == crate::knowledge::Class::Unknown
+                        && matches!(c.target, crate::analysis::facts::Target::Local { .. })
+                })
+            })
             .map(|(c, e)| {
                 (
                     c.span.clone(),
-                    format!("the child then runs {}", describe_call(c, &e)),
+                    format!("the child then runs {}", describe_call(c, e)),
                 )
             });
         let escape = fork.child.iter().find_map(|e| match e {
-            ChildEvent::Escape { kind, span } if *kind != EscapeKind::Panic => Some((
-                span.clone(),
-                "the child then leaves its branch and runs the parent's code".to_string(),
-            )),
+            ChildEvent::Escape { kind, span } if !matches!(kind, EscapeKind::Panic | EscapeKind::Try) => {
+                Some((
+                    span.clone(),
+                    "the child then leaves its branch and runs the parent's code".to_string(),
+                ))
+            }
             _ => None,
         });
         let Some((span, what)) = first_unsafe.or(escape) else {

@@ -237,16 +237,37 @@ impl Walker<'_> {
         }
     }
 
-    pub(super) fn loop_exit(&mut self, mut state: State, span: Span) -> (State, Val) {
-        if let Some(ctx) = state.in_child() {
-            if ctx.loop_depth > 0 && self.unit.loops.len() <= ctx.loop_depth && !self.unit.is_closure {
+    /// `break`/`continue`, to the innermost loop or the one `label` names
+    /// (`break 'outer` from an inner loop).
+    pub(super) fn loop_exit(
+        &mut self,
+        mut state: State,
+        span: Span,
+        label: Option<&syn::Lifetime>,
+    ) -> (State, Val) {
+        let innermost = self.unit.loops.len().checked_sub(1);
+        let target = match label {
+            Some(l) => {
+                let name = l.ident.to_string();
+                self.unit
+                    .loop_labels
+                    .iter()
+                    .rposition(|n| n.as_deref() == Some(name.as_str()))
+                    .or(innermost)
+            }
+            None => innermost,
+        };
+        if let (Some(ctx), Some(target)) = (state.in_child(), target) {
+            // Leaving (or going round again) a loop that encloses the fork:
+            // the child runs the parent's loop.
+            if target < ctx.loop_depth && !self.unit.is_closure {
                 self.escape_if_child(&state, EscapeKind::Break, span);
                 if let Some(f) = state.fork.as_mut() {
                     f.escaped = true;
                 }
             }
         }
-        if let Some(l) = self.unit.loops.last_mut() {
+        if let Some(l) = target.and_then(|t| self.unit.loops.get_mut(t)) {
             l.push(state);
         }
         (State::dead(), Val::default())
@@ -254,12 +275,15 @@ impl Walker<'_> {
 
     pub(super) fn walk_loop(
         &mut self,
-        _label: Option<&syn::Label>,
+        label: Option<&syn::Label>,
         body: &syn::Block,
         state: State,
         infinite: bool,
     ) -> (State, Val) {
         self.unit.loops.push(Vec::new());
+        self.unit
+            .loop_labels
+            .push(label.map(|l| l.name.ident.to_string()));
         let (first, _) = self.walk_block(body, state.clone());
         let head = join(vec![state.clone(), first.clone()]);
         // The back edge brings nothing new: a second walk would repeat the
@@ -270,6 +294,7 @@ impl Walker<'_> {
             self.walk_block(body, head.clone()).0
         };
         let mut exits = self.unit.loops.pop().unwrap_or_default();
+        self.unit.loop_labels.pop();
         if !infinite {
             exits.push(join(vec![head, second]));
         }

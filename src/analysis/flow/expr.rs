@@ -41,10 +41,10 @@ impl Walker<'_> {
             Expr::Unsafe(u) => self.walk_block(&u.block, state),
             Expr::Paren(p) => self.eval(&p.expr, state),
             Expr::Group(g) => self.eval(&g.expr, state),
-            Expr::Loop(l) => self.walk_loop(None, &l.body, state, true),
+            Expr::Loop(l) => self.walk_loop(l.label.as_ref(), &l.body, state, true),
             Expr::While(w) => {
                 let (s, _) = self.eval(&w.cond, state);
-                self.walk_loop(None, &w.body, s, false)
+                self.walk_loop(w.label.as_ref(), &w.body, s, false)
             }
             Expr::ForLoop(f) => {
                 let (s, _) = self.eval(&f.expr, state);
@@ -52,7 +52,7 @@ impl Walker<'_> {
                 if let (Some(c), (Some(v), _)) = (coll, pat_binding(&f.pat)) {
                     self.unit.loop_vars.push((v, c));
                 }
-                self.walk_loop(None, &f.body, s, false)
+                self.walk_loop(f.label.as_ref(), &f.body, s, false)
             }
             Expr::Closure(c) => {
                 let calls = self.walk_closure_unit(c);
@@ -91,9 +91,9 @@ impl Walker<'_> {
                     Some(e) => self.eval(e, state),
                     None => (state, Val::default()),
                 };
-                self.loop_exit(s, self.span(b))
+                self.loop_exit(s, self.span(b), b.label.as_ref())
             }
-            Expr::Continue(c) => self.loop_exit(state, self.span(c)),
+            Expr::Continue(c) => self.loop_exit(state, self.span(c), c.label.as_ref()),
             Expr::Assign(a) => self.eval_assign(a, state),
             Expr::Index(i) => {
                 let (s, _) = self.eval(&i.expr, state);

@@ -248,6 +248,8 @@ struct Unit {
     /// Loop variable -> the collection it iterates (for joins of handles).
     loop_vars: Vec<(String, String)>,
     loops: Vec<Vec<State>>,
+    /// The label of each loop in `loops` (`'outer`, without the quote).
+    loop_labels: Vec<Option<String>>,
     /// The function's parameter names (flags taken from one are the caller's).
     params: Vec<String>,
     /// The branch arms being walked, outside in.
