@@ -142,6 +142,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let mut impls: Vec<(usize, String)> = Vec::new();
     let mut pending_impl: Option<String> = None;
     let (mut has_main, mut declares_mod) = (false, false);
+    let mut const_names: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -183,10 +184,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     });
                 }
             }
-            (TokenKind::Word, b"const") => {
-                if let (Some(name), true) = (word(i + 1), punct(i + 2, b":")) {
-                    out.consts.push(owned(name));
-                }
+            // Named only if the file turns out to create descriptors.
+            (TokenKind::Word, b"const") if word(i + 1).is_some() && punct(i + 2, b":") => {
+                const_names.push(i + 1);
             }
             (TokenKind::Word, b"static") => {
                 // `static NAME: T` / `static mut NAME: T` (not `'static`, a lifetime token).
@@ -252,8 +252,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
         }
         i += 1;
     }
-    if !out.creates_fds {
-        out.consts = Vec::new();
+    if out.creates_fds {
+        out.consts = const_names.iter().filter_map(|&at| word(at)).map(owned).collect();
     }
     out.rwlocks.sort();
     out.rwlocks.dedup();
