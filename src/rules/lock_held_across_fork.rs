@@ -22,13 +22,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // call forklint cannot see into is not taken as a lock (deny must
         // be almost never wrong: nix's own tests call nix's functions).
         let calls = ctx.child_calls(fork);
-        let first_unsafe = calls.iter().find(|(_, e)| e.class.takes_lock())
-            .map(|(c, e)| {
-                (
-                    c.span.clone(),
-                    format!("the child then runs {}", describe_call(c, e)),
-                )
-            });
+        let first_unsafe = calls.iter().find(|(_, e)| e.class.takes_lock()).map(|(c, e)| {
+            (
+                c.span.clone(),
+                format!("the child then runs {}", describe_call(c, e)),
+            )
+        });
         let escape = fork.child.iter().find_map(|e| match e {
             ChildEvent::Escape { kind, span } if !matches!(kind, EscapeKind::Panic | EscapeKind::Try) => {
                 Some((

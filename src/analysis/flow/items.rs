@@ -4,6 +4,7 @@ use super::*;
 
 impl Walker<'_> {
     pub fn walk_file(&mut self, file: &syn::File) {
+        collect_extern_c(&file.items, &mut self.extern_c);
         self.imports.push(Imports::from_items(&file.items));
         self.walk_items(&file.items);
         self.imports.pop();
@@ -305,4 +306,26 @@ pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> 
         ));
     }
     None
+}
+
+/// The functions an `extern "C" { fn forkpty(..) -> pid_t; }` block declares
+/// (in inline modules too): C's, so a call of one is libc's of that name.
+pub(super) fn collect_extern_c(items: &[syn::Item], out: &mut rustc_hash::FxHashSet<String>) {
+    for item in items {
+        match item {
+            syn::Item::ForeignMod(fm) if fm.abi.name.as_ref().is_none_or(|n| n.value() == "C") => {
+                for fi in &fm.items {
+                    if let syn::ForeignItem::Fn(f) = fi {
+                        out.insert(f.sig.ident.to_string());
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_extern_c(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }

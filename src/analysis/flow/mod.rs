@@ -307,12 +307,15 @@ pub struct Walker<'a> {
     pub defer_entries: bool,
     /// Ids handed to branches (`Arms`).
     branch_seq: u32,
+    /// Functions the file declares in `extern "C"` blocks.
+    extern_c: rustc_hash::FxHashSet<String>,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(file: FileId, text: &'a str, table: &'a CrateTable, knowledge: &'a Knowledge) -> Self {
         Walker {
             branch_seq: 0,
+            extern_c: Default::default(),
             file,
             text,
             lines: std::cell::OnceCell::new(),

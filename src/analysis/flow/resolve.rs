@@ -4,6 +4,13 @@ use super::*;
 
 impl Walker<'_> {
     pub(super) fn resolve(&self, segs: &[String]) -> Vec<String> {
+        // A C function this file declares itself (`extern "C" { fn
+        // forkpty(..); }`) is libc's: the knowledge of `libc::forkpty`.
+        if let [name] = segs {
+            if self.extern_c.contains(name) {
+                return vec![crate::index::path_key("libc", name)];
+            }
+        }
         match self.imports.last() {
             Some(i) => i.resolve(segs),
             None => vec![segs.join("::")],
