@@ -718,6 +718,29 @@ mod tests {
     }
 
     #[test]
+    fn a_file_syn_rejects_still_has_its_other_items_checked() {
+        // One item that does not parse (an edition-2015 bare trait object)
+        // must not hide the file's other items: the parse error is reported
+        // at its place, and the fork hazard after it at its own.
+        let text = "type Handler = Box<Fn(i32)>;\n\nfn main() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let _x = 1;\n    }\n    println!(\"DONE \u{e9}\");\n}\n";
+        let report = lint_source("broken.rs", text, &Options::default());
+        let found: Vec<(&str, (usize, usize))> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule, report.db.get(0).position(f.primary.span.start)))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("parse_error", (1, 22)), ("child_escapes_fork_branch", (7, 5))],
+            "{:?}",
+            report.findings
+        );
+        assert!(report.findings[0]
+            .message
+            .contains("its other items were checked"));
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

@@ -109,13 +109,11 @@ pub fn analyze_crate(
         {
             result.reparsed += usize::from(parsed[*i]);
             parsed[*i] = true;
-            match r {
-                Ok(f) => facts[*i] = Some(f),
-                Err(f) => {
-                    result.findings.push(*f);
-                    facts[*i] = Some(facts::FileFacts::default());
-                }
+            let (f, error) = r;
+            if let Some(e) = error {
+                result.findings.push(*e);
             }
+            facts[*i] = Some(f);
         }
         // Pull in the definitions the facts so far call into, to a fixed point.
         let needed = demand::needed_names(facts.iter().flatten());
@@ -236,7 +234,9 @@ fn mentions_callers(db: &SourceDb, id: FileId, chain: &[crate::scan::CalledName]
 }
 
 /// A file's facts, or why it could not be analysed.
-type Walked = Result<facts::FileFacts, Box<Finding>>;
+/// A file's facts (empty when nothing could be walked), and the diagnostic
+/// that it could not be parsed whole, if so.
+type Walked = (facts::FileFacts, Option<Box<Finding>>);
 
 /// Parses and walks files on the worker pool (a parsed `syn::File` is
 /// `!Send`: each worker parses and walks whole files and sends back facts).
@@ -259,11 +259,14 @@ fn walk_files(
             }))
                 .unwrap_or_else(|_| {
                     proc_macro2::extra::invalidate_current_thread_spans();
-                    Err(Box::new(Finding::new(
-                        "parse_error",
-                        "internal error while analysing this file (a forklint bug; please report it); it was not checked",
-                        Label::new(id, 0..0, ""),
-                    )))
+                    (
+                        facts::FileFacts::default(),
+                        Some(Box::new(Finding::new(
+                            "parse_error",
+                            "internal error while analysing this file (a forklint bug; please report it); it was not checked",
+                            Label::new(id, 0..0, ""),
+                        ))),
+                    )
                 })
         },
     )
@@ -297,18 +300,85 @@ fn walk_file(
     table: &CrateTable,
     knowledge: &Knowledge,
     defer_entries: bool,
-) -> Result<facts::FileFacts, Box<Finding>> {
+) -> Walked {
     let text = db.get(id).contents();
     // The bound holds for the text the scan read: a file changed since
     // (another length) is bounded again.
     let scanned_len = db.get(id).scanned_len;
     let deepest = deepest.filter(|_| scanned_len == text.len());
-    let result = parse_bounded(&text, deepest)
-        .map_err(|e| as_finding(e, id))
-        .map(|ast| walk_tree(id, &text, &ast, table, knowledge, defer_entries));
+    let result = match parse_bounded(&text, deepest) {
+        Ok(ast) => (walk_tree(id, &text, &ast, table, knowledge, defer_entries), None),
+        // syn rejected the file (it tokenized and is not too deep): the
+        // items that parse on their own are still walked.
+        Err((span, message, "parse error here" | "the file ends here")) => match recover_items(&text) {
+            Some(ast) => {
+                let message = message.replace("; it was not checked", "; its other items were checked");
+                (
+                    walk_tree(id, &text, &ast, table, knowledge, defer_entries),
+                    Some(as_finding((span, message, "parse error here"), id)),
+                )
+            }
+            None => (
+                facts::FileFacts::default(),
+                Some(as_finding((span, message, "parse error here"), id)),
+            ),
+        },
+        Err(e) => (facts::FileFacts::default(), Some(as_finding(e, id))),
+    };
     // Spans are plain byte ranges from here on: free proc-macro2's span table.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// The items of a file syn rejects as a whole, each parsed on its own: the
+/// file is cut after each top-level `}` or `;`, and each piece is parsed
+/// in place (the rest blanked to spaces, newlines kept, so spans stay the
+/// file's). `None` when no piece parses.
+fn recover_items(text: &str) -> Option<syn::File> {
+    let start = stripped_prefix(text);
+    let lexed = crate::lexer::lex_file(text, start);
+    let mut pieces = Vec::new();
+    let (mut depth, mut from) = (0usize, start);
+    for t in &lexed.code {
+        if t.kind != crate::lexer::TokenKind::Punct {
+            continue;
+        }
+        let end = t.text.as_ptr() as usize - text.as_ptr() as usize + t.text.len();
+        match t.text {
+            b"{" | b"(" | b"[" => depth += 1,
+            b"}" | b")" | b"]" => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && t.text == b"}" {
+                    pieces.push(from..end);
+                    from = end;
+                }
+            }
+            b";" if depth == 0 => {
+                pieces.push(from..end);
+                from = end;
+            }
+            _ => {}
+        }
+    }
+    let mut items = Vec::new();
+    for piece in pieces {
+        // Byte for byte: a character outside the piece becomes as many
+        // spaces as it has bytes, so every offset stays the file's.
+        let mut blanked = String::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            if piece.contains(&i) || c == '\n' {
+                blanked.push(c);
+            } else {
+                blanked.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            }
+        }
+        if let Ok(file) = syn::parse_file(&blanked) {
+            items.extend(file.items);
+        }
+    }
+    let mut file = syn::parse_file("").ok()?;
+    file.items = items;
+    (!file.items.is_empty()).then_some(file)
 }
 
 /// Walks a parsed file. A function of the file that forks and returns the
