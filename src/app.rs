@@ -263,6 +263,7 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
         write_baseline: args.write_baseline.clone(),
         full: args.full,
         walk_every_entry: args.walk_every_entry,
+        no_ignore: args.no_ignore,
         jobs: args.jobs,
         root: if args.paths.is_empty() {
             None

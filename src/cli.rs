@@ -163,6 +163,11 @@ pub struct LintArgs {
     #[arg(long, requires = "full")]
     pub walk_every_entry: bool,
 
+    /// With paths: also lint files git ignores (.gitignore, .ignore,
+    /// .git/info/exclude), which are skipped as git and ripgrep skip them
+    #[arg(long)]
+    pub no_ignore: bool,
+
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,

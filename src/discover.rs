@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
 use crate::source::PackageInfo;
 
 /// A file to lint and the crate it belongs to.
@@ -44,10 +42,13 @@ pub struct PackageSelection {
     pub exclude: Vec<String>,
 }
 
-/// Walks `root` for `.rs` files, skipping `target/` and hidden directories.
-/// walkdir does not follow symlinks by default, so a symlink loop cannot
-/// trap it.
-pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Discovery) {
+/// Walks `root` for `.rs` files, skipping hidden files and directories and
+/// cargo's target directories (a `target/` holding `CACHEDIR.TAG`, which
+/// cargo writes there; a `src/target/` module stays). With `gitignore`,
+/// what git ignores is skipped too (`.gitignore`, `.ignore`, `.git/info/
+/// exclude`, in a git repository), as git and ripgrep do. Symlinks are not
+/// followed, so a symlink loop cannot trap it.
+pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, gitignore: bool, out: &mut Discovery) {
     if root.is_file() {
         out.files.push(Discovered {
             path: root.to_path_buf(),
@@ -58,19 +59,26 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
         });
         return;
     }
-    let iter = WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
+    let iter = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .parents(gitignore)
+        .ignore(gitignore)
+        .git_ignore(gitignore)
+        .git_global(gitignore)
+        .git_exclude(gitignore)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_dir() && (name == "target" || name.starts_with('.')))
-        });
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && e.depth() > 0 && e.file_name() == "target" && e.path().join("CACHEDIR.TAG").is_file())
+        })
+        .build();
     for entry in iter {
         match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
+            Ok(e)
+                if e.file_type().is_some_and(|t| t.is_file())
+                    && e.path().extension().is_some_and(|x| x == "rs") =>
+            {
                 out.files.push(Discovered {
                     path: e.path().to_path_buf(),
                     package,
@@ -81,10 +89,10 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
             }
             Ok(_) => {}
             Err(err) => {
-                let path = err
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| root.to_path_buf());
+                let path = match &err {
+                    ignore::Error::WithPath { path, .. } => path.clone(),
+                    _ => root.to_path_buf(),
+                };
                 out.warnings.push((path, format!("cannot walk: {err}")));
             }
         }
@@ -96,7 +104,7 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Disc
 /// below the argument with its own `Cargo.toml`: a workspace member, a
 /// vendored dependency) is a crate of its own; loose files given together
 /// form one crate.
-pub fn from_paths(paths: &[PathBuf]) -> Discovery {
+pub fn from_paths(paths: &[PathBuf], gitignore: bool) -> Discovery {
     let mut out = Discovery::default();
     for p in paths {
         if !p.exists() {
@@ -109,7 +117,7 @@ pub fn from_paths(paths: &[PathBuf]) -> Discovery {
             "<files>".to_string()
         };
         let first = out.files.len();
-        walk(p, &key, None, &mut out);
+        walk(p, &key, None, gitignore, &mut out);
         match p.parent().filter(|_| !p.is_dir()) {
             // `main.rs`: its parent is "", the working directory.
             Some(dir) if dir.as_os_str().is_empty() => {
@@ -200,7 +208,9 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
         // Every .rs under the package directory, minus nested packages
         // (they are linted as their own package).
         let mut found = Discovery::default();
-        walk(&dir, &pkg.id.repr, Some(index), &mut found);
+        // A package's files are what cargo builds from: git's ignores do
+        // not apply (a generated, ignored module is still compiled).
+        walk(&dir, &pkg.id.repr, Some(index), false, &mut found);
         for f in &mut found.files {
             f.edition_2015 = pkg.edition == cargo_metadata::Edition::E2015;
         }

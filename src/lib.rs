@@ -69,6 +69,9 @@ pub struct Options {
     pub root: Option<PathBuf>,
     /// `include` / `exclude` (config) and `--exclude-path` globs.
     pub path_filter: glob::PathFilter,
+    /// Paths given on the command line: also lint what git ignores
+    /// (`--no-ignore`).
+    pub no_ignore: bool,
 }
 
 /// The result of a run: the sources (for rendering) and the findings.
@@ -123,7 +126,7 @@ pub fn run(opts: &Options) -> Result<Report, String> {
     let mut discovery = if opts.paths.is_empty() {
         discover::from_cargo(&opts.packages)?
     } else {
-        discover::from_paths(&opts.paths)
+        discover::from_paths(&opts.paths, !opts.no_ignore)
     };
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = discovery
@@ -461,7 +464,10 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
 /// Lints the given paths with default options: what the tests use.
 pub fn lint_paths(paths: &[&Path], opts: &Options) -> Report {
     lint_discovered(
-        discover::from_paths(&paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>()),
+        discover::from_paths(
+            &paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>(),
+            !opts.no_ignore,
+        ),
         opts,
     )
 }

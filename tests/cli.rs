@@ -808,3 +808,56 @@ fn a_hook_in_a_program_with_no_thread_at_its_spawn_warns() {
         "{r:?}"
     );
 }
+
+#[test]
+fn path_mode_skips_what_git_ignores_and_only_cargos_target_dirs() {
+    // A git repository whose .gitignore names generated/; a src/target/
+    // module (not cargo's: no CACHEDIR.TAG) and a cargo target/ directory.
+    let dir = project("cli", "gitignore_walk");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("git")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    write(&dir, ".gitignore", "generated/\n");
+    let hazard = "fn f() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let _x = 1;\n    }\n}\n";
+    write(&dir, "generated/gen.rs", hazard);
+    write(&dir, "src/target/mod.rs", hazard);
+    write(
+        &dir,
+        "target/CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    );
+    write(&dir, "target/debug/build/out.rs", hazard);
+    let paths = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push(".");
+        let r = forklint(&dir, &all);
+        let mut p: Vec<String> = findings_paths(&r);
+        p.sort();
+        p.dedup();
+        p
+    };
+    assert_eq!(paths(&[]), vec!["src/target/mod.rs"]);
+    assert_eq!(
+        paths(&["--no-ignore"]),
+        vec!["generated/gen.rs", "src/target/mod.rs"]
+    );
+}
+
+fn findings_paths(run: &Run) -> Vec<String> {
+    run.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["path"].as_str().unwrap().trim_start_matches("./").to_string()
+        })
+        .collect()
+}

@@ -251,7 +251,7 @@ fn packages_inside_a_directory_are_crates_of_their_own() {
     assert!(rules.is_empty(), "{rules:?}");
     assert_eq!(output::json::render(&demand), output::json::render(&full));
     // Discovery gives each package its own crate key.
-    let keys: Vec<String> = forklint::discover::from_paths(std::slice::from_ref(&dir.0))
+    let keys: Vec<String> = forklint::discover::from_paths(std::slice::from_ref(&dir.0), true)
         .files
         .iter()
         .map(|f| f.crate_key.clone())

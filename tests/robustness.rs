@@ -470,7 +470,7 @@ fn a_file_deleted_between_discovery_and_reading_is_reported() {
     let dir = project("robustness", "deleted");
     let doomed = write(&dir, "doomed.rs", HAZARD);
     write(&dir, "hazard.rs", HAZARD);
-    let discovery = forklint::discover::from_paths(std::slice::from_ref(&dir));
+    let discovery = forklint::discover::from_paths(std::slice::from_ref(&dir), true);
     assert_eq!(discovery.files.len(), 2);
     std::fs::remove_file(&doomed).unwrap();
     let report = forklint::lint_discovered(discovery, &Options::default());
