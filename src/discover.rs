@@ -59,6 +59,16 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, gitignore: boo
         });
         return;
     }
+    // git's ignores apply only in a git work tree; elsewhere (a vendor
+    // directory, an unpacked crate) the plain walk is cheaper.
+    let in_git = gitignore
+        && std::fs::canonicalize(root)
+            .ok()
+            .is_some_and(|r| r.ancestors().any(|d| d.join(".git").exists()));
+    if !in_git {
+        walk_plain(root, crate_key, package, out);
+        return;
+    }
     let iter = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(gitignore)
@@ -93,6 +103,43 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, gitignore: boo
                     ignore::Error::WithPath { path, .. } => path.clone(),
                     _ => root.to_path_buf(),
                 };
+                out.warnings.push((path, format!("cannot walk: {err}")));
+            }
+        }
+    }
+}
+
+/// The walk outside a git work tree: every `.rs` file but those in hidden
+/// directories and cargo's target directories.
+fn walk_plain(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Discovery) {
+    let iter = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            let dir = e.file_type().is_dir();
+            !(dir && (name.starts_with('.') || (name == "target" && e.path().join("CACHEDIR.TAG").is_file())))
+        });
+    for entry in iter {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
+                out.files.push(Discovered {
+                    path: e.path().to_path_buf(),
+                    package,
+                    crate_key: crate_key.to_string(),
+                    explicit: false,
+                    edition_2015: false,
+                })
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 out.warnings.push((path, format!("cannot walk: {err}")));
             }
         }

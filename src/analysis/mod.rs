@@ -330,10 +330,11 @@ fn walk_file(
     result
 }
 
-/// The items of a file syn rejects as a whole, each parsed on its own: the
-/// file is cut after each top-level `}` or `;`, and each piece is parsed
-/// in place (the rest blanked to spaces, newlines kept, so spans stay the
-/// file's). `None` when no piece parses.
+/// The items of a file syn rejects as a whole, but for the ones that do
+/// not parse: the file is cut after each top-level `}` or `;`, the piece
+/// holding the error is blanked (spaces for its bytes, newlines kept, so
+/// every span stays the file's) and the rest parsed again, a few times at
+/// most. `None` when nothing is left that parses.
 fn recover_items(text: &str) -> Option<syn::File> {
     let start = stripped_prefix(text);
     let lexed = crate::lexer::lex_file(text, start);
@@ -360,25 +361,26 @@ fn recover_items(text: &str) -> Option<syn::File> {
             _ => {}
         }
     }
-    let mut items = Vec::new();
-    for piece in pieces {
-        // Byte for byte: a character outside the piece becomes as many
-        // spaces as it has bytes, so every offset stays the file's.
-        let mut blanked = String::with_capacity(text.len());
-        for (i, c) in text.char_indices() {
-            if piece.contains(&i) || c == '\n' {
-                blanked.push(c);
-            } else {
-                blanked.extend(std::iter::repeat_n(' ', c.len_utf8()));
+    pieces.push(from..text.len());
+    let mut code: Vec<u8> = text.as_bytes()[start..].to_vec();
+    for _ in 0..16 {
+        let blanked = std::str::from_utf8(&code).ok()?;
+        let err = match syn::parse_file(blanked) {
+            Ok(file) => return (!file.items.is_empty()).then_some(file),
+            Err(e) => e,
+        };
+        let at = start + err.span().byte_range().start;
+        let piece = pieces.iter().find(|p| p.contains(&at)).or(pieces.last())?.clone();
+        // Spaces for every byte of the piece (a multi-byte character too):
+        // the text stays valid UTF-8 and every offset the file's.
+        for i in piece {
+            let b = &mut code[i - start];
+            if *b != b'\n' {
+                *b = b' ';
             }
         }
-        if let Ok(file) = syn::parse_file(&blanked) {
-            items.extend(file.items);
-        }
     }
-    let mut file = syn::parse_file("").ok()?;
-    file.items = items;
-    (!file.items.is_empty()).then_some(file)
+    None
 }
 
 /// Walks a parsed file. A function of the file that forks and returns the
