@@ -85,19 +85,13 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, gitignore: boo
         .build();
     for entry in iter {
         match entry {
-            Ok(e)
-                if e.file_type().is_some_and(|t| t.is_file())
-                    && e.path().extension().is_some_and(|x| x == "rs") =>
-            {
-                out.files.push(Discovered {
-                    path: e.path().to_path_buf(),
-                    package,
-                    crate_key: crate_key.to_string(),
-                    explicit: false,
-                    edition_2015: false,
-                })
-            }
-            Ok(_) => {}
+            Ok(e) => found(
+                out,
+                e.path(),
+                e.file_type().is_some_and(|t| t.is_file()),
+                crate_key,
+                package,
+            ),
             Err(err) => {
                 let path = match &err {
                     ignore::Error::WithPath { path, .. } => path.clone(),
@@ -106,6 +100,19 @@ pub fn walk(root: &Path, crate_key: &str, package: Option<usize>, gitignore: boo
                 out.warnings.push((path, format!("cannot walk: {err}")));
             }
         }
+    }
+}
+
+/// A walked entry: a `.rs` file is one to lint.
+fn found(out: &mut Discovery, path: &Path, is_file: bool, crate_key: &str, package: Option<usize>) {
+    if is_file && path.extension().is_some_and(|x| x == "rs") {
+        out.files.push(Discovered {
+            path: path.to_path_buf(),
+            package,
+            crate_key: crate_key.to_string(),
+            explicit: false,
+            edition_2015: false,
+        });
     }
 }
 
@@ -125,16 +132,7 @@ fn walk_plain(root: &Path, crate_key: &str, package: Option<usize>, out: &mut Di
         });
     for entry in iter {
         match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
-                out.files.push(Discovered {
-                    path: e.path().to_path_buf(),
-                    package,
-                    crate_key: crate_key.to_string(),
-                    explicit: false,
-                    edition_2015: false,
-                })
-            }
-            Ok(_) => {}
+            Ok(e) => found(out, e.path(), e.file_type().is_file(), crate_key, package),
             Err(err) => {
                 let path = err
                     .path()
