@@ -24,6 +24,17 @@ impl Walker<'_> {
         }
         let candidates = self.resolve(&segs);
         let (target, role, canonical) = self.target_of(&segs, &candidates);
+        // `libc::syscall(libc::SYS_clone3, ..)`, `syscall(SYS_fork)`: the
+        // raw system call forks as fork(2) does (0 in the child). (Not
+        // SYS_clone: with CLONE_VM it makes a thread.)
+        let role = role.or_else(|| {
+            let raw_fork = canonical == "libc::syscall"
+                && c.args.first().is_some_and(|a| {
+                    let nr = self.src(a);
+                    nr.ends_with("SYS_clone3") || nr.ends_with("SYS_fork")
+                });
+            raw_fork.then_some(Role::Fork(ForkResultShape::Raw))
+        });
         if self.knowledge.role_sources.contains_key(&canonical) {
             self.unit.role_reads += 1;
         }
