@@ -41,7 +41,8 @@ impl Level {
 /// shown; `suspicious`: a real violation whose harm depends on timing,
 /// platform or a failure first; `pedantic`: true by the letter, rarely
 /// harmful, opt-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Ordered strongest first: `Correctness < Suspicious < Pedantic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Group {
     Correctness,
     Suspicious,

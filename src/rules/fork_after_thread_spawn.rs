@@ -25,10 +25,10 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 } else {
                     Group::Correctness
                 };
-                (call, effect, group)
+                ((call, effect), group)
             })
             .collect();
-        let Some(((call, effect), others, group)) = one_per_region(sites) else {
+        let Some(((call, effect), group, others)) = one_per_region(sites, |(c, _)| (0, c.span.start)) else {
             continue;
         };
         let mut f = Finding::new(

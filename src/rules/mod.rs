@@ -405,27 +405,24 @@ pub fn only_harness_threads(threads: &[(crate::source::FileId, crate::analysis::
     !threads.is_empty() && threads.iter().all(|(_, t)| t.harness)
 }
 
-/// One finding per child region (or hook) and rule: the reportable calls,
-/// each with the group its evidence earns, become the strongest group's
-/// first call (the finding's place and level) and the others, in order.
-type CallEffect<'c> = (&'c CallSite, Effect);
-
-pub fn one_per_region(
-    mut sites: Vec<(&CallSite, Effect, Group)>,
-) -> Option<(CallEffect<'_>, Vec<CallEffect<'_>>, Group)> {
-    let rank = |g: Group| match g {
-        Group::Correctness => 0,
-        Group::Suspicious => 1,
-        Group::Pedantic => 2,
-    };
-    sites.sort_by_key(|(c, _, g)| (rank(*g), c.span.start));
+/// One finding per child region (or hook) and rule: of the reportable
+/// sites, each with the group its evidence earns, the strongest group's
+/// first site (by `place`: file, then offset) is the finding's place and
+/// level; the others, in order and once each, become its labels.
+pub fn one_per_region<T>(
+    mut sites: Vec<(T, Group)>,
+    place: impl Fn(&T) -> (usize, usize),
+) -> Option<(T, Group, Vec<T>)> {
+    sites.sort_by_key(|(t, g)| (*g, place(t)));
     let mut it = sites.into_iter();
-    let (call, effect, group) = it.next()?;
-    let mut others: Vec<_> = it.map(|(c, e, _)| (c, e)).collect();
-    others.sort_by_key(|(c, _)| c.span.start);
-    others.dedup_by_key(|(c, _)| c.span.start);
-    others.retain(|(c, _)| c.span != call.span);
-    Some(((call, effect), others, group))
+    let (primary, group) = it.next()?;
+    let mut others: Vec<T> = it
+        .map(|(t, _)| t)
+        .filter(|t| place(t) != place(&primary))
+        .collect();
+    others.sort_by_key(&place);
+    others.dedup_by_key(|t| place(t));
+    Some((primary, group, others))
 }
 
 /// Which effect to name when a function has several: locks first.

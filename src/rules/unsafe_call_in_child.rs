@@ -56,12 +56,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             } else {
                 Group::Suspicious
             };
-            sites.push((call, effect, group));
+            sites.push(((call, effect), group));
         }
-        let Some((primary, others, group)) = one_per_region(sites) else {
+        let Some(((call, effect), group, others)) = one_per_region(sites, |(c, _)| (0, c.span.start)) else {
             continue;
         };
-        let (call, effect) = primary;
         let mut f = Finding::new(
             "unsafe_call_in_child",
             format!(

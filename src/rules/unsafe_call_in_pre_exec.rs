@@ -1,7 +1,7 @@
 //! `CommandExt::pre_exec` closures run in the forked child before exec,
 //! where std documents that only async-signal-safe code may run.
 
-use super::{describe_call, RuleCtx};
+use super::{describe_call, one_per_region, RuleCtx};
 use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
@@ -59,19 +59,13 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             } else {
                 Group::Correctness
             };
-            sites.push(((file, call), effect, group));
+            sites.push((((file, call), effect), group));
         }
-        sites.sort_by_key(|((_, c), _, _)| c.span.start);
-        let rank = |g: Group| match g {
-            Group::Correctness => 0,
-            Group::Suspicious => 1,
-            Group::Pedantic => 2,
-        };
-        let Some(best) = sites.iter().map(|(_, _, g)| rank(*g)).min() else {
+        let Some((((file, call), effect), group, others)) =
+            one_per_region(sites, |((file, c), _)| (*file, c.span.start))
+        else {
             continue;
         };
-        let first = sites.iter().position(|(_, _, g)| rank(*g) == best).unwrap_or(0);
-        let ((file, call), effect, group) = sites.remove(first);
         let mut f = Finding::new(
             "unsafe_call_in_pre_exec",
             format!(
@@ -82,14 +76,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         )
         .in_group(group)
         .in_function(p.function.clone());
-        for ((file, c), e, _) in &sites {
-            if c.span != call.span || *file != p.file {
-                f = f.with_label(Label::new(
-                    *file,
-                    c.span.clone(),
-                    format!("also: {}", describe_call(c, e)),
-                ));
-            }
+        for ((file, c), e) in &others {
+            f = f.with_label(Label::new(
+                *file,
+                c.span.clone(),
+                format!("also: {}", describe_call(c, e)),
+            ));
         }
         if call.error_path || effect.error_path {
             f = f.with_note("this runs only after a call in the hook failed");
