@@ -386,19 +386,29 @@ pub fn nearest_manifest(file: &Path) -> Option<PathBuf> {
     manifest_at_or_above(std::fs::canonicalize(file).ok()?.parent()?)
 }
 
+/// Directory -> the directory of the nearest `Cargo.toml` at or above it.
+pub type ManifestDirs = rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>;
+
+/// A file's absolute path and its package's directory (that of the nearest
+/// `Cargo.toml` above it), looked up once per directory.
+fn package_dir(file: &Path, manifests: &mut ManifestDirs) -> (PathBuf, Option<PathBuf>) {
+    let abs = crate::output::absolute(file);
+    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let root = manifests
+        .entry(dir)
+        .or_insert_with_key(|d| manifest_at_or_above(d).and_then(|m| m.parent().map(Path::to_path_buf)))
+        .clone();
+    (abs, root)
+}
+
 /// The program (cargo target) a file is compiled into, as a key: each
 /// integration test, example and bench (`tests/NAME.rs`, `tests/NAME/..`),
 /// each `src/bin/NAME`, and the rest of the package (library, main and their
 /// modules) as one. Found from the path below the nearest `Cargo.toml`;
 /// `manifests` caches that lookup per directory.
-pub fn program_of(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>) -> String {
-    let abs = crate::output::absolute(file);
-    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let root = manifests
-        .entry(dir.clone())
-        .or_insert_with(|| manifest_at_or_above(&dir).and_then(|m| m.parent().map(Path::to_path_buf)))
-        .clone()
-        .unwrap_or(dir);
+pub fn program_of(file: &Path, manifests: &mut ManifestDirs) -> String {
+    let (abs, root) = package_dir(file, manifests);
+    let root = root.unwrap_or_else(|| abs.parent().unwrap_or(Path::new("/")).to_path_buf());
     let rel: Vec<String> = abs
         .strip_prefix(&root)
         .unwrap_or(&abs)
@@ -420,14 +430,8 @@ pub fn program_of(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Op
 /// `[lib] path`, or of `src/lib.rs`; not `src/main.rs`, `src/bin/`,
 /// `tests/`, `examples/`, `benches/`, `target/`)? Library code runs in
 /// whatever process its callers have. A loose file is not.
-pub fn in_library(file: &Path, manifests: &mut rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>) -> bool {
-    let abs = crate::output::absolute(file);
-    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let Some(root) = manifests
-        .entry(dir.clone())
-        .or_insert_with(|| manifest_at_or_above(&dir).and_then(|m| m.parent().map(Path::to_path_buf)))
-        .clone()
-    else {
+pub fn in_library(file: &Path, manifests: &mut ManifestDirs) -> bool {
+    let (abs, Some(root)) = package_dir(file, manifests) else {
         return false;
     };
     let Ok(rel) = abs.strip_prefix(&root) else {
