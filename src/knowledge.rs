@@ -98,6 +98,25 @@ pub struct Fact {
     pub why: String,
 }
 
+/// A call that makes a descriptor close-on-exec when one of its arguments
+/// names `needs` (`fcntl(fd, F_SETFD, FD_CLOEXEC)`), rules/fd-creation.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagSetter {
+    pub needs: String,
+    pub why: String,
+}
+
+/// A constructor of a channel's two ends (rules/locks.toml): their
+/// `send`/`recv` are the channel's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConstructor {
+    pub sender: String,
+    pub receiver: String,
+    pub why: String,
+}
+
 /// A call that creates a file descriptor (rules/fd-creation.toml).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +143,15 @@ pub struct Knowledge {
     pub fd_wrappers: FxHashMap<String, Why>,
     /// Calls that close the fd they are given.
     pub fd_closers: FxHashMap<String, Why>,
+    /// Calls that make a descriptor close-on-exec.
+    pub fd_cloexec_setters: FxHashMap<String, FlagSetter>,
+    /// System call numbers that fork when given to `libc::syscall`.
+    pub raw_fork_syscalls: FxHashMap<String, Why>,
+    /// C functions that return 0 on success (`ret != 0` is their failure),
+    /// by name.
+    pub zero_on_success: FxHashMap<String, Why>,
+    /// Channel constructors, by canonical path.
+    pub channel_constructors: FxHashMap<String, ChannelConstructor>,
     /// What a method called on an fd-bearing value does to it.
     pub fd_methods: FxHashMap<String, FdOperation>,
     /// Raw calls that operate on the fd given as their first argument.
@@ -309,6 +337,14 @@ struct Table {
     #[serde(default)]
     fd_closers: HashMap<String, Why>,
     #[serde(default)]
+    fd_cloexec_setters: HashMap<String, FlagSetter>,
+    #[serde(default)]
+    raw_fork_syscalls: HashMap<String, Why>,
+    #[serde(default)]
+    zero_on_success: HashMap<String, Why>,
+    #[serde(default)]
+    channel_constructors: HashMap<String, ChannelConstructor>,
+    #[serde(default)]
     fd_methods: HashMap<String, FdOperationEntry>,
     #[serde(default)]
     fd_calls: HashMap<String, FdOperationEntry>,
@@ -400,6 +436,10 @@ impl Knowledge {
             k.fd_sources.extend(table.fd_sources);
             k.fd_wrappers.extend(table.fd_wrappers);
             k.fd_closers.extend(table.fd_closers);
+            k.fd_cloexec_setters.extend(table.fd_cloexec_setters);
+            k.raw_fork_syscalls.extend(table.raw_fork_syscalls);
+            k.zero_on_success.extend(table.zero_on_success);
+            k.channel_constructors.extend(table.channel_constructors);
             k.fd_same_methods.extend(table.fd_same_methods);
             k.mutating_methods.extend(table.mutating_methods);
             k.builder_methods.extend(table.builder_methods);

@@ -25,14 +25,15 @@ impl Walker<'_> {
         let candidates = self.resolve(&segs);
         let (target, role, canonical) = self.target_of(&segs, &candidates);
         // `libc::syscall(libc::SYS_clone3, ..)`, `syscall(SYS_fork)`: the
-        // raw system call forks as fork(2) does (0 in the child). (Not
-        // SYS_clone: with CLONE_VM it makes a thread.)
+        // raw system call forks as fork(2) does (0 in the child), for the
+        // numbers of rules/process.toml [raw_fork_syscalls].
         let role = role.or_else(|| {
+            // The number's name, as `libc::SYS_clone3` or imported.
             let raw_fork = canonical == "libc::syscall"
-                && c.args.first().is_some_and(|a| {
-                    let nr = self.src(a);
-                    nr.ends_with("SYS_clone3") || nr.ends_with("SYS_fork")
-                });
+                && c.args
+                    .first()
+                    .and_then(path_last)
+                    .is_some_and(|nr| self.knowledge.raw_fork_syscalls.contains_key(&nr));
             raw_fork.then_some(Role::Fork(ForkResultShape::Raw))
         });
         if self.knowledge.role_sources.contains_key(&canonical) {
@@ -110,7 +111,7 @@ impl Walker<'_> {
         if canonical == "std::io::stdout" {
             val.ty = Some("std::io::Stdout".into());
         }
-        self.fd_handled(&last, c);
+        self.fd_handled(&candidates, c);
         if let Some(fd) = candidates
             .iter()
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
@@ -287,19 +288,28 @@ impl Walker<'_> {
         }
     }
 
-    /// `close(fd)`, `fcntl(fd, F_SETFD, FD_CLOEXEC)`: a descriptor created
+    /// `close(fd)` (rules/fd-creation.toml [fd_closers]), `fcntl(fd,
+    /// F_SETFD, FD_CLOEXEC)` ([fd_cloexec_setters]): a descriptor created
     /// without the flag here does not stay open so. (`dup2(fd, 0)` alone
     /// leaves `fd` open too: the redirect is clean once it is closed.)
-    pub(super) fn fd_handled(&mut self, last: &str, c: &syn::ExprCall) {
+    pub(super) fn fd_handled(&mut self, candidates: &[String], c: &syn::ExprCall) {
         let Some(root) = c.args.first().and_then(place_root) else {
             return;
         };
-        let handles = match last {
-            "close" => true,
-            "fcntl" => self.src(c).contains("CLOEXEC"),
-            _ => false,
+        let closes = candidates
+            .iter()
+            .any(|k| self.knowledge.fd_closers.contains_key(k));
+        let sets_cloexec = || {
+            let text = self.src(c);
+            candidates
+                .iter()
+                .filter_map(|k| self.knowledge.fd_cloexec_setters.get(k))
+                .any(|s| {
+                    text.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                        .any(|w| w == s.needs)
+                })
         };
-        if !handles {
+        if !(closes || sets_cloexec()) {
             return;
         }
         for (_, idx) in self.unit.fd_unflagged.iter().filter(|(v, _)| *v == root) {

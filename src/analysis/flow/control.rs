@@ -175,6 +175,25 @@ impl Walker<'_> {
         state
     }
 
+    /// Is `e` the result of a C function that returns 0 on success
+    /// (rules/process.toml [zero_on_success]): a call of one, or a variable
+    /// bound to one (`let ret = unsafe { libc::ioctl(..) }`)?
+    fn zero_on_success(&self, e: &Expr) -> bool {
+        let callee = match e {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            },
+            _ => path_ident(e).and_then(|v| {
+                let (_, text) = self.unit.var_texts.iter().rev().find(|t| t.0 == v)?;
+                // The text of what it was bound to: `unsafe { libc::ioctl(..) }`.
+                let head = text.split_once('(')?.0;
+                Some(head.rsplit([':', ' ', '{']).next()?.trim().to_string())
+            }),
+        };
+        callee.is_some_and(|name| self.knowledge.zero_on_success.contains_key(&name))
+    }
+
     /// `let (tx, rx) = mpsc::channel()`: the ends are a sender and a
     /// receiver, so their `send`/`recv` are the channel's (by-name methods
     /// need their receiver's type).
@@ -185,18 +204,21 @@ impl Walker<'_> {
         let Expr::Path(f) = &*c.func else {
             return;
         };
-        let sender = match f.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-            Some("channel" | "unbounded" | "bounded") => "Sender",
-            Some("sync_channel") => "SyncSender",
-            _ => return,
+        let Some(ends) = self
+            .resolve(&segments(&f.path))
+            .iter()
+            .find_map(|k| self.knowledge.channel_constructors.get(k))
+        else {
+            return;
         };
+        let (sender, receiver) = (ends.sender.clone(), ends.receiver.clone());
         let names: Vec<Option<String>> = t.elems.iter().map(|p| pat_binding(p).0).collect();
         if let [tx, rx] = names.as_slice() {
             if let Some(tx) = tx {
-                self.unit.var_types.push((tx.clone(), sender.into()));
+                self.unit.var_types.push((tx.clone(), sender));
             }
             if let Some(rx) = rx {
-                self.unit.var_types.push((rx.clone(), "Receiver".into()));
+                self.unit.var_types.push((rx.clone(), receiver));
             }
         }
     }
@@ -428,19 +450,8 @@ impl Walker<'_> {
         // `if let Err(e) = ..`, `if ret < 0`: a branch that runs only after
         // a call failed (a test of a fork's result is a split instead).
         if split.is_none() {
-            let var_texts = &self.unit.var_texts;
-            let holds_call_result = |name: &str| {
-                var_texts
-                    .iter()
-                    .rev()
-                    .find(|v| v.0 == name)
-                    .is_some_and(|(_, text)| {
-                        let callee = text.split('(').next().unwrap_or("");
-                        let callee = callee.rsplit([':', ' ', '{']).next().unwrap_or("");
-                        text.contains('(') && zero_on_success(callee.trim())
-                    })
-            };
-            match error_test(&i.cond, &holds_call_result) {
+            let nonzero_fails = |e: &Expr| self.zero_on_success(e);
+            match error_test(&i.cond, &nonzero_fails) {
                 Some(true) => then_in.error_path = true,
                 Some(false) => else_in.error_path = true,
                 None => {}

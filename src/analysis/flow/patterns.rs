@@ -214,14 +214,13 @@ pub(super) fn is_err_pat(pat: &Pat) -> bool {
 /// `ret == -1`, `ret != 0` on a call's value, `.is_err()`); `Some(false)`:
 /// its `else` is (`if let Ok(..) = ..`).
 ///
-/// `holds_call_result` says whether a variable was bound to a call's value
-/// (`let ret = libc::ioctl(..); if ret != 0`).
-pub(super) fn error_test(cond: &Expr, holds_call_result: &dyn Fn(&str) -> bool) -> Option<bool> {
+/// `nonzero_fails` says whether an expression (`unsafe` blocks stripped) is
+/// the result of a call that returns 0 on success, so that `!= 0` is its
+/// failure (`libc::ioctl(..)`, or `ret` after `let ret = libc::ioctl(..)`).
+pub(super) fn error_test(cond: &Expr, nonzero_fails: &dyn Fn(&Expr) -> bool) -> Option<bool> {
     match cond {
-        Expr::Paren(p) => error_test(&p.expr, holds_call_result),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-            error_test(&u.expr, holds_call_result).map(|t| !t)
-        }
+        Expr::Paren(p) => error_test(&p.expr, nonzero_fails),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => error_test(&u.expr, nonzero_fails).map(|t| !t),
         Expr::Let(l) => match &*l.pat {
             p if is_err_pat(p) => Some(true),
             Pat::TupleStruct(t) if t.path.segments.last().is_some_and(|s| s.ident == "Ok") => Some(false),
@@ -232,22 +231,12 @@ pub(super) fn error_test(cond: &Expr, holds_call_result: &dyn Fn(&str) -> bool) 
         Expr::Binary(b) => {
             let rhs = int_lit(&b.right);
             // `!= 0` is a failure only for calls that return 0 on success
-            // (`read` returns a count): the callee is named.
-            let lhs_is_call = match strip_unsafe(&b.left) {
-                Expr::Call(c) => match &*c.func {
-                    Expr::Path(p) => p
-                        .path
-                        .segments
-                        .last()
-                        .is_some_and(|s| zero_on_success(&s.ident.to_string())),
-                    _ => false,
-                },
-                left => path_ident(left).is_some_and(|v| holds_call_result(&v)),
-            };
+            // (`read` returns a count).
+            let lhs_fails = nonzero_fails(strip_unsafe(&b.left));
             match b.op {
                 syn::BinOp::Lt(_) if rhs == Some(0) => Some(true),
                 syn::BinOp::Eq(_) if rhs == Some(-1) => Some(true),
-                syn::BinOp::Ne(_) if rhs == Some(0) && lhs_is_call => Some(true),
+                syn::BinOp::Ne(_) if rhs == Some(0) && lhs_fails => Some(true),
                 _ => None,
             }
         }
@@ -255,46 +244,8 @@ pub(super) fn error_test(cond: &Expr, holds_call_result: &dyn Fn(&str) -> bool) 
     }
 }
 
-/// libc calls that return 0 on success and non-zero on failure, so that
-/// `ret != 0` tests for failure.
-pub(super) fn zero_on_success(name: &str) -> bool {
-    matches!(
-        name,
-        "ioctl"
-            | "setpgid"
-            | "setuid"
-            | "setgid"
-            | "seteuid"
-            | "setegid"
-            | "setresuid"
-            | "setresgid"
-            | "setgroups"
-            | "initgroups"
-            | "chdir"
-            | "fchdir"
-            | "chroot"
-            | "close"
-            | "prctl"
-            | "sigprocmask"
-            | "pthread_sigmask"
-            | "sigaction"
-            | "mount"
-            | "umount2"
-            | "unshare"
-            | "setns"
-            | "kill"
-            | "raise"
-            | "tcsetattr"
-            | "tcsetpgrp"
-            | "setrlimit"
-            | "login_tty"
-            | "grantpt"
-            | "unlockpt"
-    )
-}
-
 /// `unsafe { e }` and `(e)` as `e`.
-fn strip_unsafe(e: &Expr) -> &Expr {
+pub(super) fn strip_unsafe(e: &Expr) -> &Expr {
     match e {
         Expr::Unsafe(u) if u.block.stmts.len() == 1 => match &u.block.stmts[0] {
             syn::Stmt::Expr(inner, None) => strip_unsafe(inner),
