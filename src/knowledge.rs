@@ -71,6 +71,9 @@ pub enum Role {
     Join,
     SpawnProcess,
     PreExec,
+    /// Registers a handler that `exit()` runs (`atexit`): an exit() in a
+    /// child then runs it a second time.
+    AtExit,
 }
 
 /// How the child is told apart from the parent in a fork's result.
@@ -422,6 +425,7 @@ fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
         "join" => Role::Join,
         "spawn_process" => Role::SpawnProcess,
         "pre_exec" => Role::PreExec,
+        "at_exit" => Role::AtExit,
         _ => return None,
     })
 }

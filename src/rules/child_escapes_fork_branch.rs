@@ -16,7 +16,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         .iter()
         .flat_map(|f| f.functions.iter())
         .flat_map(|f| f.calls.iter())
-        .any(|c| c.text.ends_with("atexit"));
+        .any(|c| c.role == Some(crate::knowledge::Role::AtExit));
     for fork in ctx.checked_forks() {
         // A daemonizing fork's child is the process that carries on; after
         // vfork every escape is vfork_misuse's.
