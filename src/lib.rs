@@ -747,6 +747,29 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_points_descriptor_leaks_only_into_what_its_later_calls_start() {
+        // main's pipe without close-on-exec: reported when a function of the
+        // crate main calls afterwards starts a process (through another
+        // one), not when the functions it calls start none.
+        let program = |later: &str| {
+            format!(
+                "fn spawn_tool() {{\n    let _ = std::process::Command::new(\"/bin/true\").status();\n}}\nfn run() {{\n    spawn_tool();\n}}\nfn log() {{\n    let _ = 1;\n}}\nfn main() {{\n    let mut fds = [0i32; 2];\n    unsafe {{ libc::pipe(fds.as_mut_ptr()) }};\n    {later}();\n}}\n"
+            )
+        };
+        let fd_lines = |text: &str| -> Vec<usize> {
+            let report = lint_source("fd.rs", text, &Options::default());
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule == "fd_without_cloexec")
+                .map(|f| report.db.get(0).position(f.primary.span.start).0)
+                .collect()
+        };
+        assert_eq!(fd_lines(&program("run")), vec![12]);
+        assert_eq!(fd_lines(&program("log")), Vec::<usize>::new());
+    }
+
+    #[test]
     fn a_panic_inside_a_panicking_call_is_one_finding() {
         // The assertion can panic, and so can the index inside it: the
         // child escapes once, at the assertion.

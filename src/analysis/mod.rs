@@ -174,9 +174,14 @@ pub fn analyze_crate(
         eprintln!("{all:#?}");
     }
     // Summaries and callers' contexts are read only at forks and in
-    // `pre_exec` closures: most crates have neither.
+    // `pre_exec` closures, and by the descriptor rule for an entry point's
+    // later calls: most crates have none of these.
     let read_at_forks = all.iter().any(|f| !f.forks.is_empty() || !f.pre_execs.is_empty());
-    let summaries = if read_at_forks {
+    let fd_asks = all
+        .iter()
+        .flat_map(|f| f.fds_without_cloexec.iter())
+        .any(|fd| fd.entry_end && !fd.later_calls.is_empty());
+    let summaries = if read_at_forks || fd_asks {
         summary::compute(&all)
     } else {
         summary::Summaries::default()

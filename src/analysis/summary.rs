@@ -3,7 +3,7 @@
 //! point (effects only grow, so recursion terminates).
 
 use super::facts::{FileFacts, Target};
-use crate::knowledge::Class;
+use crate::knowledge::{Class, Role};
 
 /// One effect and how it comes about (`calls \`println!\``).
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +26,11 @@ pub struct Summary {
     pub spawns: bool,
     /// The first unsafe effect that happens only on an error path.
     pub on_error: Option<Effect>,
+    /// Forks, execs or starts a process (on its normal path).
+    pub starts_process: bool,
+    /// Calls `exit()` (atexit handlers, stdio flush) on its normal path:
+    /// how, as a chain (`` `process::exit` ``, `` `finish`, which calls .. ``).
+    pub exits: Option<String>,
 }
 
 impl Summary {
@@ -96,6 +101,15 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
         for key in &f.keys {
             let s = sums.entry(key.clone()).or_default();
             s.spawns |= !f.spawns.is_empty();
+            for c in f.calls.iter().filter(|c| !c.error_path) {
+                match c.role {
+                    Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess | Role::PreExec) => {
+                        s.starts_process = true;
+                    }
+                    Some(Role::ExitCleanup) if s.exits.is_none() => s.exits = Some(format!("`{}`", c.text)),
+                    _ => {}
+                }
+            }
             for c in &f.calls {
                 if let (Target::Known { class, why }, true) = (&c.target, c.error_path) {
                     s.absorb_on_error(*class, || {
@@ -116,6 +130,7 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
             // summaries, reasons built only for a slot still empty).
             let mut updates: Vec<(Class, Option<String>, bool)> = Vec::new();
             let mut error_updates: Vec<(Class, String)> = Vec::new();
+            let (mut starts, mut exits) = (false, None);
             {
                 let mine = f.keys.first().and_then(|k| sums.get(k));
                 let has = |slot: fn(&Summary) -> bool| mine.is_some_and(slot);
@@ -138,6 +153,10 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
                         }
                         if c.error_path {
                             continue;
+                        }
+                        starts |= cs.starts_process && !has(|s| s.starts_process);
+                        if let (Some(inner), None, false) = (&cs.exits, &exits, has(|s| s.exits.is_some())) {
+                            exits = Some(format!("`{}`, which calls {inner}", c.text));
                         }
                         if let Some(e) = &cs.lock {
                             if !has(|s| s.lock.is_some()) {
@@ -169,6 +188,14 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
             // Every key was entered above: no key is copied in the rounds.
             for key in &f.keys {
                 let Some(s) = sums.get_mut(key) else { continue };
+                if starts && !s.starts_process {
+                    s.starts_process = true;
+                    changed = true;
+                }
+                if s.exits.is_none() && exits.is_some() {
+                    s.exits = exits.clone();
+                    changed = true;
+                }
                 for (class, why) in &error_updates {
                     changed |= s.absorb_on_error(*class, || why.clone());
                 }

@@ -7,7 +7,6 @@ use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut exiters: Option<rustc_hash::FxHashMap<String, String>> = None;
     let mut manifests = Default::default();
     // exit() harms by running atexit handlers and flushing buffers: a
     // program that registers handlers has something to run twice.
@@ -34,8 +33,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 ChildEvent::Escape { kind, span } => escapes.push((*kind, span, None)),
                 ChildEvent::Call(c) => {
                     if let crate::analysis::facts::Target::Local { keys } = &c.target {
-                        let exiters = exiters.get_or_insert_with(|| ctx.cleanup_exiters());
-                        if let Some(via) = keys.iter().find_map(|k| exiters.get(k)) {
+                        if let Some(via) = ctx.exits_through(keys) {
                             let chain = format!("`{}` calls {via}", c.text);
                             escapes.push((EscapeKind::ExitCleanup, &c.span, Some(chain)));
                         }

@@ -11,7 +11,6 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         return Vec::new();
     }
     let mut manifests = Default::default();
-    let mut starters: Option<rustc_hash::FxHashSet<String>> = None;
     ctx.files
         .iter()
         .flat_map(|f| f.fds_without_cloexec.iter())
@@ -20,10 +19,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // An entry point's descriptor that no later call can hand to a new
         // process: after `main` nothing runs, after a test only other tests.
         .filter(|fd| {
-            !fd.entry_end || {
-                let starters = starters.get_or_insert_with(|| ctx.process_starters());
-                fd.later_calls.iter().flatten().any(|k| starters.contains(k))
-            }
+            !fd.entry_end || fd.later_calls.iter().any(|keys| ctx.starts_process(keys))
         })
         .filter(|fd| {
             let program = crate::discover::program_of(&ctx.db.get(fd.file).path, &mut manifests);

@@ -300,81 +300,18 @@ impl RuleCtx<'_> {
             .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.hands_fork_back)
     }
 
-    /// The crate's functions that fork, exec or start a process, directly
-    /// or through the crate's functions they call (keys).
-    pub fn process_starters(&self) -> rustc_hash::FxHashSet<String> {
-        use crate::knowledge::Role;
-        self.callers_of_role(|r| {
-            matches!(
-                r,
-                Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess | Role::PreExec
-            )
-        })
+    /// Does a call to the crate's functions with these keys start a
+    /// process (fork, exec, spawn), directly or through the crate's
+    /// functions they call? From the summaries.
+    pub fn starts_process(&self, keys: &[String]) -> bool {
+        keys.iter()
+            .any(|k| self.summaries.get(k).is_some_and(|s| s.starts_process))
     }
 
-    /// The crate's functions that may call `exit()` (which runs atexit
-    /// handlers and flushes stdio), directly or through the crate's
-    /// functions they call (keys).
-    pub fn cleanup_exiters(&self) -> rustc_hash::FxHashMap<String, String> {
-        self.callers_of_role_via(|r| r == crate::knowledge::Role::ExitCleanup)
-    }
-
-    /// The crate's functions that make a call of a role `wanted` accepts,
-    /// directly or through the crate's functions they call.
-    fn callers_of_role(
-        &self,
-        wanted: impl Fn(crate::knowledge::Role) -> bool,
-    ) -> rustc_hash::FxHashSet<String> {
-        self.callers_of_role_via(wanted).into_keys().collect()
-    }
-
-    /// As `callers_of_role`, with the call that brings each function in:
-    /// `key -> "calls `x`"`, a chain a message can show.
-    pub fn callers_of_role_via(
-        &self,
-        wanted: impl Fn(crate::knowledge::Role) -> bool,
-    ) -> rustc_hash::FxHashMap<String, String> {
-        // Entry points are never called by name (see summary::compute).
-        let fns: Vec<&FnFact> = self
-            .files
-            .iter()
-            .flat_map(|f| f.functions.iter())
-            .filter(|f| !f.entry)
-            .collect();
-        let mut set: rustc_hash::FxHashMap<String, String> = Default::default();
-        loop {
-            let mut changed = false;
-            for f in &fns {
-                if f.keys.iter().all(|k| set.contains_key(k)) {
-                    continue;
-                }
-                // What a function does only after a call failed (an exit(1)
-                // once exec returned) is not what it does.
-                let via = f.calls.iter().filter(|c| !c.error_path).find_map(|c| {
-                    if c.role.is_some_and(&wanted) {
-                        return Some(format!("`{}`", c.text));
-                    }
-                    match &c.target {
-                        Target::Local { keys } => keys
-                            .iter()
-                            .find_map(|k| set.get(k))
-                            .map(|inner| format!("`{}`, which calls {inner}", c.text)),
-                        _ => None,
-                    }
-                });
-                if let Some(via) = via {
-                    for k in &f.keys {
-                        if !set.contains_key(k) {
-                            set.insert(k.clone(), via.clone());
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            if !changed {
-                return set;
-            }
-        }
+    /// How a call to the crate's functions with these keys reaches
+    /// `exit()` on its normal path, if it does (a chain for the message).
+    pub fn exits_through(&self, keys: &[String]) -> Option<&str> {
+        keys.iter().find_map(|k| self.summaries.get(k)?.exits.as_deref())
     }
 
     /// Forks whose child region is in their own function.
