@@ -455,6 +455,19 @@ pub fn in_library(file: &Path, manifests: &mut ManifestDirs) -> bool {
     rel.starts_with(&lib_dir) && !apart.iter().any(|a| rel.starts_with(a)) && rel != Path::new("src/main.rs")
 }
 
+/// The name a library is used by (`[lib] name`, else the package's name
+/// with `-` as `_`), from the nearest manifest above its root file.
+pub fn lib_name(lib_rs: &Path) -> Option<String> {
+    let manifest = nearest_manifest(lib_rs)?;
+    let table = read_manifest(&manifest)?;
+    let name = table
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .or_else(|| table.get("package")?.get("name"))?
+        .as_str()?;
+    Some(name.replace('-', "_"))
+}
+
 /// The `Cargo.toml` in `dir` or the nearest directory above it.
 fn manifest_at_or_above(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()

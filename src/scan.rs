@@ -75,13 +75,27 @@ impl<'a> Words<'a> {
     }
 }
 
-/// A function definition: its keys (`name`, `Type::name` in an impl).
+/// A function definition: its key within the file (`name` in the file's
+/// module, `inner::name` inside an inline `mod inner { .. }`, `Type::name`
+/// in an impl or trait); the crate table puts the file's module in front.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnDef {
     pub key: String,
     pub name: String,
     /// `-> !`, or a body whose last statement ends the process.
     pub diverging: bool,
+    /// In an impl or trait: keyed by its type, not by module.
+    pub method: bool,
+}
+
+/// `mod name;`: a module whose body is another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    /// Inline modules around the declaration (`mod a { mod b; }` -> `["a"]`).
+    pub inline: Vec<String>,
+    pub name: String,
+    /// `#[path = "x.rs"]` on it.
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,6 +112,8 @@ pub struct FileScan {
     /// threaded program meets that allocator's locks, which no libc resets.
     pub global_allocator: bool,
     pub fns: Vec<FnDef>,
+    /// `mod name;` declarations, from which the crate's module tree is built.
+    pub mods: Vec<ModDecl>,
     pub statics: Vec<String>,
     /// `const NAME: T` of a file that creates descriptors: a flags argument
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
@@ -141,6 +157,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     let mut depth = 0usize;
     let mut impls: Vec<(usize, String)> = Vec::new();
     let mut pending_impl: Option<String> = None;
+    // Inline modules we are in (`mod name {`), with the depth of their body.
+    let mut mods: Vec<(usize, String)> = Vec::new();
+    let mut pending_mod: Option<String> = None;
     let (mut has_main, mut declares_mod) = (false, false);
     let mut const_names: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -152,20 +171,43 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if let Some(ty) = pending_impl.take() {
                     impls.push((depth, ty));
                 }
+                if let Some(m) = pending_mod.take() {
+                    mods.push((depth, m));
+                }
             }
             (TokenKind::Punct, b"}") => {
                 if impls.last().is_some_and(|(d, _)| *d == depth) {
                     impls.pop();
                 }
+                if mods.last().is_some_and(|(d, _)| *d == depth) {
+                    mods.pop();
+                }
                 depth = depth.saturating_sub(1);
             }
             (TokenKind::Punct, b";") => {
                 pending_impl = None;
+                pending_mod = None;
                 use_of_fd_crate = false;
                 in_use = false;
                 use_of_fork_path = false;
             }
             (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(toks, i + 1)),
+            // A trait's default methods are keyed by the trait (`Self::f()`
+            // in it, `<T as Trait>::f()` outside).
+            (TokenKind::Word, b"trait") if impls.is_empty() => pending_impl = word(i + 1).map(owned),
+            (TokenKind::Word, b"mod") if impls.is_empty() && word(i + 1).is_some() => {
+                let name = word(i + 1).map(owned).unwrap_or_default();
+                if punct(i + 2, b";") {
+                    declares_mod = true;
+                    out.mods.push(ModDecl {
+                        inline: mods.iter().map(|(_, m)| m.clone()).collect(),
+                        name,
+                        path: path_attr(toks, i),
+                    });
+                } else if punct(i + 2, b"{") {
+                    pending_mod = Some(name);
+                }
+            }
             // `Command::new("/proc/self/exe")`.
             (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
             (TokenKind::Word, b"fn") => {
@@ -175,12 +217,21 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     let diverging = fn_diverges(toks, i + 2);
                     let key = match ty {
                         Some(ty) => crate::index::path_key(ty, &String::from_utf8_lossy(name)),
-                        None => owned(name),
+                        None => {
+                            let mut key = String::new();
+                            for (_, m) in &mods {
+                                key.push_str(m);
+                                key.push_str("::");
+                            }
+                            key.push_str(&String::from_utf8_lossy(name));
+                            key
+                        }
                     };
                     out.fns.push(FnDef {
                         key,
                         name: owned(name),
                         diverging,
+                        method: ty.is_some(),
                     });
                 }
             }
@@ -227,9 +278,6 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 }
                 if w == b"global_allocator" && punct(i.wrapping_sub(1), b"[") {
                     out.global_allocator = true;
-                }
-                if w == b"mod" && punct(i + 2, b";") {
-                    declares_mod = true;
                 }
                 if w == b"use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
@@ -296,6 +344,42 @@ pub fn mentions_any(text: &str, names: &[CalledName]) -> bool {
         after_dot = t.kind == TokenKind::Punct && word == ".";
     }
     false
+}
+
+/// `#[path = "x.rs"]` right before the `mod` at `at` (after `pub`,
+/// `pub(crate)` and other attributes).
+fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
+    let mut i = at;
+    // Back over a visibility: `pub`, `pub(crate)`, `pub(in a::b)`.
+    if i >= 1 && toks[i - 1].text == b")" {
+        while i > 0 && toks[i - 1].text != b"(" {
+            i -= 1;
+        }
+        i = i.saturating_sub(1);
+    }
+    if i >= 1 && toks[i - 1].kind == TokenKind::Word && toks[i - 1].text == b"pub" {
+        i -= 1;
+    }
+    // Attributes, innermost last: `# [ path = "lit" ]`.
+    while i >= 1 && toks[i - 1].text == b"]" {
+        let close = i - 1;
+        let mut open = close;
+        while open > 0 && toks[open].text != b"[" {
+            open -= 1;
+        }
+        let attr = &toks[open..=close];
+        if let [_, name, eq, lit, _] = attr {
+            if name.text == b"path" && eq.text == b"=" && lit.kind == TokenKind::Literal {
+                let text = String::from_utf8_lossy(lit.text);
+                return Some(text.trim_matches('"').to_string());
+            }
+        }
+        i = open.saturating_sub(1);
+        if i < toks.len() && toks[i].text != b"#" {
+            return None;
+        }
+    }
+    None
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).

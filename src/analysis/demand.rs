@@ -117,7 +117,7 @@ pub fn fork_callers<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
 pub fn called_names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<crate::scan::CalledName> {
     keys.map(|k| crate::scan::CalledName {
         name: called_name(k).to_string(),
-        method: k.contains("::"),
+        method: crate::index::is_method_key(k),
     })
     .collect()
 }

@@ -41,7 +41,8 @@ pub fn analyze_crate(
     opts: &Options,
 ) -> CrateResult {
     let scans: Vec<&FileScan> = files.iter().map(|&id| &scans_by_id[id]).collect();
-    let mut table = CrateTable::from_scans(scans.iter().copied());
+    let paths: Vec<&std::path::Path> = files.iter().map(|&id| db.get(id).path.as_path()).collect();
+    let mut table = CrateTable::from_scans(files, &paths, &scans);
     table.call_names.extend(
         knowledge
             .functions
@@ -129,7 +130,7 @@ pub fn analyze_crate(
             .filter(|&i| {
                 facts[i].is_none()
                     && (opts.full
-                        || scans[i].fns.iter().any(|f| needed.contains(&f.key))
+                        || table.file_keys[i].iter().any(|k| needed.contains(k))
                         || mentions_callers(db, files[i], &chain))
             })
             .collect();
@@ -210,8 +211,7 @@ pub fn analyze_crate(
 /// rest is walked: an entry point may call something on the way to a fork
 /// (the file names one of `fork_callers`, entry points included: a test may
 /// call a test), or a finding may depend on what it does (its key is
-/// `needed`: a key is a name, so a test named like a helper shares the
-/// helper's summary). The same two tests pull files in on demand. Each
+/// `needed`). The same two tests pull files in on demand. Each
 /// such file is walked again in full.
 fn deferred_to_walk(
     db: &SourceDb,

@@ -3,15 +3,32 @@
 //! a function of the crate, or unknown.
 
 pub mod imports;
+pub mod modules;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// What the crate defines, by name: built once per crate before the flow
-/// analysis so that each call can be classified on the spot.
+use crate::source::FileId;
+
+/// What the crate defines, by module path: built once per crate before the
+/// flow analysis so that each call can be classified on the spot.
 #[derive(Debug, Default)]
 pub struct CrateTable {
-    /// Function keys: `name` and `Type::name` for methods.
+    /// Function keys: a free function by its module path (`exec::pty::run`,
+    /// `main` at a crate root), a method or a trait's default method by its
+    /// type (`Type::name`, `Trait::name`).
     pub functions: FxHashSet<String>,
+    /// A free function's name -> the keys of the free functions so named.
+    pub names: FxHashMap<String, Vec<String>>,
+    /// Every module name of the crate (a path starting with one is the
+    /// crate's, not a dependency's).
+    pub modules: FxHashSet<String>,
+    /// Each file's module path.
+    pub file_modules: FxHashMap<FileId, Vec<String>>,
+    /// The names the crate's libraries are used by (`mylib` in
+    /// `mylib::f()` from a test or binary of the package).
+    pub lib_names: FxHashSet<String>,
+    /// Each file's function keys, in the order of the files given.
+    pub file_keys: Vec<Vec<String>>,
     /// Functions that never return (`-> !`, or ending in `_exit`/`exit`/`abort`).
     pub diverging: FxHashSet<String>,
     /// `static` items and `thread_local!` statics.
@@ -31,22 +48,169 @@ pub struct CrateTable {
 }
 
 impl CrateTable {
-    /// The table from the cheap token scans of every file of the crate.
-    pub fn from_scans<'a>(scans: impl IntoIterator<Item = &'a crate::scan::FileScan>) -> CrateTable {
+    /// The table from the cheap token scans of every file of the crate:
+    /// `mod` declarations give each file its module path, which prefixes
+    /// the keys of its free functions.
+    pub fn from_scans(
+        ids: &[FileId],
+        paths: &[&std::path::Path],
+        scans: &[&crate::scan::FileScan],
+    ) -> CrateTable {
         let mut t = CrateTable::default();
-        for s in scans {
+        let modules = modules::module_paths(paths, scans);
+        for (((&id, s), module), path) in ids.iter().zip(scans).zip(modules).zip(paths) {
+            let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
-                t.functions.insert(f.key.clone());
+                let key = if f.method {
+                    f.key.clone()
+                } else {
+                    let key = qualified(&module, &f.key);
+                    if let Some((path, _)) = key.rsplit_once("::") {
+                        let names = path.split("::").filter(|m| !m.starts_with('<'));
+                        t.modules.extend(names.map(str::to_string));
+                    }
+                    t.names.entry(f.name.clone()).or_default().push(key.clone());
+                    key
+                };
+                t.functions.insert(key.clone());
                 if f.diverging {
-                    t.diverging.insert(f.key.clone());
+                    t.diverging.insert(key.clone());
                 }
+                keys.push(key);
             }
+            t.modules.extend(s.mods.iter().map(|m| m.name.clone()));
+            if module.is_empty() && path.file_name().is_some_and(|n| n == "lib.rs") {
+                t.lib_names.extend(crate::discover::lib_name(path));
+            }
+            t.file_keys.push(keys);
+            t.file_modules.insert(id, module);
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
             t.statics.extend(s.statics.iter().cloned());
             t.consts.extend(s.consts.iter().cloned());
             t.rwlocks.extend(s.rwlocks.iter().cloned());
         }
         t
+    }
+}
+
+impl CrateTable {
+    /// The free function of the crate that a call path names, called from
+    /// `module`: `written` as in the source, `imported` as the `use` table
+    /// resolves it (`crate::`, `self::`, `super::`, renames, globs). When
+    /// no path leads to one but the name is the only one of its kind in the
+    /// crate and the path looks like the crate's own (`local`), that one: a
+    /// module tree the declarations did not show (`#[cfg]`'d `mod` lines
+    /// under macros, re-exports). Two functions of one name in different
+    /// modules are never taken for each other.
+    pub fn resolve_fn(
+        &self,
+        module: &[String],
+        written: &[String],
+        imported: &[String],
+        local: bool,
+    ) -> Option<String> {
+        let keys = self.names.get(written.last()?)?;
+        let mut candidate = String::with_capacity(64);
+        let mut found = None;
+        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
+        let mut try_path = |parts: &[&str]| {
+            let own_name = parts.first().is_some_and(|p| self.lib_names.contains(*p));
+            for_each_anchor(module, parts, own_name, |anchored| {
+                candidate.clear();
+                for (i, p) in anchored.enumerate() {
+                    if i > 0 {
+                        candidate.push_str("::");
+                    }
+                    candidate.push_str(p);
+                }
+                if found.is_none() && keys.contains(&candidate) {
+                    found = Some(candidate.clone());
+                }
+            });
+        };
+        for c in imported {
+            let parts: Vec<&str> = c.split("::").collect();
+            try_path(&parts);
+        }
+        try_path(&written_parts);
+        found.or_else(|| (local && keys.len() == 1).then(|| keys[0].clone()))
+    }
+
+    /// Does a path starting with this segment name the crate's own items?
+    pub fn is_local_segment(&self, first: &str) -> bool {
+        matches!(first, "crate" | "self" | "super" | "Self")
+            || self.modules.contains(first)
+            || self.lib_names.contains(first)
+    }
+}
+
+/// The paths from the crate root that `parts`, written in `module`, can
+/// name: `crate::`, `self::` and `super::` as the language says, the rest
+/// from the root after the library's own name (`mylib::a::f` in a test);
+/// otherwise a child of `module` or an item at the root (2015 paths).
+fn for_each_anchor<'a>(
+    module: &'a [String],
+    parts: &'a [&'a str],
+    own_name: bool,
+    mut f: impl FnMut(&mut dyn Iterator<Item = &'a str>),
+) {
+    let Some(&first) = parts.first() else { return };
+    let module_parts = module.iter().map(String::as_str);
+    let root = modules::crate_root(module);
+    let root_parts = root.iter().map(String::as_str);
+    match first {
+        "crate" => f(&mut root_parts.chain(parts[1..].iter().copied())),
+        _ if own_name => f(&mut parts[1..].iter().copied()),
+        "self" => f(&mut module_parts.chain(parts[1..].iter().copied())),
+        "super" => {
+            let ups = parts.iter().take_while(|p| **p == "super").count();
+            let keep = module.len().saturating_sub(ups).max(root.len());
+            f(&mut module[..keep]
+                .iter()
+                .map(String::as_str)
+                .chain(parts[ups..].iter().copied()))
+        }
+        _ => {
+            f(&mut module_parts.chain(parts.iter().copied()));
+            if module.len() > root.len() {
+                f(&mut root_parts.chain(parts.iter().copied()));
+            }
+        }
+    }
+}
+
+/// `module::name`, or `name` at a crate root.
+pub fn qualified(module: &[String], name: &str) -> String {
+    let mut key = String::with_capacity(module.iter().map(|m| m.len() + 2).sum::<usize>() + name.len());
+    for m in module {
+        key.push_str(m);
+        key.push_str("::");
+    }
+    key.push_str(name);
+    key
+}
+
+/// Is this key a method's (`Type::name`, `Trait::name`) rather than a free
+/// function's (`module::name`)? Types are CamelCase, modules snake_case.
+pub fn is_method_key(key: &str) -> bool {
+    let mut parts = key.rsplit("::");
+    parts.next();
+    parts
+        .next()
+        .and_then(|ty| ty.chars().next())
+        .is_some_and(char::is_uppercase)
+}
+
+/// How a key is shown: a method with its type, a free function by name.
+pub fn display_key(key: &str) -> &str {
+    if is_method_key(key) {
+        let mut cut = key.len();
+        for _ in 0..2 {
+            cut = key[..cut].rfind("::").unwrap_or(0);
+        }
+        key[cut..].trim_start_matches("::")
+    } else {
+        key.rsplit("::").next().unwrap_or(key)
     }
 }
 

@@ -139,7 +139,7 @@ fn reexec_reads(ctx: &RuleCtx) -> Vec<Finding> {
                         format!("the re-executed child reads `{name}`, which only the parent's run sets: it is empty there"),
                         Label::new(g.file, span.clone(), "read by the copy of the program started as a child"),
                     )
-                    .in_function(g.keys.first().cloned())
+                    .in_function(g.keys.first().map(|k| crate::index::display_key(k).to_string()))
                     .with_label(Label::new(f.file, set.clone(), "set only when the program runs as the parent"))
                     .with_label(Label::new(reexec_file, reexec.clone(), "the program starts a fresh copy of itself here"))
                     .with_note("a re-executed program runs main from the start: it shares no memory with the parent")

@@ -261,7 +261,7 @@ impl Walker<'_> {
                         tok == flag
                             || self.unit.params.iter().any(|p| p == tok)
                             || self.table.consts.contains(tok)
-                            || (text.contains('(') && self.table.functions.contains(tok))
+                            || (text.contains('(') && self.table.names.contains_key(tok))
                     })
                 }
                 None => false,

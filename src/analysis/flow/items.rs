@@ -19,11 +19,17 @@ impl Walker<'_> {
     pub(super) fn walk_item(&mut self, item: &syn::Item) {
         match item {
             syn::Item::Fn(f) => {
-                let name = f.sig.ident.to_string();
-                self.walk_fn(&f.attrs, &f.sig, &f.block, vec![name]);
+                let key = crate::index::qualified(&self.module, &f.sig.ident.to_string());
+                self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
             }
             syn::Item::Impl(i) => {
                 let saved = std::mem::replace(&mut self.impl_type, type_name(&i.self_ty));
+                let trait_name = i
+                    .trait_
+                    .as_ref()
+                    .and_then(|t| t.0.segments.last())
+                    .map(|s| s.ident.to_string());
+                let saved_trait = std::mem::replace(&mut self.impl_trait, trait_name);
                 for it in &i.items {
                     if let syn::ImplItem::Fn(f) = it {
                         let name = f.sig.ident.to_string();
@@ -32,16 +38,22 @@ impl Walker<'_> {
                     }
                 }
                 self.impl_type = saved;
+                self.impl_trait = saved_trait;
             }
             syn::Item::Trait(t) => {
+                // Default methods are keyed by the trait, where `Self::f()`
+                // in the trait and in its impls finds them.
+                let trait_name = t.ident.to_string();
+                let saved = self.impl_type.replace(trait_name.clone());
                 for it in &t.items {
                     if let syn::TraitItem::Fn(f) = it {
                         if let Some(block) = &f.default {
-                            let name = f.sig.ident.to_string();
-                            self.walk_fn(&f.attrs, &f.sig, block, vec![path_key("Self", &name)]);
+                            let key = path_key(&trait_name, &f.sig.ident.to_string());
+                            self.walk_fn(&f.attrs, &f.sig, block, vec![key]);
                         }
                     }
                 }
+                self.impl_type = saved;
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
@@ -53,7 +65,9 @@ impl Walker<'_> {
                     };
                     imports.add_items(items);
                     self.imports.push(imports);
+                    self.module.push(m.ident.to_string());
                     self.walk_items(items);
+                    self.module.pop();
                     self.imports.pop();
                 }
             }

@@ -278,7 +278,12 @@ pub struct Walker<'a> {
     knowledge: &'a Knowledge,
     table: &'a CrateTable,
     imports: Vec<Imports>,
+    /// The module being walked (the file's, then inline `mod`s).
+    module: Vec<String>,
     impl_type: Option<String>,
+    /// The trait of the impl being walked: its default methods are
+    /// `Self::` methods too.
+    impl_trait: Option<String>,
     function: Option<String>,
     function_keys: Vec<String>,
     unit: Unit,
@@ -322,7 +327,9 @@ impl<'a> Walker<'a> {
             knowledge,
             table,
             imports: Vec::new(),
+            module: table.file_modules.get(&file).cloned().unwrap_or_default(),
             impl_type: None,
+            impl_trait: None,
             function: None,
             function_keys: Vec::new(),
             unit: Unit::default(),

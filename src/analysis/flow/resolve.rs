@@ -54,32 +54,54 @@ impl Walker<'_> {
         )
     }
 
-    /// Keys under which a path may name a function of this crate.
+    /// Keys under which a path may name a function of this crate: a method
+    /// by its type (`Self` the impl's, then the impl's trait for a default
+    /// method), a free function by its module path (see
+    /// `CrateTable::resolve_fn`).
     pub(super) fn local_keys(&self, segs: &[String]) -> Vec<String> {
         let Some(last) = segs.last() else {
             return Vec::new();
         };
-        let mut keys = Vec::new();
         if segs.len() >= 2 {
-            let mut ty = segs[segs.len() - 2].clone();
-            if ty == "Self" {
-                ty = self.impl_type.clone().unwrap_or(ty);
-            }
-            let k = path_key(&ty, last);
+            let ty = &segs[segs.len() - 2];
+            let own = (ty == "Self")
+                .then_some(())
+                .and(self.impl_type.as_ref())
+                .unwrap_or(ty);
+            let k = path_key(own, last);
             if self.table.functions.contains(&k) {
-                keys.push(k);
+                return vec![k];
+            }
+            if ty == "Self" {
+                if let Some(tr) = &self.impl_trait {
+                    let k = path_key(tr, last);
+                    if self.table.functions.contains(&k) {
+                        return vec![k];
+                    }
+                }
             }
         }
-        let first_is_local = segs.len() == 1 || matches!(segs[0].as_str(), "crate" | "self" | "super");
-        let module_path = segs.len() >= 2
-            && segs[segs.len() - 2]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_lowercase());
-        if keys.is_empty() && (first_is_local || module_path) && self.table.functions.contains(last) {
-            keys.push(last.clone());
+        if !self.table.names.contains_key(last) {
+            return Vec::new();
         }
-        keys
+        let imports = self.imports.last();
+        let imported = imports.map(|i| i.resolve(segs)).unwrap_or_default();
+        // The path looks like the crate's own: a bare name not imported
+        // from elsewhere, or a path from the crate, `self`, `super`, one
+        // of its modules or its library's name.
+        let local = match imports.filter(|i| i.is_imported(&segs[0])) {
+            Some(_) => imported
+                .first()
+                .and_then(|p| p.split("::").next())
+                .is_some_and(|first| {
+                    self.table.is_local_segment(first) || segs.len() == 1 && first == segs[0]
+                }),
+            None => segs.len() == 1 || self.table.is_local_segment(&segs[0]),
+        };
+        self.table
+            .resolve_fn(&self.module, segs, &imported, local)
+            .into_iter()
+            .collect()
     }
 
     pub(super) fn record_call(&mut self, state: &State, mut site: CallSite) {
