@@ -192,6 +192,18 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 use_of_fork_path = false;
             }
             (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(toks, i + 1)),
+            // `macro_rules! name`: walked as a function `name!`, which its
+            // callers call (macros are named by text, not by module).
+            (TokenKind::Word, b"macro_rules") if punct(i + 1, b"!") => {
+                if let Some(name) = word(i + 2) {
+                    out.fns.push(FnDef {
+                        key: format!("{}!", String::from_utf8_lossy(name)),
+                        name: owned(name),
+                        diverging: false,
+                        method: true,
+                    });
+                }
+            }
             // A trait's default methods are keyed by the trait (`Self::f()`
             // in it, `<T as Trait>::f()` outside).
             (TokenKind::Word, b"trait") if impls.is_empty() => pending_impl = word(i + 1).map(owned),

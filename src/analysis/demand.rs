@@ -60,6 +60,7 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
         }
         for p in &f.pre_execs {
             needed.extend(p.named.iter().cloned());
+            needed.extend(p.built_by.iter().cloned());
             for c in &p.calls {
                 add(&c.target, &mut needed);
             }

@@ -257,6 +257,9 @@ pub struct PreExecFact {
     pub calls: Vec<CallSite>,
     /// A function of the crate passed by name: its body is the closure.
     pub named: Vec<String>,
+    /// Functions of the crate that build the closure and return it
+    /// (`cmd.pre_exec(hooks::drop_privileges(uid))`).
+    pub built_by: Vec<String>,
     /// Threads shown running where the hook is registered (callers'
     /// threads are in the entry contexts).
     pub threads: Vec<ThreadFact>,
@@ -291,6 +294,9 @@ pub struct FnFact {
     pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// Returns a file it opened (`Some(append)`), like a constructor.
     pub returns_file: Option<bool>,
+    /// Returns a closure (`impl FnMut`, `Box<dyn FnMut>`): the calls the
+    /// closure makes when it runs (a `pre_exec` hook built here).
+    pub returned_closure: Vec<CallSite>,
     /// An entry point (`main`, a `#[test]`, `#[tokio::main]`): nothing in the
     /// crate calls it.
     pub entry: bool,

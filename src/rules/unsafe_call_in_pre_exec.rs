@@ -35,11 +35,18 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             .iter()
             .flat_map(|f| f.functions.iter())
             .filter(|f| f.keys.iter().any(|k| p.named.contains(k)));
+        // A function that builds the hook: the calls of the closure it returns.
+        let built = ctx
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| f.keys.iter().any(|k| p.built_by.contains(k)));
         let calls = p
             .calls
             .iter()
             .map(|c| (p.file, c))
-            .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))));
+            .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))))
+            .chain(built.flat_map(|f| f.returned_closure.iter().map(move |c| (f.file, c))));
         let mut sites = Vec::new();
         for (file, call) in calls {
             let effect = ctx.effect_of(call);

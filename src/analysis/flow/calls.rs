@@ -22,6 +22,18 @@ impl Walker<'_> {
                 return (s, Val::default());
             }
         }
+        // `Box::new(|| ..)`: a closure kept to run later (a hook, a
+        // callback), not now; its calls are the value's.
+        if let ([.., ty, _], Some(Expr::Closure(cl))) = (segs.as_slice(), c.args.first()) {
+            if matches!(ty.as_str(), "Box" | "Arc" | "Rc") && matches!(last.as_str(), "new" | "pin") {
+                let calls = self.walk_closure_unit(cl);
+                let val = Val {
+                    closure: Some(calls),
+                    ..Val::default()
+                };
+                return (state, val);
+            }
+        }
         let candidates = self.resolve(&segs);
         let (target, role, canonical) = self.target_of(&segs, &candidates);
         // `libc::syscall(libc::SYS_clone3, ..)`, `syscall(SYS_fork)`: the
@@ -338,12 +350,49 @@ impl Walker<'_> {
                 }
                 vals.push(Val::default());
             } else {
+                if !runs_elsewhere {
+                    self.function_value_call(a, &state);
+                }
                 let (s, v) = self.eval(a, state);
                 state = s;
                 vals.push(v);
             }
         }
         (state, vals, spawned_locks)
+    }
+
+    /// A function passed by name to an ordinary call (`.unwrap_or_else(fail)`,
+    /// `.map_err(report)`): like a closure there, it is assumed to run now,
+    /// a call of that function. Only a function forklint knows (of the
+    /// crate, or in the tables); a local variable or a constant is no call.
+    fn function_value_call(&mut self, arg: &Expr, state: &State) {
+        let Expr::Path(p) = arg else { return };
+        if p.qself.is_some() {
+            return;
+        }
+        let segs = segments(&p.path);
+        if let [name] = segs.as_slice() {
+            if self.is_local_var(name) || self.unit.params.iter().any(|x| x == name) {
+                return;
+            }
+            if self.unit.closures.iter().any(|c| &c.0 == name) {
+                return;
+            }
+        }
+        let candidates = self.resolve(&segs);
+        let (target, role, _) = self.target_of(&segs, &candidates);
+        if role.is_some() || matches!(target, Target::Unknown) {
+            return;
+        }
+        let site = CallSite {
+            span: self.span(arg),
+            text: display_path(&segs),
+            target,
+            kind: CallKind::Path,
+            role: None,
+            error_path: false,
+        };
+        self.record_call(state, site);
     }
 
     /// A call whose knowledge entry names its closure's parameter type

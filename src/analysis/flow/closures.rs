@@ -6,10 +6,13 @@ impl Walker<'_> {
     /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
     /// and exec; its calls are collected as one fact.
     pub(super) fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
-        let (calls, named) = match self.callback_code(m.args.first(), &state) {
-            CallbackCode::Calls(calls) => (calls, Vec::new()),
+        let (calls, named, built_by) = match self.callback_code(m.args.first(), &state) {
+            CallbackCode::Calls(calls) => (calls, Vec::new(), Vec::new()),
             // A function of the crate is the closure: its own calls are checked.
-            CallbackCode::Function(keys) => (Vec::new(), keys),
+            CallbackCode::Function(keys) => (Vec::new(), keys, Vec::new()),
+            // A function of the crate returns the closure: the returned
+            // closure's calls are checked.
+            CallbackCode::Built(keys) => (Vec::new(), Vec::new(), keys),
         };
         self.facts.pre_execs.push(PreExecFact {
             file: self.file,
@@ -17,6 +20,7 @@ impl Walker<'_> {
             function: self.function.clone(),
             calls,
             named,
+            built_by,
             threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
         });
         (state, Val::default())
@@ -35,6 +39,18 @@ impl Walker<'_> {
                     Some(Expr::Closure(cl)) => self.walk_closure_unit(cl),
                     _ => Vec::new(),
                 }
+            }
+            // A function of the crate that builds the closure.
+            Some(Expr::Call(c)) if matches!(&*c.func, Expr::Path(_)) => {
+                let Expr::Path(p) = &*c.func else { unreachable!() };
+                let segs = segments(&p.path);
+                let keys = self.local_keys(&segs);
+                if !keys.is_empty() {
+                    let _ = self.eval_all(c.args.iter(), state.clone());
+                    return CallbackCode::Built(keys);
+                }
+                let (_, v) = self.eval(arg.expect("matched Some"), state.clone());
+                v.closure.unwrap_or_default()
             }
             Some(arg @ Expr::Path(p)) => {
                 let v = self.path_value(&p.path);
@@ -98,16 +114,7 @@ impl Walker<'_> {
         let was = std::mem::replace(&mut self.unit.is_closure, true);
         let (end, _) = self.eval(&c.body, state.clone());
         self.unit.is_closure = was;
-        // The closure may or may not run: keep what it added (threads), not what it ended.
-        let mut out = state;
-        if end.live {
-            for t in end.threads {
-                if !out.threads.iter().any(|x| x.id == t.id) {
-                    out.threads.push(t);
-                }
-            }
-        }
-        out
+        with_threads_of(state, end)
     }
 
     /// `X.with(|c| c.set(..))` on a thread_local writes it: the closure
@@ -149,6 +156,8 @@ impl Walker<'_> {
         };
         let calls = match self.callback_code(Some(arg), state) {
             CallbackCode::Calls(calls) => calls,
+            // Not asked for: `names_code` lets no builder call through.
+            CallbackCode::Built(_) => Vec::new(),
             CallbackCode::Function(keys) => vec![CallSite {
                 span: self.span(arg),
                 text: match arg {
@@ -170,5 +179,22 @@ impl Walker<'_> {
 /// crate (by its keys).
 pub(super) enum CallbackCode {
     Calls(Vec<CallSite>),
+    /// A function passed by name: its body runs.
     Function(Vec<String>),
+    /// A function called here returns the closure that runs.
+    Built(Vec<String>),
+}
+
+/// The state before code that may or may not run (a closure, an async
+/// block), with the threads that code started: what it added is kept, not
+/// what it ended.
+pub(super) fn with_threads_of(mut before: State, end: State) -> State {
+    if end.live {
+        for t in end.threads {
+            if !before.threads.iter().any(|x| x.id == t.id) {
+                before.threads.push(t);
+            }
+        }
+    }
+    before
 }

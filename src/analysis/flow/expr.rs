@@ -163,7 +163,16 @@ impl Walker<'_> {
                 }
                 (state, v)
             }
-            Expr::Async(_) | Expr::TryBlock(_) => (state, Val::default()),
+            // An async block runs when awaited, maybe later: its code is
+            // walked as a closure's that may run here (what it forks or
+            // hooks is found; its `return` and `?` leave only the block).
+            Expr::Async(a) => {
+                let was = std::mem::replace(&mut self.unit.is_closure, true);
+                let (end, _) = self.walk_block(&a.block, state.clone());
+                self.unit.is_closure = was;
+                (closures::with_threads_of(state, end), Val::default())
+            }
+            Expr::TryBlock(_) => (state, Val::default()),
             _ => (state, Val::default()),
         }
     }

@@ -55,6 +55,25 @@ impl Walker<'_> {
                 }
                 self.impl_type = saved;
             }
+            // A `macro_rules!` of the crate: each arm's body, where it
+            // parses, is walked as a function `name!` (its forks, hooks and
+            // calls at the macro's own lines; its callers call it).
+            syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                let Some(ident) = &m.ident else { return };
+                let key = format!("{ident}!");
+                let sig: syn::Signature = syn::parse_quote!(fn #ident());
+                let arms = m.mac.tokens.clone().into_iter().filter_map(|tt| match tt {
+                    proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                        Some(g)
+                    }
+                    _ => None,
+                });
+                for body in arms {
+                    if let Some(block) = macros::macro_arm_body(&body) {
+                        self.walk_fn(&[], &sig, &block, vec![key.clone()]);
+                    }
+                }
+            }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
                     // `use super::*` brings the parent module's names in scope.
@@ -120,6 +139,7 @@ impl Walker<'_> {
         }
         self.note_flush(&end);
         let returns_file = self.returned_file(&tail);
+        let returned_closure = tail.closure.clone().unwrap_or_default();
         // The fork's result is the function's value and the child gets here too.
         let returns_fork = match (tail.fork, end.fork) {
             (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
@@ -162,6 +182,7 @@ impl Walker<'_> {
             fd_params: unit.fd_params,
             fd_param_calls: unit.fd_param_calls,
             returns_file,
+            returned_closure,
             returns_fork,
             hands_fork_back,
             entry,

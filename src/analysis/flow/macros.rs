@@ -11,6 +11,21 @@ impl<'a> Walker<'a> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let mut state = state;
+        // A `macro_rules!` of the crate: its body was walked as a function
+        // (`name!`); the call is a call of it, made here.
+        let own = crate::index::path_key("", &name);
+        let own = format!("{}!", own.trim_start_matches("::"));
+        if self.table.functions.contains(&own) {
+            let site = CallSite {
+                span: span.clone(),
+                text: format!("{name}!"),
+                target: Target::Local { keys: vec![own] },
+                kind: CallKind::Macro,
+                role: None,
+                error_path: false,
+            };
+            self.record_call(&state, site);
+        }
         let known = self.knowledge.macros.contains_key(&name);
         // An unknown macro whose tokens name nothing a call could matter by
         // (no function of the crate, nothing in the knowledge tables) is not
@@ -347,4 +362,67 @@ pub(super) fn body_effect(body: &str) -> BodyEffect {
         }
     }
     effect
+}
+
+/// The statements of one `macro_rules!` arm's body, where they parse: each
+/// metavariable (`$body`, `$e`) stands for an empty block (an expression
+/// or statement) or, failing that, a plain name; repetitions (`$(..)*`)
+/// are left out; `$crate` is `crate`. Spans stay the macro's own.
+pub(super) fn macro_arm_body(body: &proc_macro2::Group) -> Option<syn::Block> {
+    use syn::parse::Parser;
+    for as_block in [true, false] {
+        let tokens = substitute_metavariables(body.stream(), as_block);
+        if let Ok(stmts) = syn::Block::parse_within.parse2(tokens) {
+            return Some(syn::Block {
+                brace_token: syn::token::Brace {
+                    span: body.delim_span(),
+                },
+                stmts,
+            });
+        }
+    }
+    None
+}
+
+fn substitute_metavariables(tokens: proc_macro2::TokenStream, as_block: bool) -> proc_macro2::TokenStream {
+    use proc_macro2::{Delimiter, Group, Ident, TokenTree};
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '$' => match iter.next() {
+                Some(TokenTree::Ident(i)) if i == "crate" => {
+                    out.push(TokenTree::Ident(Ident::new("crate", i.span())))
+                }
+                Some(TokenTree::Ident(i)) if as_block => {
+                    let mut g = Group::new(Delimiter::Brace, proc_macro2::TokenStream::new());
+                    g.set_span(i.span());
+                    out.push(TokenTree::Group(g));
+                }
+                Some(TokenTree::Ident(i)) => out.push(TokenTree::Ident(Ident::new("__macro_arg", i.span()))),
+                // `$( .. ) sep? op`: the repetition, its separator and operator.
+                Some(TokenTree::Group(_)) => {
+                    if let Some(TokenTree::Punct(sep)) = iter.peek() {
+                        if !matches!(sep.as_char(), '*' | '+' | '?') {
+                            iter.next();
+                        }
+                    }
+                    if let Some(TokenTree::Punct(op)) = iter.peek() {
+                        if matches!(op.as_char(), '*' | '+' | '?') {
+                            iter.next();
+                        }
+                    }
+                }
+                Some(other) => out.push(other),
+                None => {}
+            },
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), substitute_metavariables(g.stream(), as_block));
+                inner.set_span(g.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
