@@ -43,7 +43,14 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             }
         }
         let exits = escapes.iter().any(|(k, _, _)| *k == EscapeKind::ExitCleanup);
-        let in_test = exits && super::only_harness_threads(&ctx.fork_context(fork).threads);
+        // Library code is judged by its callers' processes, whatever its
+        // own tests run: a library fork that tests reach through its
+        // callers is no test's (one written in a test body is).
+        let library = exits && crate::discover::in_library(&ctx.db.get(fork.file).path, &mut manifests);
+        let in_test_body = fork.threads.iter().any(|t| t.harness);
+        let in_test = exits
+            && (in_test_body || !library)
+            && super::only_harness_threads(&ctx.fork_context(fork).threads);
         // Evidence that exit() in this child runs something twice: atexit
         // handlers registered, output buffered at the fork, or library
         // code (its callers may register handlers and buffer output).
@@ -51,10 +58,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // whole lines) the second cleanup is empty: pedantic.
         let exit_group = if in_test {
             Group::Pedantic
-        } else if registers_atexit
-            || !fork.unflushed.is_empty()
-            || (exits && crate::discover::in_library(&ctx.db.get(fork.file).path, &mut manifests))
-        {
+        } else if registers_atexit || !fork.unflushed.is_empty() || library {
             Group::Suspicious
         } else {
             Group::Pedantic
