@@ -120,6 +120,10 @@ pub struct FileScan {
     /// `SOCK_CLOEXEC`). Kept only there: generated bindings hold thousands.
     pub consts: Vec<String>,
     pub rwlocks: Vec<String>,
+    /// Names (fields, parameters, bindings) typed as a function pointer
+    /// that never returns (`hook: Option<fn(i32) -> !>`): calling what one
+    /// holds ends the process.
+    pub diverging_values: Vec<String>,
     /// The nesting bound, when asked for.
     pub deepest: Option<crate::nesting::Deepest>,
     /// A program on its own: a `fn main` at top level and no `mod name;`
@@ -303,9 +307,16 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 {
                     out.creates_fds = true;
                 }
-                // `name: RwLock<..>` (a field or a typed binding).
-                if punct(i + 1, b":") && !punct(i + 2, b":") && type_mentions(toks, i + 2, b"RwLock") {
-                    out.rwlocks.push(owned(w));
+                // `name: RwLock<..>` (a field or a typed binding), `name:
+                // Option<fn() -> !>`.
+                if punct(i + 1, b":") && !punct(i + 2, b":") {
+                    let (rwlock, diverges) = type_facts(toks, i + 2);
+                    if rwlock {
+                        out.rwlocks.push(owned(w));
+                    }
+                    if diverges {
+                        out.diverging_values.push(owned(w));
+                    }
                 }
             }
             _ => {}
@@ -431,6 +442,32 @@ fn type_mentions(toks: &[Tok], mut i: usize, what: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The type after `name:` up to the `,`, `;`, `=`, `{` or `}` that ends
+/// it: does it name `RwLock`, does it hold a function pointer returning `!`
+/// (`fn(..) -> !`, also inside `Option<..>`)? An `->` is not a closing `>`.
+fn type_facts(toks: &[Tok], mut i: usize) -> (bool, bool) {
+    let (mut rwlock, mut diverges) = (false, false);
+    let mut nest = 0i32;
+    while let Some(t) = toks.get(i) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, b"<" | b"(" | b"[") => nest += 1,
+            (TokenKind::Punct, b">") if i > 0 && toks[i - 1].text == b"-" => {}
+            (TokenKind::Punct, b">" | b")" | b"]") => nest -= 1,
+            (TokenKind::Punct, b"!") if i >= 2 && toks[i - 1].text == b">" && toks[i - 2].text == b"-" => {
+                diverges = true
+            }
+            (TokenKind::Punct, b"=" | b";" | b"{" | b"}" | b",") if nest <= 0 => break,
+            (TokenKind::Word, b"RwLock") => rwlock = true,
+            _ => {}
+        }
+        i += 1;
+        if nest < 0 {
+            break;
+        }
+    }
+    (rwlock, diverges)
 }
 
 /// After `fn name`: `-> !` in the signature, or a body whose last statement

@@ -29,6 +29,9 @@ pub struct CrateTable {
     pub lib_names: FxHashSet<String>,
     /// Each file's function keys, in the order of the files given.
     pub file_keys: Vec<Vec<String>>,
+    /// Names (fields, parameters) typed as a function pointer that never
+    /// returns (`Option<fn(i32) -> !>`).
+    pub diverging_values: FxHashSet<String>,
     /// Functions that never return (`-> !`, or ending in `_exit`/`exit`/`abort`).
     pub diverging: FxHashSet<String>,
     /// `static` items and `thread_local!` statics.
@@ -88,6 +91,7 @@ impl CrateTable {
             t.statics.extend(s.statics.iter().cloned());
             t.consts.extend(s.consts.iter().cloned());
             t.rwlocks.extend(s.rwlocks.iter().cloned());
+            t.diverging_values.extend(s.diverging_values.iter().cloned());
         }
         t
     }

@@ -6,12 +6,25 @@ impl Walker<'_> {
     pub(super) fn eval_call(&mut self, c: &syn::ExprCall, state: State) -> (State, Val) {
         let Expr::Path(func) = &*c.func else {
             let (s, _) = self.eval(&c.func, state);
-            let (s, _) = self.eval_all(c.args.iter(), s);
+            let (mut s, _) = self.eval_all(c.args.iter(), s);
+            // `(self.on_parent)(pid)` with a `fn(..) -> !` field.
+            if self.holds_diverging_fn(&c.func) {
+                s.live = false;
+                s.exited = true;
+            }
             return (s, Val::default());
         };
         let path = &func.path;
         let segs = segments(path);
         let last = segs.last().cloned().unwrap_or_default();
+        // A variable or parameter holding a `fn(..) -> !`: the call ends
+        // the process (`if let Some(hook) = self.on_parent { hook(pid) }`).
+        if segs.len() == 1 && !self.table.diverging_values.is_empty() && self.holds_diverging_fn(&c.func) {
+            let (mut s, _) = self.eval_all(c.args.iter(), state);
+            s.live = false;
+            s.exited = true;
+            return (s, Val::default());
+        }
         // Calling a closure held in a variable runs its body here.
         if segs.len() == 1 {
             if let Some((_, calls)) = self.unit.closures.iter().rev().find(|c| c.0 == last).cloned() {

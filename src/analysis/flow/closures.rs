@@ -41,15 +41,15 @@ impl Walker<'_> {
                 }
             }
             // A function of the crate that builds the closure.
-            Some(Expr::Call(c)) if matches!(&*c.func, Expr::Path(_)) => {
-                let Expr::Path(p) = &*c.func else { unreachable!() };
-                let segs = segments(&p.path);
-                let keys = self.local_keys(&segs);
-                if !keys.is_empty() {
-                    let _ = self.eval_all(c.args.iter(), state.clone());
-                    return CallbackCode::Built(keys);
+            Some(call @ Expr::Call(c)) => {
+                if let Expr::Path(p) = &*c.func {
+                    let keys = self.local_keys(&segments(&p.path));
+                    if !keys.is_empty() {
+                        let _ = self.eval_all(c.args.iter(), state.clone());
+                        return CallbackCode::Built(keys);
+                    }
                 }
-                let (_, v) = self.eval(arg.expect("matched Some"), state.clone());
+                let (_, v) = self.eval(call, state.clone());
                 v.closure.unwrap_or_default()
             }
             Some(arg @ Expr::Path(p)) => {

@@ -79,6 +79,7 @@ impl Walker<'_> {
     pub(super) fn walk_local(&mut self, local: &syn::Local, state: State) -> State {
         let (name, ty) = pat_binding(&local.pat);
         let Some(init) = &local.init else { return state };
+        self.bind_diverging_fn(&local.pat, &init.expr);
         let role_reads = self.unit.role_reads;
         let unflagged_before = self.facts.fds_without_cloexec.len();
         let (mut state, val) = self.eval(&init.expr, state);
@@ -399,6 +400,7 @@ impl Walker<'_> {
                 (s, Some((idx, t, ALL & !t)))
             }
             Expr::Let(l) => {
+                self.bind_diverging_fn(&l.pat, &l.expr);
                 let (s, v) = self.eval(&l.expr, state);
                 let Some((idx, _, possible)) = v.fork else {
                     return (s, None);
@@ -510,6 +512,7 @@ impl Walker<'_> {
         let branch = self.next_branch();
         for (n, arm) in m.arms.iter().enumerate() {
             self.unit.arms.push((branch, n as u16));
+            self.bind_diverging_fn(&arm.pat, &m.expr);
             let mut arm_state = state.clone();
             if let Some((idx, _, _)) = scrut.fork {
                 let mask = pat_procs(&arm.pat, remaining);
@@ -580,11 +583,13 @@ impl Walker<'_> {
                     }
                 }
             }
+            // Every parent leaves; the arm where fork failed (no child,
+            // `-1 => return Err(..)`) may return as it likes.
             let all_child_or_exited = branches.iter().all(|(s, _)| {
                 if s.live {
                     s.fork.is_some_and(|f| f.procs & !CHILD == 0)
                 } else {
-                    s.exited
+                    s.exited || (is_idx(s) && s.fork.is_some_and(|f| f.procs & !FAILED == 0))
                 }
             });
             let child_lives = branches.iter().any(|(s, _)| s.live);

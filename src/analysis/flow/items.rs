@@ -61,7 +61,10 @@ impl Walker<'_> {
             syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
                 let Some(ident) = &m.ident else { return };
                 let key = format!("{ident}!");
-                let sig: syn::Signature = syn::parse_quote!(fn #ident());
+                // The macro's name as the function's (it may be a keyword:
+                // `macro_rules! try`), set on a parsed signature, never parsed.
+                let mut sig: syn::Signature = syn::parse_quote!(fn macro_body());
+                sig.ident = ident.clone();
                 let arms = m.mac.tokens.clone().into_iter().filter_map(|tt| match tt {
                     proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => {
                         Some(g)

@@ -215,4 +215,55 @@ impl Walker<'_> {
                 || self.unit.var_types.iter().any(|(v, t)| v == &n && t == "RwLock")
         })
     }
+
+    /// Does this expression hold a function pointer that never returns (a
+    /// field or parameter typed `fn(..) -> !`, maybe in an `Option`, or a
+    /// variable bound from one)? Calling it ends the process.
+    pub(super) fn holds_diverging_fn(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) => self.holds_diverging_fn(&r.expr),
+            Expr::Paren(p) => self.holds_diverging_fn(&p.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "expect" | "as_ref" | "clone" | "take" | "copied"
+                ) =>
+            {
+                self.holds_diverging_fn(&m.receiver)
+            }
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => self.table.diverging_values.contains(&n.to_string()),
+                _ => false,
+            },
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                let name = i.to_string();
+                self.unit
+                    .var_types
+                    .iter()
+                    .rev()
+                    .find(|t| t.0 == name)
+                    .map_or_else(
+                        || self.unit.params.contains(&name) && self.table.diverging_values.contains(&name),
+                        |t| t.1 == DIVERGING_FN,
+                    )
+            }),
+            _ => false,
+        }
+    }
+
+    /// `if let Some(hook) = self.on_parent`, `let h = self.hook.unwrap()`,
+    /// a match arm on one: the names bound hold the function pointer.
+    pub(super) fn bind_diverging_fn(&mut self, pat: &Pat, scrutinee: &Expr) {
+        if self.table.diverging_values.is_empty() || !self.holds_diverging_fn(scrutinee) {
+            return;
+        }
+        let mut names = Vec::new();
+        pat_idents(pat, &mut names);
+        for n in names {
+            self.unit.var_types.push((n, DIVERGING_FN.to_string()));
+        }
+    }
 }
+
+/// The type recorded for a variable holding a `fn(..) -> !`.
+const DIVERGING_FN: &str = "fn() -> !";
