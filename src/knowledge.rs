@@ -155,6 +155,18 @@ pub struct Knowledge {
     pub zero_on_success: FxHashMap<String, Why>,
     /// Channel constructors, by canonical path.
     pub channel_constructors: FxHashMap<String, ChannelConstructor>,
+    /// Methods that hand back what their receiver holds (rules/values.toml).
+    pub value_methods: FxHashMap<String, ValueMethod>,
+    /// Methods whose closure runs only on an error.
+    pub error_closure_methods: FxHashMap<String, Why>,
+    /// Methods that store their argument in the receiver.
+    pub storing_methods: FxHashMap<String, Why>,
+    /// Macros that panic (always, or when a condition fails).
+    pub panic_macros: FxHashMap<String, PanicMacro>,
+    /// Methods of a fork's result that tell the processes apart.
+    pub fork_predicates: FxHashMap<String, ForkPredicate>,
+    /// Calls that keep a closure to run later, by canonical path.
+    pub closure_keepers: FxHashMap<String, Why>,
     /// What a method called on an fd-bearing value does to it.
     pub fd_methods: FxHashMap<String, FdOperation>,
     /// Raw calls that operate on the fd given as their first argument.
@@ -323,6 +335,51 @@ pub struct Why {
     pub why: String,
 }
 
+/// How a method hands back its receiver's value (rules/values.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueMethod {
+    pub op: ValueOp,
+    /// Panics when there is no value.
+    #[serde(default)]
+    pub panics: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueOp {
+    /// The Ok/Some value.
+    Unwrap,
+    /// The same result, its error wrapped.
+    Context,
+    /// A view of the same value.
+    View,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanicMacro {
+    /// Unconditionally; otherwise when its condition fails.
+    pub always: bool,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForkPredicate {
+    /// `child` or `parent`: where the predicate is true.
+    pub process: ForkProcess,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForkProcess {
+    Child,
+    Parent,
+}
+
 #[derive(Deserialize)]
 struct Table {
     #[serde(default)]
@@ -347,6 +404,18 @@ struct Table {
     zero_on_success: HashMap<String, Why>,
     #[serde(default)]
     channel_constructors: HashMap<String, ChannelConstructor>,
+    #[serde(default)]
+    value_methods: HashMap<String, ValueMethod>,
+    #[serde(default)]
+    error_closure_methods: HashMap<String, Why>,
+    #[serde(default)]
+    storing_methods: HashMap<String, Why>,
+    #[serde(default)]
+    panic_macros: HashMap<String, PanicMacro>,
+    #[serde(default)]
+    fork_predicates: HashMap<String, ForkPredicate>,
+    #[serde(default)]
+    closure_keepers: HashMap<String, Why>,
     #[serde(default)]
     fd_methods: HashMap<String, FdOperationEntry>,
     #[serde(default)]
@@ -405,6 +474,7 @@ const TABLES: &[(&str, &str)] = &[
     ),
     ("rules/scan.toml", include_str!("../rules/scan.toml")),
     ("rules/locks.toml", include_str!("../rules/locks.toml")),
+    ("rules/values.toml", include_str!("../rules/values.toml")),
 ];
 
 fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
@@ -444,6 +514,12 @@ impl Knowledge {
             k.raw_fork_syscalls.extend(table.raw_fork_syscalls);
             k.zero_on_success.extend(table.zero_on_success);
             k.channel_constructors.extend(table.channel_constructors);
+            k.value_methods.extend(table.value_methods);
+            k.error_closure_methods.extend(table.error_closure_methods);
+            k.storing_methods.extend(table.storing_methods);
+            k.panic_macros.extend(table.panic_macros);
+            k.fork_predicates.extend(table.fork_predicates);
+            k.closure_keepers.extend(table.closure_keepers);
             k.fd_same_methods.extend(table.fd_same_methods);
             k.mutating_methods.extend(table.mutating_methods);
             k.builder_methods.extend(table.builder_methods);

@@ -35,10 +35,14 @@ impl Walker<'_> {
                 return (s, Val::default());
             }
         }
+        let candidates = self.resolve(&segs);
         // `Box::new(|| ..)`: a closure kept to run later (a hook, a
         // callback), not now; its calls are the value's.
-        if let ([.., ty, _], Some(Expr::Closure(cl))) = (segs.as_slice(), c.args.first()) {
-            if matches!(ty.as_str(), "Box" | "Arc" | "Rc") && matches!(last.as_str(), "new" | "pin") {
+        if let Some(Expr::Closure(cl)) = c.args.first() {
+            if candidates
+                .iter()
+                .any(|k| self.knowledge.closure_keepers.contains_key(k))
+            {
                 let calls = self.walk_closure_unit(cl);
                 let val = Val {
                     closure: Some(calls),
@@ -47,7 +51,6 @@ impl Walker<'_> {
                 return (state, val);
             }
         }
-        let candidates = self.resolve(&segs);
         let (target, role, canonical) = self.target_of(&segs, &candidates);
         // `libc::syscall(libc::SYS_clone3, ..)`, `syscall(SYS_fork)`: the
         // raw system call forks as fork(2) does (0 in the child), for the

@@ -391,12 +391,15 @@ impl Walker<'_> {
                 }
                 (s, Some((idx, t, ALL & !t)))
             }
-            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "is_child" | "is_parent") => {
+            Expr::MethodCall(m) if self.knowledge.fork_predicates.contains_key(&m.method.to_string()) => {
                 let (s, v) = self.eval(&m.receiver, state);
                 let Some((idx, _, _)) = v.fork else {
                     return (s, None);
                 };
-                let t = if m.method == "is_child" { CHILD } else { PARENT };
+                let t = match self.knowledge.fork_predicates[&m.method.to_string()].process {
+                    crate::knowledge::ForkProcess::Child => CHILD,
+                    crate::knowledge::ForkProcess::Parent => PARENT,
+                };
                 (s, Some((idx, t, ALL & !t)))
             }
             Expr::Let(l) => {

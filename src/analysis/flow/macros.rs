@@ -41,7 +41,7 @@ impl<'a> Walker<'a> {
         // (An assertion's condition narrows a fork result in scope.)
         let output = self.knowledge.output_macros.get(&name);
         let always = output.is_some()
-            || (matches!(name.as_str(), "assert" | "assert_eq" | "assert_ne")
+            || (self.knowledge.panic_macros.get(&name).is_some_and(|p| !p.always)
                 && !self.unit.fork_vars.is_empty());
         // A body that starts with a label (tracing's `target: "x", ..`) is a
         // list of arguments only up to it: walking it would read one plain
@@ -130,12 +130,12 @@ impl<'a> Walker<'a> {
                 error_path: false,
             },
         );
-        match name.as_str() {
-            "panic" | "unreachable" | "todo" | "unimplemented" => {
+        match self.knowledge.panic_macros.get(&name).map(|p| p.always) {
+            Some(true) => {
                 self.escape_if_child(&state, EscapeKind::Panic, span);
                 state.live = false;
             }
-            "assert" | "assert_eq" | "assert_ne" => {
+            Some(false) => {
                 // `assert!(pid >= 0)` holds in the child: no panic there, and
                 // the failed fork does not get past it.
                 let split = match (name.as_str(), args.first()) {

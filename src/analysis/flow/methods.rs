@@ -42,7 +42,7 @@ impl Walker<'_> {
         }
         // The closure of `map_err`/`unwrap_or_else`/`or_else` runs only on
         // the error: an error path.
-        let on_error = matches!(method.as_str(), "map_err" | "unwrap_or_else" | "or_else");
+        let on_error = self.knowledge.error_closure_methods.contains_key(&method);
         let was_error = state.error_path;
         let mut state = state;
         state.error_path |= on_error;
@@ -160,34 +160,32 @@ impl Walker<'_> {
                 }
             }
         }
-        match method.as_str() {
-            "unwrap" | "expect" | "unwrap_or_else" | "unwrap_or_default" | "unwrap_unchecked" => {
-                // `fork().expect(..)` panics only where the fork failed, not in the child.
-                if matches!(method.as_str(), "unwrap" | "expect") && recv.fork.is_none() {
-                    self.escape_if_child(&state, EscapeKind::Panic, self.span(&m.method));
+        if let Some(vm) = self.knowledge.value_methods.get(&method) {
+            use crate::knowledge::ValueOp;
+            // `fork().expect(..)` panics only where the fork failed, not in the child.
+            if vm.panics && recv.fork.is_none() {
+                self.escape_if_child(&state, EscapeKind::Panic, self.span(&m.method));
+            }
+            val.fds = recv.fds;
+            val.fd_elems = recv.fd_elems;
+            match vm.op {
+                ValueOp::Unwrap => {
+                    val.guards = recv.guards;
+                    val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
+                    val.thread = recv.thread;
+                    val.ty = recv.ty;
                 }
-                val.guards = recv.guards;
-                val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
-                val.thread = recv.thread;
-                val.ty = recv.ty;
-                val.fds = recv.fds;
-                val.fd_elems = recv.fd_elems;
-                return (state, val);
-            }
-            "context" | "with_context" | "map_err" | "wrap_err" | "wrap_err_with" => {
                 // anyhow/eyre on a fork's result: still the fork's result.
-                val.fork = recv.fork;
-                val.fds = recv.fds;
-                val.fd_elems = recv.fd_elems;
-                return (state, val);
+                ValueOp::Context => val.fork = recv.fork,
+                ValueOp::View => {
+                    val.guards = recv.guards;
+                    val.fork = recv.fork;
+                }
             }
-            "ok" | "as_mut" | "as_ref" | "into_inner" => {
-                val.fds = recv.fds;
-                val.fd_elems = recv.fd_elems;
-                val.guards = recv.guards;
-                val.fork = recv.fork;
-                return (state, val);
-            }
+            return (state, val);
+        }
+        let stores = self.knowledge.storing_methods.contains_key(&method);
+        match method.as_str() {
             "join" => {
                 // Joining a handle ends its thread's evidence; joining the
                 // loop variable over a collection of handles ends them all.
@@ -211,7 +209,7 @@ impl Walker<'_> {
                     });
                 }
             }
-            "push" | "insert" | "push_back" => {
+            _ if stores => {
                 // handles.push(thread::spawn(..)): the collection holds the handle.
                 if let (Some(coll), Some(t)) =
                     (path_ident(&m.receiver), arg_vals.iter().find_map(|v| v.thread))
