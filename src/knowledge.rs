@@ -194,6 +194,22 @@ pub struct Knowledge {
     pub writer_methods: FxHashMap<String, WriterMethod>,
     /// Macros that format into a buffered writer (rules/locks.toml).
     pub output_macros: FxHashMap<String, OutputMacro>,
+    /// Crates whose async-signal-safe functions are all listed
+    /// (rules/signal-safety.toml [closed_world]): a function of one that
+    /// the tables do not list has this fact, by the crate's path.
+    pub closed_world: FxHashMap<String, Fact>,
+    /// Crates re-exported under another path (`nix::libc` is `libc`), by
+    /// that path (rules/signal-safety.toml [reexports]).
+    pub reexports: FxHashMap<String, Reexport>,
+}
+
+/// A crate re-exported under another path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reexport {
+    /// The crate's own path.
+    pub of: String,
+    pub why: String,
 }
 
 /// A macro that formats into a buffered writer.
@@ -442,6 +458,18 @@ struct Table {
     writer_methods: HashMap<String, WriterMethod>,
     #[serde(default)]
     output_macros: HashMap<String, OutputMacro>,
+    #[serde(default)]
+    closed_world: HashMap<String, ClosedWorld>,
+    #[serde(default)]
+    reexports: HashMap<String, Reexport>,
+}
+
+/// What every unlisted function of a closed-world crate is.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosedWorld {
+    class: String,
+    why: String,
 }
 
 #[derive(Deserialize)]
@@ -531,6 +559,19 @@ impl Knowledge {
             k.guard_methods.extend(table.guard_methods);
             k.writer_methods.extend(table.writer_methods);
             k.output_macros.extend(table.output_macros);
+            k.reexports.extend(table.reexports);
+            for (krate, e) in table.closed_world {
+                let class = Class::parse(&e.class)
+                    .ok_or_else(|| format!("{name}: [closed_world] {krate}: unknown class `{}`", e.class))?;
+                k.closed_world.insert(
+                    krate,
+                    Fact {
+                        class: Some(class),
+                        why: e.why,
+                        ..Fact::default()
+                    },
+                );
+            }
             for (section, entries, target) in [
                 ("fd_methods", table.fd_methods, &mut k.fd_methods),
                 ("fd_calls", table.fd_calls, &mut k.fd_calls),
@@ -568,7 +609,9 @@ impl Knowledge {
                     if !e.receiver.is_empty() {
                         fact.receiver = e.receiver;
                     }
-                    if fact.why.is_empty() {
+                    // The reason shown with a class is its entry's (an
+                    // entry of another table may give the role's).
+                    if fact.why.is_empty() || e.class.is_some() {
                         fact.why = e.why;
                     }
                 }
@@ -613,8 +656,35 @@ impl Knowledge {
         self.raw_fd_sources.keys().any(|k| code.contains(k.as_str()))
     }
 
+    /// A function's entry; a C function of a closed-world crate that the
+    /// tables do not list (`libc::getpwnam`) has the crate's fact.
     pub fn function(&self, path: &str) -> Option<&Fact> {
-        self.functions.get(path)
+        if let Some(fact) = self.functions.get(path).or_else(|| self.closed_world_fact(path)) {
+            return Some(fact);
+        }
+        // `nix::libc::getpwnam` is `libc::getpwnam`.
+        let (alias, rest) = self
+            .reexports
+            .keys()
+            .find_map(|alias| Some((alias, path.strip_prefix(alias.as_str())?.strip_prefix("::")?)))?;
+        let real = format!("{}::{rest}", self.reexports[alias].of);
+        self.functions
+            .get(&real)
+            .or_else(|| self.closed_world_fact(&real))
+    }
+
+    /// `libc::NAME` for a name C functions have (lowercase, digits,
+    /// underscores): never a constant (`libc::O_CLOEXEC`), a constructor, or
+    /// an item of a type (`libc::c_int::MAX`, whose crate part is
+    /// `libc::c_int`).
+    fn closed_world_fact(&self, path: &str) -> Option<&Fact> {
+        let (krate, name) = path.rsplit_once("::")?;
+        let fact = self.closed_world.get(krate)?;
+        let c_name = name.starts_with(|ch: char| ch.is_ascii_lowercase() || ch == '_')
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        c_name.then_some(fact)
     }
 }
 
@@ -662,6 +732,79 @@ mod tests {
         assert!(k.names_own_binary(b"\"/proc/self/exe\""));
         assert!(k.names_own_binary(b"std::env::current_exe()"));
         assert!(!k.names_own_binary(b"\"/bin/true\"") && !k.names_own_binary(b""));
+    }
+
+    #[test]
+    fn libc_is_closed_world() {
+        let k = Knowledge::builtin();
+        // Unlisted: not async-signal-safe, by POSIX's list.
+        let other = k.function("libc::sigsetjmp_not_listed").unwrap();
+        assert_eq!(other.class, Some(Class::Unsafe));
+        assert!(other.why.contains("signal-safety(7)"), "{}", other.why);
+        assert_eq!(other.role, None);
+        // Listed: the table's class, more specific than the default.
+        assert_eq!(k.function("libc::getpwnam").unwrap().class, Some(Class::Locks));
+        assert_eq!(k.function("libc::strdup").unwrap().class, Some(Class::Allocates));
+        assert_eq!(k.function("libc::sigprocmask").unwrap().class, Some(Class::Safe));
+        // Entries for other roles keep them, with a class.
+        let fork = k.function("libc::fork").unwrap();
+        assert_eq!(
+            (fork.role, fork.class),
+            (Some(Role::Fork(ForkResultShape::Raw)), Some(Class::Safe))
+        );
+        let exit = k.function("libc::_exit").unwrap();
+        assert_eq!((exit.role, exit.class), (Some(Role::ExitNow), Some(Class::Safe)));
+        let spawn = k.function("libc::posix_spawn").unwrap();
+        assert_eq!(
+            (spawn.role, spawn.class),
+            (Some(Role::SpawnProcess), Some(Class::Unsafe))
+        );
+        // The reason given with the class, not the role's.
+        assert_eq!(spawn.why, "not on POSIX's list");
+        // Constants, constructors, items of a type and other crates are not
+        // functions of libc.
+        for path in [
+            "libc::O_CLOEXEC",
+            "libc::CMSG_SPACE",
+            "libc::c_int::MAX",
+            "libc::c_int::max",
+            "libc",
+            "nix::unistd::not_listed",
+        ] {
+            assert!(k.function(path).is_none(), "{path}");
+        }
+        // libc through nix's re-export is libc.
+        assert_eq!(k.function("nix::libc::write").unwrap().class, Some(Class::Safe));
+        assert_eq!(
+            k.function("nix::libc::getpwnam").unwrap().class,
+            Some(Class::Locks)
+        );
+        assert_eq!(
+            k.function("nix::libc::getprotobynumber").unwrap().class,
+            Some(Class::Unsafe)
+        );
+        assert!(k.function("nix::libc::O_CLOEXEC").is_none());
+        // A table without [closed_world] keeps an unlisted path unknown.
+        let open = Knowledge::from_tables(&[(
+            "t.toml",
+            "[functions]\n\"libc::write\" = { class = \"safe\", why = \"w\" }\n",
+        )])
+        .unwrap();
+        assert!(open.function("libc::getpwnam").is_none());
+    }
+
+    #[test]
+    fn every_libc_entry_has_a_class() {
+        // A libc entry listed for its role alone would be unknown, not the
+        // closed world's "unsafe": each says what it is.
+        let k = Knowledge::builtin();
+        let classless: Vec<&String> = k
+            .functions
+            .iter()
+            .filter(|(path, f)| path.starts_with("libc::") && f.class.is_none())
+            .map(|(path, _)| path)
+            .collect();
+        assert!(classless.is_empty(), "{classless:?}");
     }
 
     #[test]

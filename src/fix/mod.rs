@@ -72,6 +72,11 @@ fn operand(a: &str) -> String {
 fn cloexec(code: &str, resolved: &str) -> Option<String> {
     let call = Call::parse(code)?;
     let nix = resolved.starts_with("nix::") || call.callee.starts_with("nix::");
+    // Another crate's wrapper (rustix's `dup`, `socket`, `eventfd`) takes
+    // other types: neither libc's nor nix's variant fits it.
+    if !nix && !resolved.starts_with("libc::") && !call.callee.starts_with("libc::") {
+        return None;
+    }
     let args = &call.args;
     let with_flag = |i: usize, flag: &str| {
         let mut a: Vec<String> = args.clone();
@@ -179,6 +184,21 @@ mod tests {
             Some("open(\"/a,b\", (OFlag::O_RDONLY | OFlag::O_APPEND) | nix::fcntl::OFlag::O_CLOEXEC, Mode::empty())")
         );
         assert_eq!(t("libc::dup2(a, b)", "libc::dup2"), None, "no mechanical fix");
+        assert_eq!(
+            t("open(path, flags)", "libc::open").as_deref(),
+            Some("open(path, flags | libc::O_CLOEXEC)"),
+            "imported from libc"
+        );
+        // rustix's calls of the same names take rustix's types.
+        assert_eq!(t("rustix::io::dup(&file)", "rustix::io::dup"), None);
+        assert_eq!(t("dup(&file)", "rustix::io::dup"), None);
+        assert_eq!(
+            t(
+                "rustix::fs::open(path, OFlags::RDONLY, Mode::empty())",
+                "rustix::fs::open"
+            ),
+            None
+        );
     }
 
     #[test]
