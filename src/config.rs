@@ -88,6 +88,7 @@ impl ExtraKnowledge {
             fact.class = Some(Class::Safe);
             fact.why = s.reason.clone();
         }
+        k.index_call_names();
     }
 
     /// The built-in knowledge with these entries added (the built-in

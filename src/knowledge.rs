@@ -155,6 +155,10 @@ pub struct Knowledge {
     pub zero_on_success: FxHashMap<String, Why>,
     /// Channel constructors, by canonical path.
     pub channel_constructors: FxHashMap<String, ChannelConstructor>,
+    /// The last segments of every path and name the call tables hold: a
+    /// macro whose body names none of them (nor a crate function) can call
+    /// nothing forklint judges. Kept in step by `index_call_names`.
+    pub call_names: rustc_hash::FxHashSet<String>,
     /// Methods that hand back what their receiver holds (rules/values.toml).
     pub value_methods: FxHashMap<String, ValueMethod>,
     /// Methods whose closure runs only on an error.
@@ -617,6 +621,7 @@ impl Knowledge {
                 }
             }
         }
+        k.index_call_names();
         Ok(k)
     }
 
@@ -671,6 +676,20 @@ impl Knowledge {
         self.functions
             .get(&real)
             .or_else(|| self.closed_world_fact(&real))
+    }
+
+    /// Recomputes `call_names` after the call tables changed.
+    pub fn index_call_names(&mut self) {
+        let names = self
+            .functions
+            .keys()
+            .chain(self.methods.keys())
+            .chain(self.macros.keys())
+            .chain(self.fd_creation.keys())
+            .chain(self.fd_sources.keys())
+            .filter_map(|k| k.rsplit("::").next().map(str::to_string))
+            .collect();
+        self.call_names = names;
     }
 
     /// `libc::NAME` for a name C functions have (lowercase, digits,

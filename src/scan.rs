@@ -114,6 +114,8 @@ pub struct FileScan {
     pub fns: Vec<FnDef>,
     /// `mod name;` declarations, from which the crate's module tree is built.
     pub mods: Vec<ModDecl>,
+    /// Inline modules (`mod name { .. }`), by name.
+    pub inline_mods: Vec<String>,
     pub statics: Vec<String>,
     /// `const NAME: T` of a file that creates descriptors: a flags argument
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
@@ -221,6 +223,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         path: path_attr(toks, i),
                     });
                 } else if punct(i + 2, b"{") {
+                    out.inline_mods.push(name.clone());
                     pending_mod = Some(name);
                 }
             }

@@ -125,7 +125,7 @@ pub fn called_names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<crate::sc
 
 /// The name a key is called by in source (`Type::method` -> `method`).
 pub fn called_name(key: &str) -> &str {
-    key.rsplit("::").next().unwrap_or(key)
+    crate::index::segments_of(key).next_back().unwrap_or(key)
 }
 
 /// Functions that fork and return the fork's result (in both processes).

@@ -43,16 +43,6 @@ pub fn analyze_crate(
     let scans: Vec<&FileScan> = files.iter().map(|&id| &scans_by_id[id]).collect();
     let paths: Vec<&std::path::Path> = files.iter().map(|&id| db.get(id).path.as_path()).collect();
     let mut table = CrateTable::from_scans(files, &paths, &scans);
-    table.call_names.extend(
-        knowledge
-            .functions
-            .keys()
-            .chain(knowledge.methods.keys())
-            .chain(knowledge.macros.keys())
-            .chain(knowledge.fd_creation.keys())
-            .chain(knowledge.fd_sources.keys())
-            .filter_map(|k| k.rsplit("::").next().map(str::to_string)),
-    );
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
     let global_allocator = scans.iter().any(|s| s.global_allocator);
     // The programs (cargo targets) that exec or spawn: only there can a

@@ -31,7 +31,7 @@ impl<'a> Walker<'a> {
         // (no function of the crate, nothing in the knowledge tables) is not
         // parsed: that would be a second parse of much generated code.
         let body = self.macro_body(mac);
-        if !known && !body_names_any(body, &[&self.table.call_names]) {
+        if !known && !body_names_any(body, &[&self.table.call_names, &self.knowledge.call_names]) {
             return (state, Val::default());
         }
         // A known one's arguments are parsed and walked only if they can do
@@ -50,7 +50,11 @@ impl<'a> Walker<'a> {
         let inert = (!always && label_first)
             || known
                 && !always
-                && !body_uses_any(body, &self.table.call_names, &self.table.statics)
+                && !body_uses_any(
+                    body,
+                    &[&self.table.call_names, &self.knowledge.call_names],
+                    &self.table.statics,
+                )
                 && match body_effect(body) {
                     BodyEffect::None => true,
                     // Calls to what no table knows, indexes and assignments
@@ -278,7 +282,7 @@ pub(super) fn is_keyword(word: &str) -> bool {
 /// argument or a tracing field) is one too, where a static's is a write.
 pub(super) fn body_uses_any(
     body: &str,
-    functions: &rustc_hash::FxHashSet<String>,
+    functions: &[&rustc_hash::FxHashSet<String>],
     statics: &rustc_hash::FxHashSet<String>,
 ) -> bool {
     use crate::lexer::TokenKind::{BlockComment, LineComment, Punct, Word};
@@ -297,7 +301,7 @@ pub(super) fn body_uses_any(
         if t.kind == Word {
             let word = &body[t.span.clone()];
             let is_static = statics.contains(word);
-            if is_static || functions.contains(word) {
+            if is_static || functions.iter().any(|f| f.contains(word)) {
                 let used = match next_two(t.span.end) {
                     (Some(b'('), _) | (Some(b':'), Some(b':')) => true,
                     _ if after_dot => false,

@@ -473,9 +473,11 @@ mod tests {
 
     #[test]
     fn fields_and_labels_in_a_macro_body_are_not_uses() {
-        let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let set = |names: &[&str]| -> rustc_hash::FxHashSet<String> {
+            names.iter().map(|n| n.to_string()).collect()
+        };
         let (functions, statics) = (set(&["name", "field", "helper"]), set(&["COUNT"]));
-        let uses = |body: &str| body_uses_any(body, &functions, &statics);
+        let uses = |body: &str| body_uses_any(body, &[&functions], &statics);
         assert!(!uses("ident = ?sub.field, qux = 3"));
         assert!(!uses("name: \"x\", target: \"y\", a = 1"));
         assert!(!uses("\"{name}\", name = 3"));

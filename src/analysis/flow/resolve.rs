@@ -92,7 +92,7 @@ impl Walker<'_> {
         let local = match imports.filter(|i| i.is_imported(&segs[0])) {
             Some(_) => imported
                 .first()
-                .and_then(|p| p.split("::").next())
+                .and_then(|p| crate::index::segments_of(p).next())
                 .is_some_and(|first| {
                     self.table.is_local_segment(first) || segs.len() == 1 && first == segs[0]
                 }),
