@@ -285,7 +285,12 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     // `x.clone()` and a field named `daemon` are not forks:
                     // such words count only after a fork qualifier
                     // (`libc::clone`, not `Arc::clone`).
-                    if !found.qualified || use_of_fork_path || look_for.qualifier(before, |q| q.fork) {
+                    // A constant being defined (`pub const SYS_fork: c_long
+                    // = 57;` in libc's per-target files) is no use of it.
+                    let defined = i >= 1 && matches!(word(i - 1), Some(b"const" | b"static"));
+                    if !defined
+                        && (!found.qualified || use_of_fork_path || look_for.qualifier(before, |q| q.fork))
+                    {
                         match found.kind {
                             ScanKind::Fork => out.forks = true,
                             ScanKind::Spawn => out.spawns = true,
@@ -621,6 +626,18 @@ mod tests {
             "clone() and a field are not forks"
         );
         assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
+        assert!(
+            scan(
+                "unsafe { libc::syscall(libc::SYS_clone3, args, size) }",
+                &words(),
+                false
+            )
+            .forks
+        );
+        assert!(
+            !scan("pub const SYS_clone3: c_long = 435;", &words(), false).forks,
+            "defining the number is not forking"
+        );
         assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
         assert!(scan("use nix::sched::{clone, CloneFlags};", &words(), false).forks);
         assert!(scan("let p = std::env::current_exe()?;", &words(), false).reexecs);
