@@ -166,6 +166,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     // Inline modules we are in (`mod name {`), with the depth of their body.
     let mut mods: Vec<(usize, String)> = Vec::new();
     let mut pending_mod: Option<String> = None;
+    // `extern "C" {` blocks we are in (the depth of their body): a C
+    // function declared there is the program's own name for libc's.
+    let mut externs: Vec<usize> = Vec::new();
+    let mut pending_extern = false;
     let (mut has_main, mut declares_mod) = (false, false);
     let mut const_names: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -180,6 +184,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if let Some(m) = pending_mod.take() {
                     mods.push((depth, m));
                 }
+                if std::mem::take(&mut pending_extern) {
+                    externs.push(depth);
+                }
             }
             (TokenKind::Punct, b"}") => {
                 if impls.last().is_some_and(|(d, _)| *d == depth) {
@@ -188,11 +195,15 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if mods.last().is_some_and(|(d, _)| *d == depth) {
                     mods.pop();
                 }
+                if externs.last() == Some(&depth) {
+                    externs.pop();
+                }
                 depth = depth.saturating_sub(1);
             }
             (TokenKind::Punct, b";") => {
                 pending_impl = None;
                 pending_mod = None;
+                pending_extern = false;
                 use_of_fd_crate = false;
                 in_use = false;
                 use_of_fork_path = false;
@@ -229,8 +240,17 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             }
             // `Command::new("/proc/self/exe")`.
             (TokenKind::Literal, lit) if look_for.knowledge.names_own_binary(lit) => out.reexecs = true,
+            (TokenKind::Word, b"extern")
+                if toks.get(i + 1).is_some_and(|t| t.kind == TokenKind::Literal) && punct(i + 2, b"{") =>
+            {
+                pending_extern = true;
+            }
             (TokenKind::Word, b"fn") => {
                 if let Some(name) = word(i + 1) {
+                    // `extern "C" { fn forkpty(..); }`: libc's forkpty.
+                    if !externs.is_empty() && look_for.meaning(name).is_some_and(|m| m.fd_creator) {
+                        out.creates_fds = true;
+                    }
                     has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(toks, i + 2);
