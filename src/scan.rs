@@ -116,6 +116,8 @@ pub struct FileScan {
     pub mods: Vec<ModDecl>,
     /// Inline modules (`mod name { .. }`), by name.
     pub inline_mods: Vec<String>,
+    /// `impl Trait for Type`: (type, trait), by last segment.
+    pub trait_impls: Vec<(String, String)>,
     pub statics: Vec<String>,
     /// `const NAME: T` of a file that creates descriptors: a flags argument
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
@@ -170,6 +172,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     // function declared there is the program's own name for libc's.
     let mut externs: Vec<usize> = Vec::new();
     let mut pending_extern = false;
+    // Where such a block declares a descriptor-creating C function.
+    let mut extern_fd_creators: Vec<usize> = Vec::new();
     let (mut has_main, mut declares_mod) = (false, false);
     let mut const_names: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -208,7 +212,13 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 in_use = false;
                 use_of_fork_path = false;
             }
-            (TokenKind::Word, b"impl") => pending_impl = Some(impl_type(toks, i + 1)),
+            (TokenKind::Word, b"impl") => {
+                let (ty, trait_name) = impl_type(toks, i + 1);
+                if let Some(tr) = trait_name {
+                    out.trait_impls.push((ty.clone(), tr));
+                }
+                pending_impl = Some(ty);
+            }
             // `macro_rules! name`: walked as a function `name!`, which its
             // callers call (macros are named by text, not by module).
             (TokenKind::Word, b"macro_rules") if punct(i + 1, b"!") => {
@@ -247,9 +257,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             }
             (TokenKind::Word, b"fn") => {
                 if let Some(name) = word(i + 1) {
-                    // `extern "C" { fn forkpty(..); }`: libc's forkpty.
+                    // `extern "C" { fn forkpty(..); }`: libc's forkpty,
+                    // if the file calls it (libc's own bindings only declare).
                     if !externs.is_empty() && look_for.meaning(name).is_some_and(|m| m.fd_creator) {
-                        out.creates_fds = true;
+                        extern_fd_creators.push(i + 1);
                     }
                     has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
@@ -275,7 +286,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 }
             }
             // Named only if the file turns out to create descriptors.
-            (TokenKind::Word, b"const") if word(i + 1).is_some() && punct(i + 2, b":") => {
+            // `const NAME: T`, not a raw pointer's `*const libc::c_char`.
+            (TokenKind::Word, b"const")
+                if word(i + 1).is_some() && punct(i + 2, b":") && !punct(i + 3, b":") =>
+            {
                 const_names.push(i + 1);
             }
             (TokenKind::Word, b"static") => {
@@ -350,6 +364,15 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
             _ => {}
         }
         i += 1;
+    }
+    // A declared creator counts where the file calls it: `name(` not after `fn`.
+    if !out.creates_fds && !extern_fd_creators.is_empty() {
+        let declared: Vec<&[u8]> = extern_fd_creators.iter().filter_map(|&at| word(at)).collect();
+        out.creates_fds = (1..toks.len()).any(|j| {
+            word(j).is_some_and(|w| declared.contains(&w))
+                && punct(j + 1, b"(")
+                && word(j - 1) != Some(b"fn".as_slice())
+        });
     }
     if out.creates_fds {
         out.consts = const_names.iter().filter_map(|&at| word(at)).map(owned).collect();
@@ -434,22 +457,23 @@ fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
-fn impl_type(toks: &[Tok], mut i: usize) -> String {
+fn impl_type(toks: &[Tok], mut i: usize) -> (String, Option<String>) {
     let mut angle = 0i32;
     let mut last = String::new();
+    let mut trait_name = None;
     while let Some(t) = toks.get(i) {
         match (t.kind, t.text) {
             (TokenKind::Punct, b"<") => angle += 1,
             (TokenKind::Punct, b">") => angle -= 1,
             (TokenKind::Punct, b"{") | (TokenKind::Punct, b";") => break,
             (TokenKind::Word, b"where") if angle == 0 => break,
-            (TokenKind::Word, b"for") if angle == 0 => last.clear(),
+            (TokenKind::Word, b"for") if angle == 0 => trait_name = Some(std::mem::take(&mut last)),
             (TokenKind::Word, w) if angle == 0 && w != b"dyn" && w != b"unsafe" => last = owned(w),
             _ => {}
         }
         i += 1;
     }
-    last
+    (last, trait_name.filter(|t| !t.is_empty()))
 }
 
 /// Up to the `{` or `;` that ends a type or signature: does it name `what`?

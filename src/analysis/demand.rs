@@ -139,6 +139,17 @@ pub fn fork_wrappers<'a>(
         .collect()
 }
 
+/// Functions that create a descriptor with flags their caller passes.
+pub fn fd_flag_wrappers<'a>(
+    files: impl Iterator<Item = &'a FileFacts>,
+) -> rustc_hash::FxHashMap<String, super::facts::FdFlagWrapper> {
+    files
+        .flat_map(|f| f.functions.iter())
+        .filter_map(|f| f.fd_flag_wrapper.as_ref().map(|w| (f, w)))
+        .flat_map(|(f, w)| f.keys.iter().map(move |k| (k.clone(), w.clone())))
+        .collect()
+}
+
 /// Does any function of the file call a crate function whose key passes
 /// `wanted`?
 pub fn calls_any(file: &FileFacts, wanted: impl Fn(&str) -> bool) -> bool {

@@ -233,6 +233,9 @@ pub struct FdCreationFact {
     pub file: FileId,
     pub span: Span,
     pub callee: String,
+    /// Made through a function of the crate given the flags here (`Self::
+    /// open(path, libc::O_RDWR, None)`): its name; `callee` is the call inside.
+    pub through: Option<String>,
     pub function: Option<String>,
     pub suggest: String,
     pub why: String,
@@ -245,6 +248,21 @@ pub struct FdCreationFact {
     /// (`later_calls`) could start a process that inherits it.
     pub entry_end: bool,
     pub later_calls: Vec<Vec<String>>,
+}
+
+/// A function that creates a descriptor with flags a parameter carries
+/// (`fn open(path, flag: c_int)` calling `libc::open(path, flag, 0)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdFlagWrapper {
+    /// The parameter's position among the inputs (`self` counts).
+    pub param: usize,
+    /// Its first input is `self`: a method call's arguments start at 1.
+    pub has_self: bool,
+    /// The flag that makes the descriptor close-on-exec.
+    pub needs: String,
+    /// The creating call inside (`libc::open`).
+    pub callee: String,
+    pub why: String,
 }
 
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.
@@ -294,6 +312,9 @@ pub struct FnFact {
     pub fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// Returns a file it opened (`Some(append)`), like a constructor.
     pub returns_file: Option<bool>,
+    /// Creates a descriptor with flags its caller passes: judged at the
+    /// calls, by the flags each passes.
+    pub fd_flag_wrapper: Option<FdFlagWrapper>,
     /// Returns a closure (`impl FnMut`, `Box<dyn FnMut>`): the calls the
     /// closure makes when it runs (a `pre_exec` hook built here).
     pub returned_closure: Vec<CallSite>,

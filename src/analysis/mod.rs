@@ -112,7 +112,13 @@ pub fn analyze_crate(
         // (`main`, tests) have none to look for.
         let entries = demand::entry_points(facts.iter().flatten());
         let callers = demand::fork_callers(facts.iter().flatten());
-        let chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
+        let mut chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
+        // Callers of a descriptor wrapper make the descriptor with their
+        // flags, where a process may be started.
+        let fd_wrappers = demand::fd_flag_wrappers(facts.iter().flatten());
+        if starts_processes {
+            chain.extend(demand::called_names(fd_wrappers.keys()));
+        }
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }
@@ -130,6 +136,9 @@ pub fn analyze_crate(
         if wrappers.len() > table.fork_wrappers.len() {
             table.fork_wrappers = wrappers;
         }
+        if fd_wrappers.len() > table.fd_flag_wrappers.len() {
+            table.fd_flag_wrappers = fd_wrappers;
+        }
         if todo.is_empty() {
             // A file that calls a wrapper of another file, found in the
             // same round, is walked again now knowing it (rare: a file is
@@ -140,7 +149,8 @@ pub fn analyze_crate(
                     facts[i].as_ref().is_some_and(|f| {
                         // A wrapper its walk did not know.
                         demand::calls_any(f, |k| {
-                            table.fork_wrappers.contains_key(k) && !f.wrappers_known.iter().any(|w| w == k)
+                            (table.fork_wrappers.contains_key(k) || table.fd_flag_wrappers.contains_key(k))
+                                && !f.wrappers_known.iter().any(|w| w == k)
                         })
                     })
                 })
@@ -391,9 +401,11 @@ fn walk_tree(
     defer_entries: bool,
 ) -> facts::FileFacts {
     let mut own = rustc_hash::FxHashMap::default();
+    let mut own_fd = rustc_hash::FxHashMap::default();
     loop {
         let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.own_wrappers = own.clone();
+        walker.own_fd_wrappers = own_fd.clone();
         walker.defer_entries = defer_entries;
         walker.walk_file(ast);
         let mut facts = walker.facts;
@@ -401,11 +413,19 @@ fn walk_tree(
             .into_iter()
             .filter(|(k, _)| !table.fork_wrappers.contains_key(k) && !own.contains_key(k))
             .collect();
-        if !demand::calls_any(&facts, |k| new.contains_key(k)) {
-            facts.wrappers_known = table.fork_wrappers.keys().chain(own.keys()).cloned().collect();
+        let new_fd: rustc_hash::FxHashMap<_, _> = demand::fd_flag_wrappers(std::iter::once(&facts))
+            .into_iter()
+            .filter(|(k, _)| !table.fd_flag_wrappers.contains_key(k) && !own_fd.contains_key(k))
+            .collect();
+        if !demand::calls_any(&facts, |k| new.contains_key(k) || new_fd.contains_key(k)) {
+            facts.wrappers_known = (table.fork_wrappers.keys().chain(own.keys()))
+                .chain(table.fd_flag_wrappers.keys().chain(own_fd.keys()))
+                .cloned()
+                .collect();
             return facts;
         }
         own.extend(new);
+        own_fd.extend(new_fd);
     }
 }
 

@@ -29,6 +29,9 @@ pub struct CrateTable {
     pub lib_names: FxHashSet<String>,
     /// Each file's function keys, in the order of the files given.
     pub file_keys: Vec<Vec<String>>,
+    /// The traits each type implements (`impl Trait for Type`): a trait's
+    /// default method is the type's too (`Self::open()`, `master.open()`).
+    pub trait_impls: FxHashMap<String, Vec<String>>,
     /// Names (fields, parameters) typed as a function pointer that never
     /// returns (`Option<fn(i32) -> !>`).
     pub diverging_values: FxHashSet<String>,
@@ -44,6 +47,9 @@ pub struct CrateTable {
     /// Functions of the crate that fork and return the fork's result (found
     /// by a first walk): a call to one is a fork site in its caller.
     pub fork_wrappers: FxHashMap<String, crate::knowledge::ForkResultShape>,
+    /// Functions of the crate that create a descriptor with flags their
+    /// caller passes (found by a first walk): judged at their calls.
+    pub fd_flag_wrappers: FxHashMap<String, crate::analysis::facts::FdFlagWrapper>,
     /// Names a call can matter by: the crate's functions and methods (the
     /// knowledge tables' are `Knowledge::call_names`). An unknown macro
     /// whose body names none of them is not parsed.
@@ -96,12 +102,32 @@ impl CrateTable {
             t.consts.extend(s.consts.iter().cloned());
             t.rwlocks.extend(s.rwlocks.iter().cloned());
             t.diverging_values.extend(s.diverging_values.iter().cloned());
+            for (ty, tr) in &s.trait_impls {
+                let traits = t.trait_impls.entry(ty.clone()).or_default();
+                if !traits.contains(tr) {
+                    traits.push(tr.clone());
+                }
+            }
         }
         t
     }
 }
 
 impl CrateTable {
+    /// The key of method `name` of type `ty`: its own (`Type::name`), else
+    /// the default method of a trait it implements (`Trait::name`).
+    pub fn method_key(&self, ty: &str, name: &str) -> Option<String> {
+        let own = path_key(ty, name);
+        if self.functions.contains(&own) {
+            return Some(own);
+        }
+        self.trait_impls
+            .get(ty)?
+            .iter()
+            .map(|tr| path_key(tr, name))
+            .find(|k| self.functions.contains(k))
+    }
+
     /// The free function of the crate that a call path names, called from
     /// `module`: `written` as in the source, `imported` as the `use` table
     /// resolves it (`crate::`, `self::`, `super::`, renames, globs). When

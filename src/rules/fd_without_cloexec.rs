@@ -28,7 +28,13 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         .map(|fd| {
             Finding::new(
                 "fd_without_cloexec",
-                format!("`{}` creates a file descriptor without close-on-exec ({})", fd.callee, fd.why),
+                match &fd.through {
+                    None => format!("`{}` creates a file descriptor without close-on-exec ({})", fd.callee, fd.why),
+                    Some(through) => format!(
+                        "`{through}` creates a file descriptor without close-on-exec: the flags given here reach `{}` ({})",
+                        fd.callee, fd.why
+                    ),
+                },
                 Label::new(fd.file, fd.span.clone(), "inherited by every program this process execs"),
             )
             .in_function(fd.function.clone())

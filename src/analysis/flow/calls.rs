@@ -259,6 +259,8 @@ impl Walker<'_> {
                 state.live = false;
                 state.exited = true;
             }
+            let span = self.span(c);
+            self.fd_wrapper_call(keys, c.args.iter(), false, &display_path(&segs), span);
         }
         (state, val)
     }
@@ -273,46 +275,118 @@ impl Walker<'_> {
     ) {
         let missing = match (&fd.needs, fd.flags_arg) {
             (Some(flag), Some(i)) => match c.args.iter().nth(i) {
-                Some(arg) => {
-                    let mut text = self.src(arg);
-                    // A flags variable bound earlier in the function.
-                    if let Some(name) = path_ident(arg) {
-                        if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
-                            text = t.clone();
-                        }
+                Some(arg) => match self.flags_lack(arg, flag) {
+                    FlagsLack::Flag => true,
+                    FlagsLack::Nothing => false,
+                    // A wrapper whose caller picks the flags: judged at its calls.
+                    FlagsLack::FromParam(pos) => {
+                        self.unit.fd_flag_wrapper = Some(FdFlagWrapper {
+                            param: pos,
+                            has_self: self.unit.has_self,
+                            needs: flag.clone(),
+                            callee: callee.clone(),
+                            why: fd.why.clone(),
+                        });
+                        false
                     }
-                    let mut words = text.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'));
-                    // Flags from a parameter (a wrapper whose caller picks
-                    // them), or from a const or function of the crate (it
-                    // may hold the flag: `SOCK_FLAGS`, `socket_type_cloexec()`).
-                    !words.any(|tok| {
-                        tok == flag
-                            || self.unit.params.iter().any(|p| p == tok)
-                            || self.table.consts.contains(tok)
-                            || (text.contains('(') && self.table.names.contains_key(tok))
-                    })
-                }
+                },
                 None => false,
             },
             _ => true,
         };
         if missing {
-            self.facts.fds_without_cloexec.push(FdCreationFact {
-                file: self.file,
-                span,
-                callee,
-                function: self.function.clone(),
-                suggest: fd.suggest.clone(),
-                why: fd.why.clone(),
-                handled: false,
-                entry_end: false,
-                later_calls: Vec::new(),
-            });
             // `libc::pipe(fds.as_mut_ptr())`: the array given holds the ends
             // (pending under no name otherwise, until a `let` names it).
-            let idx = self.facts.fds_without_cloexec.len() - 1;
             let root = c.args.first().and_then(place_root).unwrap_or_default();
-            self.unit.fd_unflagged.push((root, idx));
+            self.fd_without_cloexec(callee, None, fd.suggest.clone(), fd.why.clone(), span, root);
+        }
+    }
+
+    fn fd_without_cloexec(
+        &mut self,
+        callee: String,
+        through: Option<String>,
+        suggest: String,
+        why: String,
+        span: Span,
+        root: String,
+    ) {
+        self.facts.fds_without_cloexec.push(FdCreationFact {
+            file: self.file,
+            span,
+            callee,
+            through,
+            function: self.function.clone(),
+            suggest,
+            why,
+            handled: false,
+            entry_end: false,
+            later_calls: Vec::new(),
+        });
+        let idx = self.facts.fds_without_cloexec.len() - 1;
+        self.unit.fd_unflagged.push((root, idx));
+    }
+
+    /// Does this flags argument lack `flag`? Not when it names it, or a
+    /// const or function of the crate (which may hold it: `SOCK_FLAGS`,
+    /// `socket_type_cloexec()`); a parameter's flags are the caller's.
+    fn flags_lack(&self, arg: &Expr, flag: &str) -> FlagsLack {
+        let mut text = self.src(arg);
+        // A flags variable bound earlier in the function.
+        if let Some(name) = path_ident(arg) {
+            if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                text = t.clone();
+            }
+        }
+        let mut param = None;
+        for tok in text.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')) {
+            if tok == flag
+                || self.table.consts.contains(tok)
+                || (text.contains('(') && self.table.names.contains_key(tok))
+            {
+                return FlagsLack::Nothing;
+            }
+            if let Some(i) = self.unit.params.iter().position(|p| p == tok) {
+                param = param.or(Some(self.unit.param_positions[i]));
+            }
+        }
+        param.map_or(FlagsLack::Flag, FlagsLack::FromParam)
+    }
+
+    /// A call of a function of the crate that creates a descriptor with the
+    /// flags its caller passes (`Self::open(path, libc::O_RDWR, None)`):
+    /// the descriptor is made here, without close-on-exec unless the flags
+    /// given hold it. `method`: called as `recv.f(..)` (arguments start
+    /// after `self`).
+    pub(super) fn fd_wrapper_call<'e>(
+        &mut self,
+        keys: &[String],
+        args: impl Iterator<Item = &'e Expr>,
+        method: bool,
+        display: &str,
+        span: Span,
+    ) {
+        let wrapper = keys.iter().find_map(|k| {
+            self.table
+                .fd_flag_wrappers
+                .get(k)
+                .or_else(|| self.own_fd_wrappers.get(k))
+        });
+        let Some(w) = wrapper.cloned() else { return };
+        let skip = usize::from(method && w.has_self);
+        let Some(arg) = w.param.checked_sub(skip).and_then(|i| args.into_iter().nth(i)) else {
+            return;
+        };
+        if self.flags_lack(arg, &w.needs) == FlagsLack::Flag {
+            let suggest = format!("pass `{}` in the flags", w.needs);
+            self.fd_without_cloexec(
+                w.callee,
+                Some(display.to_string()),
+                suggest,
+                w.why,
+                span,
+                String::new(),
+            );
         }
     }
 
@@ -524,4 +598,15 @@ impl Walker<'_> {
         self.fork_by_span.insert(key, idx);
         idx
     }
+}
+
+/// What a flags argument lacks (see `Walker::flags_lack`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FlagsLack {
+    /// The close-on-exec flag.
+    Flag,
+    /// Nothing: it holds the flag, or may.
+    Nothing,
+    /// The flags come from the parameter at this input position.
+    FromParam(usize),
 }

@@ -341,6 +341,8 @@ impl Walker<'_> {
                 },
             };
             let fd = self.new_fd(span, FdKind::Param(i), state);
+            self.unit.has_self |= name == "self" && i == 0;
+            self.unit.param_positions.push(i);
             self.unit.params.push(name.clone());
             self.unit.fd_vars.push((name, vec![fd]));
         }

@@ -186,6 +186,7 @@ impl Walker<'_> {
             fd_param_calls: unit.fd_param_calls,
             returns_file,
             returned_closure,
+            fd_flag_wrapper: unit.fd_flag_wrapper,
             returns_fork,
             hands_fork_back,
             entry,

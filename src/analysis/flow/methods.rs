@@ -239,6 +239,8 @@ impl Walker<'_> {
             let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
             args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
             self.fd_args(keys, &args, span.clone(), &state);
+            let display = crate::index::display_key(&keys[0]).to_string();
+            self.fd_wrapper_call(keys, m.args.iter(), true, &display, span.clone());
         }
         self.record_call(
             &state,

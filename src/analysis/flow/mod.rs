@@ -235,6 +235,11 @@ struct Unit {
     fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
     /// What the function does with descriptors it receives as parameters.
     fd_params: Vec<(usize, FdOp)>,
+    /// Each parameter's position among the inputs, beside `params`.
+    param_positions: Vec<usize>,
+    has_self: bool,
+    /// The descriptor this function creates with its caller's flags.
+    fd_flag_wrapper: Option<FdFlagWrapper>,
     fd_param_calls: Vec<(usize, Vec<String>, usize)>,
     /// Descriptors of this unit passed to functions of the crate: (fd,
     /// callee keys, parameter, call).
@@ -301,6 +306,8 @@ pub struct Walker<'a> {
     /// Fork wrappers of this file found by an earlier walk of the same
     /// syntax tree, on top of the crate table's.
     pub own_wrappers: FxHashMap<String, ForkResultShape>,
+    /// Descriptor flag wrappers of this file found by an earlier walk.
+    pub own_fd_wrappers: FxHashMap<String, FdFlagWrapper>,
     /// Walking the body of an entry point (`main`, a test): no code calls
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
@@ -343,6 +350,7 @@ impl<'a> Walker<'a> {
             raw_fds: Vec::new(),
             facts: FileFacts::default(),
             own_wrappers: FxHashMap::default(),
+            own_fd_wrappers: FxHashMap::default(),
             in_entry: false,
             defer_entries: false,
         }

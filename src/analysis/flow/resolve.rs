@@ -68,8 +68,7 @@ impl Walker<'_> {
                 .then_some(())
                 .and(self.impl_type.as_ref())
                 .unwrap_or(ty);
-            let k = path_key(own, last);
-            if self.table.functions.contains(&k) {
+            if let Some(k) = self.table.method_key(own, last) {
                 return vec![k];
             }
             if ty == "Self" {
@@ -158,8 +157,7 @@ impl Walker<'_> {
     /// `Type::method` as a knowledge or crate key, when the receiver's type is known.
     pub(super) fn typed_method(&self, ty: &str, method: &str) -> Option<String> {
         let short = ty.rsplit("::").next().unwrap_or(ty);
-        let local = path_key(short, method);
-        if self.table.functions.contains(&local) {
+        if let Some(local) = self.table.method_key(short, method) {
             return Some(local);
         }
         let full = path_key(ty, method);
