@@ -51,7 +51,10 @@ pub fn main_with(cli: Cli) -> i32 {
                 2
             }
         },
-        Some(Command::Confirm(args)) => crate::harness::run_confirm(&args),
+        Some(Command::Confirm(args)) => crate::harness::run_confirm(&args, |report| match args.format {
+            crate::harness::ConfirmFormat::Human => crate::output::confirm::render_human(report),
+            crate::harness::ConfirmFormat::Json => crate::output::confirm::render_json(report),
+        }),
         None => lint(&cli.lint),
     }
 }

@@ -3,75 +3,9 @@
 
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
 use crate::source::FileId;
 
-/// A rule's level, as configured. `Allow` findings are never reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Allow,
-    Warn,
-    Deny,
-}
-
-impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "allow" => Some(Level::Allow),
-            "warn" | "warning" => Some(Level::Warn),
-            "deny" | "error" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Warn => "warning",
-            Level::Deny => "error",
-        }
-    }
-}
-
-/// A lint group, as clippy's: it sets the default level of the rules (or the
-/// kinds of finding within a rule) that belong to it. `correctness`: the
-/// hazard happens on the normal path whenever it runs, with the evidence
-/// shown; `suspicious`: a real violation whose harm depends on timing,
-/// platform or a failure first; `pedantic`: true by the letter, rarely
-/// harmful, opt-in.
-/// Ordered strongest first: `Correctness < Suspicious < Pedantic`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Group {
-    Correctness,
-    Suspicious,
-    Pedantic,
-}
-
-impl Group {
-    pub const ALL: [Group; 3] = [Group::Correctness, Group::Suspicious, Group::Pedantic];
-
-    pub const fn default_level(self) -> Level {
-        match self {
-            Group::Correctness => Level::Deny,
-            Group::Suspicious => Level::Warn,
-            Group::Pedantic => Level::Allow,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Group::Correctness => "correctness",
-            Group::Suspicious => "suspicious",
-            Group::Pedantic => "pedantic",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| g.as_str() == name)
-    }
-}
+pub use crate::registry::{Group, Level};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
@@ -121,8 +55,8 @@ impl Finding {
     pub fn new(rule: &'static str, message: impl Into<String>, primary: Label) -> Self {
         Finding {
             rule,
-            group: crate::rules::group_of(rule),
-            level: crate::rules::default_level(rule),
+            group: crate::registry::group_of(rule),
+            level: crate::registry::default_level(rule),
             message: message.into(),
             primary,
             secondary: Vec::new(),
@@ -193,7 +127,7 @@ pub fn project_path(db: &crate::source::SourceDb, id: crate::source::FileId) -> 
     let file = db.get(id);
     db.project_root
         .as_ref()
-        .and_then(|root| crate::glob::relative(&crate::output::absolute(&file.path), root))
+        .and_then(|root| crate::glob::relative(&crate::source::absolute(&file.path), root))
         .unwrap_or_else(|| file.display.replace('\\', "/"))
 }
 

@@ -392,7 +392,7 @@ pub type ManifestDirs = rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>;
 /// A file's absolute path and its package's directory (that of the nearest
 /// `Cargo.toml` above it), looked up once per directory.
 fn package_dir(file: &Path, manifests: &mut ManifestDirs) -> (PathBuf, Option<PathBuf>) {
-    let abs = crate::output::absolute(file);
+    let abs = crate::source::absolute(file);
     let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     let root = manifests
         .entry(dir)

@@ -302,6 +302,55 @@ fn skip_word_or_prefixed_literal(text: &str, i: usize) -> usize {
     ident_end(b, i)
 }
 
+/// Bytes that `syn::parse_file` strips before parsing (a BOM and a shebang
+/// line); spans are relative to what follows, so offsets add this back.
+pub fn stripped_prefix(text: &str) -> usize {
+    let mut n = 0;
+    if text.starts_with('\u{feff}') {
+        n = '\u{feff}'.len_utf8();
+    }
+    let rest = &text[n..];
+    if rest.starts_with("#!") && !skip_blank_and_comments(&rest[2..]).starts_with('[') {
+        n += rest.find('\n').unwrap_or(rest.len());
+    }
+    n
+}
+
+/// `s` after whitespace and plain (non-doc) comments: as rustc and syn
+/// decide whether `#!` starts a shebang line or an inner attribute
+/// (`#! /* c */ [allow(x)]` is an attribute).
+fn skip_blank_and_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        let doc = is_doc_comment(s);
+        if s.starts_with("//") && !doc {
+            s = s.find('\n').map_or("", |i| &s[i..]);
+        } else if s.starts_with("/*") && !doc {
+            // Block comments nest.
+            let (mut depth, mut i) = (0usize, 0);
+            let b = s.as_bytes();
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            // `i` is past an ASCII `*/` or at the end: a char boundary.
+            s = &s[i.min(s.len())..];
+        } else {
+            return s;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

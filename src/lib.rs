@@ -21,6 +21,8 @@ pub mod knowledge;
 pub mod lexer;
 pub mod nesting;
 pub mod output;
+pub mod progress;
+pub mod registry;
 pub mod rules;
 pub mod scan;
 pub mod source;
@@ -182,7 +184,7 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
     let (loaded, analyzed) = on_workers(opts.jobs, |workers| {
         // Reading and scanning every file is the one cost no mode avoids:
         // spread it over the workers.
-        let look_for = knowledge.scan_words();
+        let look_for = scan::Words::new(knowledge);
         let loaded: Vec<Loaded> = workers.install(|| {
             discovery
                 .files
@@ -365,7 +367,13 @@ fn analyze_all(
 ) -> Analyzed {
     let crate_size = |files: &Vec<FileId>| files.iter().map(|&id| db.get(id).scanned_len).sum();
     let per_crate: Vec<analysis::CrateResult> = analysis::map_largest_first(crates, crate_size, |files| {
-        let analyze = |files: &[FileId]| analysis::analyze_crate(db, files, scans, knowledge, opts);
+        let analyze = |files: &[FileId]| {
+            let model = analysis::analyze_crate(db, files, scans, knowledge, opts);
+            let found = rules::check_crate(db, &model, opts);
+            let mut result = model.result;
+            result.findings.extend(found);
+            result
+        };
         contained(|| analyze(files)).unwrap_or_else(|_| {
             let mut all = analysis::CrateResult::default();
             for &id in files {
@@ -444,7 +452,7 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
     let id = db.add(file);
     let knowledge = opts.extra_knowledge.knowledge();
     let knowledge: &Knowledge = &knowledge;
-    let scans = [scan::scan(text, &knowledge.scan_words(), false)];
+    let scans = [scan::scan(text, &scan::Words::new(knowledge), false)];
     let analyzed = on_workers(opts.jobs, |workers| {
         workers.install(|| analyze_all(&db, &[vec![id]], &scans, knowledge, opts, Vec::new()))
     })

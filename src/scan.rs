@@ -135,6 +135,24 @@ pub struct FileScan {
     pub standalone: bool,
 }
 
+impl FileScan {
+    /// Worth parsing before anything asks for it: it forks, re-executes
+    /// the program, or creates descriptors in a crate that starts processes.
+    pub fn matters_alone(&self, crate_starts_processes: bool) -> bool {
+        self.forks || self.reexecs || (self.creates_fds && crate_starts_processes)
+    }
+}
+
+/// `first::second`, the shape of every key and path the walk builds, in one
+/// allocation (it runs for most calls; `format!` costs several times more).
+pub fn path_key(first: &str, second: &str) -> String {
+    let mut key = String::with_capacity(first.len() + 2 + second.len());
+    key.push_str(first);
+    key.push_str("::");
+    key.push_str(second);
+    key
+}
+
 /// A token's bytes as a `String` (whole characters of a `str`: never lossy).
 fn owned(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -144,7 +162,7 @@ fn owned(bytes: &[u8]) -> String {
 /// mode, also computes its nesting bound (what parsing it will check
 /// first) on the same tokens.
 pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
-    let start = crate::analysis::stripped_prefix(text);
+    let start = crate::lexer::stripped_prefix(text);
     // One lexing pass feeds both the nesting bound (which also reads doc
     // comments: they are attributes to the parser) and this scan.
     let lexed = lexer::lex_file(text, start);
@@ -266,7 +284,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     let ty = impls.last().map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(toks, i + 2);
                     let key = match ty {
-                        Some(ty) => crate::index::path_key(ty, &String::from_utf8_lossy(name)),
+                        Some(ty) => path_key(ty, &String::from_utf8_lossy(name)),
                         None => {
                             let mut key = String::new();
                             for (_, m) in &mods {
@@ -382,7 +400,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     out.standalone = has_main && !declares_mod;
     // A file that matters on its own, whatever the rest of its crate does,
     // is parsed in every mode: its bound now, on the tokens at hand.
-    if nesting || crate::analysis::demand::matters_alone(&out, false) {
+    if nesting || out.matters_alone(false) {
         out.deepest = Some(crate::nesting::deepest_of(
             &lexed,
             start,
@@ -407,7 +425,7 @@ pub fn mentions_any(text: &str, names: &[CalledName]) -> bool {
         return false;
     }
     let mut after_dot = false;
-    for t in lexer::tokens(text, crate::analysis::stripped_prefix(text)) {
+    for t in lexer::tokens(text, crate::lexer::stripped_prefix(text)) {
         if matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
             continue;
         }
@@ -618,7 +636,7 @@ mod tests {
     use super::*;
 
     fn words() -> Words<'static> {
-        crate::knowledge::Knowledge::builtin().scan_words()
+        Words::new(crate::knowledge::Knowledge::builtin())
     }
 
     #[test]

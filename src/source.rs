@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -274,6 +274,16 @@ impl<'a> Files<'a> for SourceDb {
             });
         }
         Ok(f.line_range(line_index))
+    }
+}
+
+/// A path made absolute against the working directory (not resolved:
+/// symlinks stay).
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
     }
 }
 

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use super::facts::{ChildEvent, FileFacts, Target};
 use crate::scan::FileScan;
 
-/// A file worth parsing before anything asks for it.
+/// A file worth parsing before anything asks for it (see `FileScan::matters_alone`).
 pub fn matters_alone(scan: &FileScan, crate_starts_processes: bool) -> bool {
-    scan.forks || scan.reexecs || (scan.creates_fds && crate_starts_processes)
+    scan.matters_alone(crate_starts_processes)
 }
 
 /// Function keys the rules will ask summaries for: callees of child

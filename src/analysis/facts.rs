@@ -197,16 +197,8 @@ pub struct FdFact {
     pub kind: FdKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FdOp {
-    /// A bounded read (moves the offset).
-    Read,
-    /// A write at the offset.
-    Write,
-    Seek,
-    /// Reads until end of file (`read_to_end`, `lines()`, `io::copy`, a read loop).
-    ReadToEof,
-}
+/// What a call does to a descriptor (the knowledge tables name it).
+pub use crate::knowledge::FdOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FdUse {
@@ -250,20 +242,7 @@ pub struct FdCreationFact {
     pub later_calls: Vec<Vec<String>>,
 }
 
-/// A function that creates a descriptor with flags a parameter carries
-/// (`fn open(path, flag: c_int)` calling `libc::open(path, flag, 0)`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FdFlagWrapper {
-    /// The parameter's position among the inputs (`self` counts).
-    pub param: usize,
-    /// Its first input is `self`: a method call's arguments start at 1.
-    pub has_self: bool,
-    /// The flag that makes the descriptor close-on-exec.
-    pub needs: String,
-    /// The creating call inside (`libc::open`).
-    pub callee: String,
-    pub why: String,
-}
+pub use crate::index::FdFlagWrapper;
 
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.
 #[derive(Debug, Clone, PartialEq)]

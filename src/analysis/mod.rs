@@ -31,15 +31,33 @@ pub struct CrateResult {
     pub reparsed: usize,
 }
 
-/// Scans every file of one crate, parses and analyses the ones that can
-/// matter (all of them with `--full`), and runs the rules.
+/// The facts of one crate, for the rules: each parsed file's facts, the
+/// functions' summaries and their callers' contexts, and what the token
+/// scan of every file said.
+#[derive(Debug, Default)]
+pub struct CrateModel {
+    pub files: Vec<facts::FileFacts>,
+    pub summaries: summary::Summaries,
+    pub entry: context::EntryContexts,
+    /// The crate forks or spawns processes.
+    pub starts_processes: bool,
+    /// A file of the crate declares a `#[global_allocator]`.
+    pub global_allocator: bool,
+    /// The programs (`discover::program_of`) whose files exec or spawn.
+    pub exec_programs: rustc_hash::FxHashSet<String>,
+    /// Files that could not be parsed (whole), and how many were.
+    pub result: CrateResult,
+}
+
+/// Scans every file of one crate and parses and analyses the ones that can
+/// matter (all of them with `--full`); the rules read the model.
 pub fn analyze_crate(
     db: &SourceDb,
     files: &[FileId],
     scans_by_id: &[FileScan],
     knowledge: &Knowledge,
     opts: &Options,
-) -> CrateResult {
+) -> CrateModel {
     let scans: Vec<&FileScan> = files.iter().map(|&id| &scans_by_id[id]).collect();
     let paths: Vec<&std::path::Path> = files.iter().map(|&id| db.get(id).path.as_path()).collect();
     let mut table = CrateTable::from_scans(files, &paths, &scans);
@@ -192,19 +210,15 @@ pub fn analyze_crate(
     } else {
         context::EntryContexts::default()
     };
-    let ctx = crate::rules::RuleCtx {
-        db,
-        files: &all,
-        summaries: &summaries,
-        entry: &entry,
-        opts,
+    CrateModel {
+        files: all,
+        summaries,
+        entry,
         starts_processes,
         global_allocator,
-        exec_programs: &exec_programs,
-        panic_abort_of: Default::default(),
-    };
-    result.findings.extend(crate::rules::check_all(&ctx));
-    result
+        exec_programs,
+        result,
+    }
 }
 
 /// Files whose left-out entry points can matter after all, now that the
@@ -429,54 +443,7 @@ fn walk_tree(
     }
 }
 
-/// Bytes that `syn::parse_file` strips before parsing (a BOM and a shebang
-/// line); spans are relative to what follows, so offsets add this back.
-pub fn stripped_prefix(text: &str) -> usize {
-    let mut n = 0;
-    if text.starts_with('\u{feff}') {
-        n = '\u{feff}'.len_utf8();
-    }
-    let rest = &text[n..];
-    if rest.starts_with("#!") && !skip_blank_and_comments(&rest[2..]).starts_with('[') {
-        n += rest.find('\n').unwrap_or(rest.len());
-    }
-    n
-}
-
-/// `s` after whitespace and plain (non-doc) comments: as rustc and syn
-/// decide whether `#!` starts a shebang line or an inner attribute
-/// (`#! /* c */ [allow(x)]` is an attribute).
-fn skip_blank_and_comments(mut s: &str) -> &str {
-    loop {
-        s = s.trim_start();
-        let doc = crate::lexer::is_doc_comment(s);
-        if s.starts_with("//") && !doc {
-            s = s.find('\n').map_or("", |i| &s[i..]);
-        } else if s.starts_with("/*") && !doc {
-            // Block comments nest.
-            let (mut depth, mut i) = (0usize, 0);
-            let b = s.as_bytes();
-            while i < b.len() {
-                if b[i..].starts_with(b"/*") {
-                    depth += 1;
-                    i += 2;
-                } else if b[i..].starts_with(b"*/") {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            // `i` is past an ASCII `*/` or at the end: a char boundary.
-            s = &s[i.min(s.len())..];
-        } else {
-            return s;
-        }
-    }
-}
+pub use crate::lexer::stripped_prefix;
 
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {
     parse_text(&db.get(id).contents(), id)

@@ -20,7 +20,8 @@ use nix::sys::signal::Signal;
 
 use crate::fixture::{self, FixtureSpec};
 use judge::Verdict;
-use report::{ConfirmReport, FixtureResult, LineRule, RunRecord, RuntimeResult, StaticCheck};
+pub use report::ConfirmReport;
+use report::{FixtureResult, LineRule, RunRecord, RuntimeResult, StaticCheck};
 use supervisor::{Interrupt, Job, Observation, Supervisor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,8 +103,9 @@ pub enum ConfirmError {
 
 /// Runs the confirmation and returns the process exit code: 0 when every
 /// fixture is confirmed or clean and matches its annotations, 1 otherwise,
-/// 2 on a setup error, 128 + the signal when interrupted.
-pub fn run_confirm(args: &ConfirmArgs) -> i32 {
+/// 2 on a setup error, 128 + the signal when interrupted. `render` turns
+/// the report into the text printed (the output formats are the caller's).
+pub fn run_confirm(args: &ConfirmArgs, render: impl Fn(&ConfirmReport) -> String) -> i32 {
     let interrupt = match Interrupt::install() {
         Ok(i) => Some(i),
         Err(e) => {
@@ -122,10 +124,7 @@ pub fn run_confirm(args: &ConfirmArgs) -> i32 {
     }
     match result {
         Ok(report) => {
-            let text = match args.format {
-                ConfirmFormat::Human => crate::output::confirm::render_human(&report),
-                ConfirmFormat::Json => crate::output::confirm::render_json(&report),
-            };
+            let text = render(&report);
             // A closed stdout (`| head`) is not an error worth a panic.
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
             i32::from(!report.ok)
@@ -484,11 +483,8 @@ pub fn confirm(
         ..Supervisor::default()
     };
     let names = prepared.iter().map(|p| p.display.clone()).collect();
-    let mut bar = crate::output::progress::Progress::new(
-        crate::output::progress::Mode::detect(progress),
-        names,
-        job_owner.clone(),
-    );
+    let mut bar =
+        crate::progress::Progress::new(crate::progress::Mode::detect(progress), names, job_owner.clone());
     let observations = supervisor.run(&jobs, |job, _| bar.finished(job));
     bar.end();
     let observations = observations.map_err(ConfirmError::Interrupted)?;

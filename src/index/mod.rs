@@ -49,7 +49,7 @@ pub struct CrateTable {
     pub fork_wrappers: FxHashMap<String, crate::knowledge::ForkResultShape>,
     /// Functions of the crate that create a descriptor with flags their
     /// caller passes (found by a first walk): judged at their calls.
-    pub fd_flag_wrappers: FxHashMap<String, crate::analysis::facts::FdFlagWrapper>,
+    pub fd_flag_wrappers: FxHashMap<String, FdFlagWrapper>,
     /// Names a call can matter by: the crate's functions and methods (the
     /// knowledge tables' are `Knowledge::call_names`). An unknown macro
     /// whose body names none of them is not parsed.
@@ -213,6 +213,21 @@ fn for_each_anchor<'a>(
     }
 }
 
+/// A function that creates a descriptor with flags a parameter carries
+/// (`fn open(path, flag: c_int)` calling `libc::open(path, flag, 0)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdFlagWrapper {
+    /// The parameter's position among the inputs (`self` counts).
+    pub param: usize,
+    /// Its first input is `self`: a method call's arguments start at 1.
+    pub has_self: bool,
+    /// The flag that makes the descriptor close-on-exec.
+    pub needs: String,
+    /// The creating call inside (`libc::open`).
+    pub callee: String,
+    pub why: String,
+}
+
 /// `module::name`, or `name` at a crate root.
 pub fn qualified(module: &[String], name: &str) -> String {
     let mut key = String::with_capacity(module.iter().map(|m| m.len() + 2).sum::<usize>() + name.len());
@@ -254,15 +269,7 @@ pub fn segments_of(key: &str) -> impl DoubleEndedIterator<Item = &str> {
     key.split(':').filter(|s| !s.is_empty())
 }
 
-/// `first::second`, the shape of every key and path the walk builds, in one
-/// allocation (it runs for most calls; `format!` costs several times more).
-pub fn path_key(first: &str, second: &str) -> String {
-    let mut key = String::with_capacity(first.len() + 2 + second.len());
-    key.push_str(first);
-    key.push_str("::");
-    key.push_str(second);
-    key
-}
+pub use crate::scan::path_key;
 
 /// Last segment of a type's path (`Mutex<T>` -> `Mutex`), for keys.
 pub fn type_name(ty: &syn::Type) -> Option<String> {

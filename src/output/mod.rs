@@ -8,7 +8,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod progress;
+pub use crate::progress;
 pub mod rdjson;
 pub mod rustc_json;
 pub mod sarif;
@@ -187,13 +187,7 @@ pub fn repo_root(report: &Report) -> PathBuf {
 
 /// A file's absolute path (relative paths are taken from the working
 /// directory, where forklint read them).
-pub fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    }
-}
+pub use crate::source::absolute;
 
 /// A file's path relative to `root` with `/` separators, or its absolute
 /// path when it lies outside `root`.

@@ -207,198 +207,9 @@ pub struct Knowledge {
     pub reexports: FxHashMap<String, Reexport>,
 }
 
-/// A crate re-exported under another path.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Reexport {
-    /// The crate's own path.
-    pub of: String,
-    pub why: String,
-}
-
-/// A macro that formats into a buffered writer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OutputMacro {
-    pub sink: MacroSink,
-    /// Which argument is the format string.
-    pub text_arg: usize,
-    /// The macro always ends the text with a newline.
-    pub newline: bool,
-    pub why: String,
-}
-
-/// Where an output macro's text goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MacroSink {
-    /// Stdout (line buffered).
-    Stdout,
-    /// The writer given as the first argument.
-    FirstArg,
-}
-
-/// A method that takes a lock and returns a guard holding it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GuardMethod {
-    pub receiver: GuardReceiver,
-    /// Waits for the lock (`try_*` do not).
-    pub blocks: bool,
-    pub why: String,
-}
-
-/// Which receivers a guard method is a lock on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GuardReceiver {
-    /// Any: only locks have the name.
-    Any,
-    /// An `RwLock` or a configured lock type.
-    LockType,
-}
-
-/// What a buffered writer's method does to its buffer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WriterMethod {
-    pub op: WriterOp,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WriterOp {
-    /// May leave bytes in the buffer.
-    Write,
-    /// Empties the buffer.
-    Flush,
-}
-
-/// A word the scan looks for (rules/scan.toml).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanWord {
-    pub kind: ScanKind,
-    /// Counts only after a `fork` qualifier (`libc::clone`).
-    #[serde(default)]
-    pub qualified: bool,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScanKind {
-    Fork,
-    Spawn,
-}
-
-/// A path segment that says whose call follows (rules/scan.toml).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanQualifier {
-    #[serde(default)]
-    pub fork: bool,
-    #[serde(default)]
-    pub fd: bool,
-    #[serde(default)]
-    pub use_fd: bool,
-    pub why: String,
-}
-
-/// An operation on a descriptor: what a call does to the open file
-/// description, once and when repeated in a loop.
-#[derive(Debug, Clone, Copy)]
-pub struct FdOperation {
-    pub once: crate::analysis::facts::FdOp,
-    pub in_loop: crate::analysis::facts::FdOp,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FdOperationEntry {
-    op: String,
-    in_loop: Option<String>,
-    #[allow(dead_code)] // the reason is for the reader of the table
-    why: String,
-}
-
-fn parse_fd_op(s: &str) -> Option<crate::analysis::facts::FdOp> {
-    use crate::analysis::facts::FdOp;
-    Some(match s {
-        "read" => FdOp::Read,
-        "write" => FdOp::Write,
-        "seek" => FdOp::Seek,
-        "read_to_eof" => FdOp::ReadToEof,
-        _ => return None,
-    })
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FdSource {
-    pub kind: FdSourceKind,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FdSourceKind {
-    File,
-    PipePair,
-    PipeArray,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Why {
-    pub why: String,
-}
-
-/// How a method hands back its receiver's value (rules/values.toml).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValueMethod {
-    pub op: ValueOp,
-    /// Panics when there is no value.
-    #[serde(default)]
-    pub panics: bool,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ValueOp {
-    /// The Ok/Some value.
-    Unwrap,
-    /// The same result, its error wrapped.
-    Context,
-    /// A view of the same value.
-    View,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PanicMacro {
-    /// Unconditionally; otherwise when its condition fails.
-    pub always: bool,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ForkPredicate {
-    /// `child` or `parent`: where the predicate is true.
-    pub process: ForkProcess,
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ForkProcess {
-    Child,
-    Parent,
-}
+mod entries;
+pub use entries::*;
+use entries::{parse_fd_op, FdOperationEntry};
 
 #[derive(Deserialize)]
 struct Table {
@@ -491,22 +302,22 @@ struct Entry {
 }
 
 const TABLES: &[(&str, &str)] = &[
-    ("rules/process.toml", include_str!("../rules/process.toml")),
+    ("rules/process.toml", include_str!("../../rules/process.toml")),
     (
         "rules/signal-safety.toml",
-        include_str!("../rules/signal-safety.toml"),
+        include_str!("../../rules/signal-safety.toml"),
     ),
     (
         "rules/fd-creation.toml",
-        include_str!("../rules/fd-creation.toml"),
+        include_str!("../../rules/fd-creation.toml"),
     ),
     (
         "rules/global-state.toml",
-        include_str!("../rules/global-state.toml"),
+        include_str!("../../rules/global-state.toml"),
     ),
-    ("rules/scan.toml", include_str!("../rules/scan.toml")),
-    ("rules/locks.toml", include_str!("../rules/locks.toml")),
-    ("rules/values.toml", include_str!("../rules/values.toml")),
+    ("rules/scan.toml", include_str!("../../rules/scan.toml")),
+    ("rules/locks.toml", include_str!("../../rules/locks.toml")),
+    ("rules/values.toml", include_str!("../../rules/values.toml")),
 ];
 
 fn parse_role(role: &str, result: Option<&str>) -> Option<Role> {
@@ -641,11 +452,6 @@ impl Knowledge {
             .any(|name| !name.is_empty() && text.windows(name.len()).any(|w| w[0] == name[0] && w == name))
     }
 
-    /// The words the scan looks for.
-    pub fn scan_words(&self) -> crate::scan::Words<'_> {
-        crate::scan::Words::new(self)
-    }
-
     /// Does this method write to the value it is called on?
     pub fn mutates(&self, method: &str) -> bool {
         self.mutating_methods.contains_key(method)
@@ -708,154 +514,4 @@ impl Knowledge {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builtin_tables_load_and_merge() {
-        let k = Knowledge::builtin();
-        // rules/locks.toml: which guard methods wait, and on what receivers.
-        let blocking: Vec<&str> = {
-            let mut v: Vec<&str> = k
-                .guard_methods
-                .iter()
-                .filter(|(_, g)| g.blocks)
-                .map(|(m, _)| m.as_str())
-                .collect();
-            v.sort();
-            v
-        };
-        assert_eq!(blocking, ["lock", "read", "write"]);
-        assert_eq!(k.guard_methods["lock"].receiver, GuardReceiver::Any);
-        assert_eq!(k.guard_methods["read"].receiver, GuardReceiver::LockType);
-        assert_eq!(k.writer_methods["flush"].op, WriterOp::Flush);
-        assert_eq!(k.writer_methods["write_all"].op, WriterOp::Write);
-        assert_eq!(k.output_macros["println"].sink, MacroSink::Stdout);
-        assert!(k.output_macros["writeln"].newline && k.output_macros["writeln"].text_arg == 1);
-        let fork = k.function("nix::unistd::fork").unwrap();
-        assert_eq!(fork.role, Some(Role::Fork(ForkResultShape::Enum)));
-        assert_eq!(fork.class, Some(Class::Safe));
-        assert_eq!(k.function("libc::write").unwrap().class, Some(Class::Safe));
-        assert_eq!(
-            k.function("nix::unistd::execv").unwrap().class,
-            Some(Class::Allocates)
-        );
-        assert_eq!(k.macros["println"].class, Some(Class::Prints));
-        assert_eq!(k.fd_creation["libc::open"].needs.as_deref(), Some("O_CLOEXEC"));
-        assert_eq!(
-            k.function("std::thread::scope").unwrap().closure_param.as_deref(),
-            Some("std::thread::Scope")
-        );
-        assert!(k.yields_raw_fd("fd.as_raw_fd()") && k.yields_raw_fd("libc::pipe"));
-        assert!(!k.yields_raw_fd("File::open(path)"));
-        assert!(k.names_own_binary(b"\"/proc/self/exe\""));
-        assert!(k.names_own_binary(b"std::env::current_exe()"));
-        assert!(!k.names_own_binary(b"\"/bin/true\"") && !k.names_own_binary(b""));
-    }
-
-    #[test]
-    fn libc_is_closed_world() {
-        let k = Knowledge::builtin();
-        // Unlisted: not async-signal-safe, by POSIX's list.
-        let other = k.function("libc::sigsetjmp_not_listed").unwrap();
-        assert_eq!(other.class, Some(Class::Unsafe));
-        assert!(other.why.contains("signal-safety(7)"), "{}", other.why);
-        assert_eq!(other.role, None);
-        // Listed: the table's class, more specific than the default.
-        assert_eq!(k.function("libc::getpwnam").unwrap().class, Some(Class::Locks));
-        assert_eq!(k.function("libc::strdup").unwrap().class, Some(Class::Allocates));
-        assert_eq!(k.function("libc::sigprocmask").unwrap().class, Some(Class::Safe));
-        // Entries for other roles keep them, with a class.
-        let fork = k.function("libc::fork").unwrap();
-        assert_eq!(
-            (fork.role, fork.class),
-            (Some(Role::Fork(ForkResultShape::Raw)), Some(Class::Safe))
-        );
-        let exit = k.function("libc::_exit").unwrap();
-        assert_eq!((exit.role, exit.class), (Some(Role::ExitNow), Some(Class::Safe)));
-        let spawn = k.function("libc::posix_spawn").unwrap();
-        assert_eq!(
-            (spawn.role, spawn.class),
-            (Some(Role::SpawnProcess), Some(Class::Unsafe))
-        );
-        // The reason given with the class, not the role's.
-        assert_eq!(spawn.why, "not on POSIX's list");
-        // Constants, constructors, items of a type and other crates are not
-        // functions of libc.
-        for path in [
-            "libc::O_CLOEXEC",
-            "libc::CMSG_SPACE",
-            "libc::c_int::MAX",
-            "libc::c_int::max",
-            "libc",
-            "nix::unistd::not_listed",
-        ] {
-            assert!(k.function(path).is_none(), "{path}");
-        }
-        // libc through nix's re-export is libc.
-        assert_eq!(k.function("nix::libc::write").unwrap().class, Some(Class::Safe));
-        assert_eq!(
-            k.function("nix::libc::getpwnam").unwrap().class,
-            Some(Class::Locks)
-        );
-        assert_eq!(
-            k.function("nix::libc::getprotobynumber").unwrap().class,
-            Some(Class::Unsafe)
-        );
-        assert!(k.function("nix::libc::O_CLOEXEC").is_none());
-        // A table without [closed_world] keeps an unlisted path unknown.
-        let open = Knowledge::from_tables(&[(
-            "t.toml",
-            "[functions]\n\"libc::write\" = { class = \"safe\", why = \"w\" }\n",
-        )])
-        .unwrap();
-        assert!(open.function("libc::getpwnam").is_none());
-    }
-
-    #[test]
-    fn every_libc_entry_has_a_class() {
-        // A libc entry listed for its role alone would be unknown, not the
-        // closed world's "unsafe": each says what it is.
-        let k = Knowledge::builtin();
-        let classless: Vec<&String> = k
-            .functions
-            .iter()
-            .filter(|(path, f)| path.starts_with("libc::") && f.class.is_none())
-            .map(|(path, _)| path)
-            .collect();
-        assert!(classless.is_empty(), "{classless:?}");
-    }
-
-    #[test]
-    fn every_forking_entry_is_named_by_a_scan_word() {
-        // The demand mode parses, and `--full` walks the entry points of,
-        // only files whose scan found a fork word: a forking function no
-        // word names would be missed by both.
-        let k = Knowledge::builtin();
-        let forking = |f: &Fact| matches!(f.role, Some(Role::Fork(_) | Role::Vfork | Role::PreExec));
-        let entries: Vec<&String> = k
-            .functions
-            .iter()
-            .chain(k.methods.iter())
-            .filter(|(_, f)| forking(f))
-            .map(|(name, _)| name)
-            .collect();
-        assert!(entries.len() >= 5, "{entries:?}");
-        for name in entries {
-            let named = name
-                .split("::")
-                .any(|seg| k.scan_words.get(seg).is_some_and(|w| w.kind == ScanKind::Fork));
-            assert!(named, "{name} forks but no fork word in rules/scan.toml names it");
-        }
-    }
-
-    #[test]
-    fn bad_entries_are_reported_with_their_name() {
-        let err = Knowledge::from_tables(&[(
-            "t.toml",
-            "[functions]\n\"a::b\" = { class = \"nope\", why = \"x\" }\n",
-        )])
-        .unwrap_err();
-        assert!(err.contains("a::b") && err.contains("nope"), "{err}");
-    }
-}
+mod tests;

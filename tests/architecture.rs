@@ -1,0 +1,125 @@
+//! The shape of the code base, as the design asks: the top-level modules
+//! form no cycle (rules consume the analysis's facts, the analysis does not
+//! call rules, knowledge depends on no analysis), and no source file grows
+//! past what a reader takes in at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sources() -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() > 20, "found only {} source files", out.len());
+    out
+}
+
+/// The top-level module a file belongs to (`analysis` for
+/// `src/analysis/flow/calls.rs`); `None` for the crate roots.
+fn top_module(path: &Path) -> Option<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let rel = path.strip_prefix(&src).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let name = first.trim_end_matches(".rs");
+    (!matches!(name, "lib" | "main" | "bin")).then(|| name.to_string())
+}
+
+/// `crate::name` references in code (comments and test modules left out).
+fn references(text: &str) -> BTreeSet<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+    let mut out = BTreeSet::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        let mut rest = line;
+        while let Some(at) = rest.find("crate::") {
+            let after = &rest[at + "crate::".len()..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_module_graph_has_no_cycle() {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in sources() {
+        let Some(top) = top_module(&path) else { continue };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let deps = graph.entry(top.clone()).or_default();
+        deps.extend(references(&text).into_iter().filter(|m| *m != top));
+    }
+    assert!(graph.contains_key("analysis") && graph.contains_key("rules"));
+    // The directions the design names.
+    assert!(
+        graph["rules"].contains("analysis"),
+        "rules read the analysis's facts"
+    );
+    for (from, to) in [
+        ("analysis", "rules"),
+        ("knowledge", "analysis"),
+        ("index", "analysis"),
+    ] {
+        assert!(!graph[from].contains(to), "{from} must not depend on {to}");
+    }
+    // Depth-first search for a cycle, reporting its path.
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = stack.iter().position(|n| n == node) {
+            let mut cycle = stack[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        stack.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(cycle) = visit(node, &graph, &mut Vec::new(), &mut done) {
+            panic!("module cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let long: Vec<String> = sources()
+        .into_iter()
+        .filter_map(|p| {
+            let n = std::fs::read_to_string(&p).unwrap().lines().count();
+            (n > 800).then(|| format!("{} ({n} lines)", p.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these: {long:?}");
+}
