@@ -24,6 +24,10 @@ pub struct CrateTable {
     pub modules: FxHashSet<String>,
     /// Each file's module path.
     pub file_modules: FxHashMap<FileId, Vec<String>>,
+    /// Paths a `pub use` makes visible -> the function key they name.
+    pub aliases: FxHashMap<String, String>,
+    /// The last segments of `aliases`' paths.
+    pub alias_names: FxHashSet<String>,
     /// The names the crate's libraries are used by (`mylib` in
     /// `mylib::f()` from a test or binary of the package).
     pub lib_names: FxHashSet<String>,
@@ -67,6 +71,7 @@ impl CrateTable {
     ) -> CrateTable {
         let mut t = CrateTable::default();
         let modules = modules::module_paths(paths, scans);
+        let mut reexports = Vec::new();
         for (((&id, s), module), path) in ids.iter().zip(scans).zip(modules).zip(paths) {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
@@ -96,6 +101,11 @@ impl CrateTable {
                 t.lib_names.extend(crate::discover::lib_name(path));
             }
             t.file_keys.push(keys);
+            for r in &s.reexports {
+                let mut at = module.clone();
+                at.extend(r.inline.iter().cloned());
+                reexports.push((at, r));
+            }
             t.file_modules.insert(id, module);
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
             t.statics.extend(s.statics.iter().cloned());
@@ -109,6 +119,7 @@ impl CrateTable {
                 }
             }
         }
+        t.add_reexports(&reexports);
         t
     }
 }
@@ -143,31 +154,109 @@ impl CrateTable {
         imported: &[String],
         local: bool,
     ) -> Option<String> {
-        let keys = self.names.get(written.last()?)?;
-        let mut candidate = String::with_capacity(64);
+        let last = written.last()?;
+        let keys: &[String] = match self.names.get(last) {
+            Some(keys) => keys,
+            None if self.alias_names.contains(last) => &[],
+            None => return None,
+        };
         let mut found = None;
-        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
         let mut try_path = |parts: &[&str]| {
-            let own_name = parts.first().is_some_and(|p| self.lib_names.contains(*p));
-            for_each_anchor(module, parts, own_name, |anchored| {
-                candidate.clear();
-                for (i, p) in anchored.enumerate() {
-                    if i > 0 {
-                        candidate.push_str("::");
-                    }
-                    candidate.push_str(p);
+            for candidate in self.anchored(module, parts) {
+                if found.is_some() {
+                    return;
                 }
-                if found.is_none() && keys.contains(&candidate) {
-                    found = Some(candidate.clone());
+                if keys.contains(&candidate) {
+                    found = Some(candidate);
+                } else if let Some(real) = self.aliases.get(&candidate) {
+                    // `pub use` made it visible there.
+                    found = Some(real.clone());
                 }
-            });
+            }
         };
         for c in imported {
             let parts: Vec<&str> = segments_of(c).collect();
             try_path(&parts);
         }
+        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
         try_path(&written_parts);
         found.or_else(|| (local && keys.len() == 1).then(|| keys[0].clone()))
+    }
+
+    /// The paths from the crate root `parts`, written in `module`, can name.
+    fn anchored(&self, module: &[String], parts: &[&str]) -> Vec<String> {
+        let own_name = parts.first().is_some_and(|p| self.lib_names.contains(*p));
+        let mut out = Vec::new();
+        for_each_anchor(module, parts, own_name, |anchored| {
+            let mut candidate = String::with_capacity(64);
+            for (i, p) in anchored.enumerate() {
+                if i > 0 {
+                    candidate.push_str("::");
+                }
+                candidate.push_str(p);
+            }
+            out.push(candidate);
+        });
+        out
+    }
+
+    /// `pub use` re-exports as aliases of the functions they name, to a
+    /// fixed point (a re-export of a re-export), globs included.
+    fn add_reexports(&mut self, reexports: &[(Vec<String>, &crate::scan::Reexport)]) {
+        if reexports.is_empty() {
+            return;
+        }
+        let globs = reexports.iter().any(|(_, r)| r.alias.is_none());
+        for _round in 0..4 {
+            // Free functions (and aliases) by the module they are in.
+            let mut by_module: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
+            if globs {
+                let entries = self
+                    .names
+                    .values()
+                    .flatten()
+                    .map(|k| (k, k))
+                    .chain(self.aliases.iter());
+                for (visible, real) in entries {
+                    if let Some((m, name)) = visible.rsplit_once("::") {
+                        by_module
+                            .entry(m.to_string())
+                            .or_default()
+                            .push((name.to_string(), real.clone()));
+                    }
+                }
+            }
+            let before = self.aliases.len();
+            for (module, r) in reexports {
+                let parts: Vec<&str> = r.target.iter().map(String::as_str).collect();
+                for target in self.anchored(module, &parts) {
+                    match &r.alias {
+                        Some(alias) => {
+                            let real = if self.functions.contains(&target) {
+                                Some(target)
+                            } else {
+                                self.aliases.get(&target).cloned()
+                            };
+                            if let Some(real) = real {
+                                self.alias_names.insert(alias.clone());
+                                self.aliases.entry(qualified(module, alias)).or_insert(real);
+                            }
+                        }
+                        None => {
+                            for (name, real) in by_module.get(&target).into_iter().flatten() {
+                                self.alias_names.insert(name.clone());
+                                self.aliases
+                                    .entry(qualified(module, name))
+                                    .or_insert_with(|| real.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            if self.aliases.len() == before {
+                return;
+            }
+        }
     }
 
     /// Does a path starting with this segment name the crate's own items?
@@ -292,5 +381,63 @@ mod tests {
     fn path_keys_join_with_two_colons() {
         assert_eq!(super::path_key("Type", "method"), "Type::method");
         assert_eq!(super::path_key("", "f"), "::f");
+    }
+
+    /// A crate of `(path, text)` files, as the analysis builds its table.
+    fn table(files: &[(&str, &str)]) -> super::CrateTable {
+        let words = crate::scan::Words::new(crate::knowledge::Knowledge::builtin());
+        let scans: Vec<crate::scan::FileScan> = files
+            .iter()
+            .map(|(_, t)| crate::scan::scan(t, &words, false))
+            .collect();
+        let paths: Vec<&std::path::Path> = files.iter().map(|(p, _)| std::path::Path::new(*p)).collect();
+        let ids: Vec<usize> = (0..files.len()).collect();
+        super::CrateTable::from_scans(&ids, &paths, &scans.iter().collect::<Vec<_>>())
+    }
+
+    fn resolve(t: &super::CrateTable, module: &[&str], path: &str) -> Option<String> {
+        let module: Vec<String> = module.iter().map(|m| m.to_string()).collect();
+        let written: Vec<String> = path.split("::").map(String::from).collect();
+        t.resolve_fn(&module, &written, &[], false)
+    }
+
+    #[test]
+    fn namesakes_in_two_modules_resolve_by_path_and_through_reexports() {
+        let t = table(&[
+            (
+                "p/src/lib.rs",
+                "mod visudo; mod pipeline; pub mod sys; fn main_loop() {}",
+            ),
+            ("p/src/visudo.rs", "pub fn run() {}"),
+            ("p/src/pipeline.rs", "pub fn run() { super::visudo::run(); }"),
+            (
+                "p/src/sys/mod.rs",
+                "mod linux; pub use self::linux::*; pub use self::linux::open_pty as openpty;",
+            ),
+            ("p/src/sys/linux.rs", "pub fn open_pty() {} pub fn run() {}"),
+        ]);
+        assert_eq!(resolve(&t, &[], "visudo::run").as_deref(), Some("visudo::run"));
+        assert_eq!(
+            resolve(&t, &["pipeline"], "super::visudo::run").as_deref(),
+            Some("visudo::run")
+        );
+        assert_eq!(resolve(&t, &["visudo"], "run").as_deref(), Some("visudo::run"));
+        assert_eq!(
+            resolve(&t, &[], "crate::pipeline::run").as_deref(),
+            Some("pipeline::run")
+        );
+        // Through the glob and the renaming re-export of `sys`.
+        assert_eq!(
+            resolve(&t, &[], "sys::open_pty").as_deref(),
+            Some("sys::linux::open_pty")
+        );
+        assert_eq!(
+            resolve(&t, &["visudo"], "crate::sys::openpty").as_deref(),
+            Some("sys::linux::open_pty")
+        );
+        assert_eq!(resolve(&t, &[], "sys::run").as_deref(), Some("sys::linux::run"));
+        // Ambiguous and written nowhere: no guess.
+        assert_eq!(resolve(&t, &[], "run"), None);
+        assert_eq!(resolve(&t, &[], "other_crate::run"), None);
     }
 }

@@ -80,7 +80,7 @@ impl Walker<'_> {
                 }
             }
         }
-        if !self.table.names.contains_key(last) {
+        if !self.table.names.contains_key(last) && !self.table.alias_names.contains(last) {
             return Vec::new();
         }
         let imports = self.imports.last();

@@ -9,6 +9,10 @@
 use rustc_hash::FxHashMap;
 
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
+mod declarations;
+use declarations::{path_attr, use_tree};
+pub use declarations::{ModDecl, Reexport};
+
 use crate::lexer::{self, Tok, TokenKind};
 
 /// What the scan looks for: the knowledge tables (rules/scan.toml and the
@@ -88,16 +92,6 @@ pub struct FnDef {
     pub method: bool,
 }
 
-/// `mod name;`: a module whose body is another file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModDecl {
-    /// Inline modules around the declaration (`mod a { mod b; }` -> `["a"]`).
-    pub inline: Vec<String>,
-    pub name: String,
-    /// `#[path = "x.rs"]` on it.
-    pub path: Option<String>,
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileScan {
     /// Names a fork, vfork, daemon or pre_exec.
@@ -118,6 +112,8 @@ pub struct FileScan {
     pub inline_mods: Vec<String>,
     /// `impl Trait for Type`: (type, trait), by last segment.
     pub trait_impls: Vec<(String, String)>,
+    /// `pub use` items: what another module can name through this one.
+    pub reexports: Vec<Reexport>,
     pub statics: Vec<String>,
     /// `const NAME: T` of a file that creates descriptors: a flags argument
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
@@ -358,6 +354,13 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 if w == b"use" {
                     use_of_fd_crate = look_for.qualifier(word(i + 1), |q| q.use_fd);
                     in_use = true;
+                    // `pub use ..;`, `pub(crate) use ..;` at module level.
+                    let public = i >= 1 && (word(i - 1) == Some(b"pub".as_slice()) || punct(i - 1, b")"));
+                    if public && impls.is_empty() {
+                        let inline: Vec<String> = mods.iter().map(|(_, m)| m.clone()).collect();
+                        let mut j = i + 1;
+                        use_tree(toks, &mut j, &mut Vec::new(), &inline, &mut out.reexports);
+                    }
                 } else if in_use && look_for.qualifier(Some(w), |q| q.fork) {
                     use_of_fork_path = true;
                 }
@@ -436,42 +439,6 @@ pub fn mentions_any(text: &str, names: &[CalledName]) -> bool {
         after_dot = t.kind == TokenKind::Punct && word == ".";
     }
     false
-}
-
-/// `#[path = "x.rs"]` right before the `mod` at `at` (after `pub`,
-/// `pub(crate)` and other attributes).
-fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
-    let mut i = at;
-    // Back over a visibility: `pub`, `pub(crate)`, `pub(in a::b)`.
-    if i >= 1 && toks[i - 1].text == b")" {
-        while i > 0 && toks[i - 1].text != b"(" {
-            i -= 1;
-        }
-        i = i.saturating_sub(1);
-    }
-    if i >= 1 && toks[i - 1].kind == TokenKind::Word && toks[i - 1].text == b"pub" {
-        i -= 1;
-    }
-    // Attributes, innermost last: `# [ path = "lit" ]`.
-    while i >= 1 && toks[i - 1].text == b"]" {
-        let close = i - 1;
-        let mut open = close;
-        while open > 0 && toks[open].text != b"[" {
-            open -= 1;
-        }
-        let attr = &toks[open..=close];
-        if let [_, name, eq, lit, _] = attr {
-            if name.text == b"path" && eq.text == b"=" && lit.kind == TokenKind::Literal {
-                let text = String::from_utf8_lossy(lit.text);
-                return Some(text.trim_matches('"').to_string());
-            }
-        }
-        i = open.saturating_sub(1);
-        if i < toks.len() && toks[i].text != b"#" {
-            return None;
-        }
-    }
-    None
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
@@ -632,86 +599,4 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words() -> Words<'static> {
-        Words::new(crate::knowledge::Knowledge::builtin())
-    }
-
-    #[test]
-    fn finds_triggers_functions_statics_and_rwlocks() {
-        let s = scan(
-            "use nix::unistd::fork; // pre_exec in a comment does not count\n\
-             static M: std::sync::RwLock<u8> = RwLock::new(0);\n\
-             static mut N: i32 = 0; fn f(x: &'static str) {}\n\
-             struct S { table: RwLock<Vec<u8>>, other: u8 }\n\
-             impl<T> Trait for Wrapper<T> where T: Copy { fn method(&self) {} }\n\
-             fn die() -> ! { loop {} }\n\
-             fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
-             fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
-             fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
-            &words(),
-            true,
-        );
-        assert!(s.deepest.is_some_and(|d| d.depth > 0));
-        assert!(s.forks && !s.spawns && !s.creates_fds);
-        assert_eq!(s.statics, vec!["M", "N"]);
-        assert_eq!(s.rwlocks, vec!["M", "table"]);
-        let keys: Vec<(&str, bool)> = s.fns.iter().map(|f| (f.key.as_str(), f.diverging)).collect();
-        assert_eq!(
-            keys,
-            vec![
-                ("f", false),
-                ("Wrapper::method", false),
-                ("die", true),
-                ("quit", true),
-                ("maybe", false),
-                ("wrap", false)
-            ]
-        );
-        assert!(
-            !scan("let s = \"fork\";", &words(), false).forks,
-            "a word in a string is not a token"
-        );
-        // A file parsed in every mode has its bound from the scan.
-        assert!(scan("fn f() { unsafe { libc::fork() }; }", &words(), false)
-            .deepest
-            .is_some());
-        assert!(scan("fn f() { g() }", &words(), false).deepest.is_none());
-        assert!(scan("fn f() { g() }", &words(), true).deepest.is_some());
-        assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &words(), false).creates_fds);
-        assert!(scan("use nix::unistd::{pipe, close};", &words(), false).creates_fds);
-        assert!(!scan("use libc::c_int; fn open(path: &str) {}", &words(), false).creates_fds);
-        assert!(
-            !scan("let v = x.clone(); let daemon = true;", &words(), false).forks,
-            "clone() and a field are not forks"
-        );
-        assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
-        assert!(
-            scan(
-                "unsafe { libc::syscall(libc::SYS_clone3, args, size) }",
-                &words(),
-                false
-            )
-            .forks
-        );
-        assert!(
-            !scan("pub const SYS_clone3: c_long = 435;", &words(), false).forks,
-            "defining the number is not forking"
-        );
-        assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
-        assert!(scan("use nix::sched::{clone, CloneFlags};", &words(), false).forks);
-        assert!(scan("let p = std::env::current_exe()?;", &words(), false).reexecs);
-        assert!(scan("Command::new(\"/proc/self/exe\").arg(\"x\");", &words(), false).reexecs);
-        assert!(!scan("Command::new(\"/bin/true\");", &words(), false).reexecs);
-        assert!(
-            !scan(
-                "use std::sync::Arc; fn f(a: &Arc<u8>) { a.clone(); }",
-                &words(),
-                false
-            )
-            .forks
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,81 @@
+use super::*;
+
+fn words() -> Words<'static> {
+    Words::new(crate::knowledge::Knowledge::builtin())
+}
+
+#[test]
+fn finds_triggers_functions_statics_and_rwlocks() {
+    let s = scan(
+        "use nix::unistd::fork; // pre_exec in a comment does not count\n\
+         static M: std::sync::RwLock<u8> = RwLock::new(0);\n\
+         static mut N: i32 = 0; fn f(x: &'static str) {}\n\
+         struct S { table: RwLock<Vec<u8>>, other: u8 }\n\
+         impl<T> Trait for Wrapper<T> where T: Copy { fn method(&self) {} }\n\
+         fn die() -> ! { loop {} }\n\
+         fn quit(code: i32) { cleanup(); unsafe { libc::_exit(code) } }\n\
+         fn maybe(c: bool) { if c { std::process::exit(1) } }\n\
+         fn wrap() -> R { match unsafe { fork() } { Ok(r) => r, Err(_) => std::process::abort() } }\n",
+        &words(),
+        true,
+    );
+    assert!(s.deepest.is_some_and(|d| d.depth > 0));
+    assert!(s.forks && !s.spawns && !s.creates_fds);
+    assert_eq!(s.statics, vec!["M", "N"]);
+    assert_eq!(s.rwlocks, vec!["M", "table"]);
+    let keys: Vec<(&str, bool)> = s.fns.iter().map(|f| (f.key.as_str(), f.diverging)).collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("f", false),
+            ("Wrapper::method", false),
+            ("die", true),
+            ("quit", true),
+            ("maybe", false),
+            ("wrap", false)
+        ]
+    );
+    assert!(
+        !scan("let s = \"fork\";", &words(), false).forks,
+        "a word in a string is not a token"
+    );
+    // A file parsed in every mode has its bound from the scan.
+    assert!(scan("fn f() { unsafe { libc::fork() }; }", &words(), false)
+        .deepest
+        .is_some());
+    assert!(scan("fn f() { g() }", &words(), false).deepest.is_none());
+    assert!(scan("fn f() { g() }", &words(), true).deepest.is_some());
+    assert!(scan("unsafe { libc::pipe(fds.as_mut_ptr()) }", &words(), false).creates_fds);
+    assert!(scan("use nix::unistd::{pipe, close};", &words(), false).creates_fds);
+    assert!(!scan("use libc::c_int; fn open(path: &str) {}", &words(), false).creates_fds);
+    assert!(
+        !scan("let v = x.clone(); let daemon = true;", &words(), false).forks,
+        "clone() and a field are not forks"
+    );
+    assert!(scan("unsafe { libc::clone(cb, stack, flags, arg) }", &words(), false).forks);
+    assert!(
+        scan(
+            "unsafe { libc::syscall(libc::SYS_clone3, args, size) }",
+            &words(),
+            false
+        )
+        .forks
+    );
+    assert!(
+        !scan("pub const SYS_clone3: c_long = 435;", &words(), false).forks,
+        "defining the number is not forking"
+    );
+    assert!(!scan("let a = Arc::clone(&b);", &words(), false).forks);
+    assert!(scan("use nix::sched::{clone, CloneFlags};", &words(), false).forks);
+    assert!(scan("let p = std::env::current_exe()?;", &words(), false).reexecs);
+    assert!(scan("Command::new(\"/proc/self/exe\").arg(\"x\");", &words(), false).reexecs);
+    assert!(!scan("Command::new(\"/bin/true\");", &words(), false).reexecs);
+    assert!(
+        !scan(
+            "use std::sync::Arc; fn f(a: &Arc<u8>) { a.clone(); }",
+            &words(),
+            false
+        )
+        .forks
+    );
+}
