@@ -24,9 +24,10 @@ pub struct CrateTable {
     pub modules: FxHashSet<String>,
     /// Each file's module path.
     pub file_modules: FxHashMap<FileId, Vec<String>>,
-    /// Paths a `pub use` makes visible -> the function key they name.
-    pub aliases: FxHashMap<String, String>,
-    /// The last segments of `aliases`' paths.
+    /// `pub use` items by the module they are in (joined path): the
+    /// module's path and what each makes visible.
+    pub reexports: FxHashMap<String, (Vec<String>, Vec<crate::scan::Reexport>)>,
+    /// The names `pub use .. as name` gives.
     pub alias_names: FxHashSet<String>,
     /// The names the crate's libraries are used by (`mylib` in
     /// `mylib::f()` from a test or binary of the package).
@@ -71,7 +72,6 @@ impl CrateTable {
     ) -> CrateTable {
         let mut t = CrateTable::default();
         let modules = modules::module_paths(paths, scans);
-        let mut reexports = Vec::new();
         for (((&id, s), module), path) in ids.iter().zip(scans).zip(modules).zip(paths) {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
@@ -104,7 +104,14 @@ impl CrateTable {
             for r in &s.reexports {
                 let mut at = module.clone();
                 at.extend(r.inline.iter().cloned());
-                reexports.push((at, r));
+                if let Some(alias) = &r.alias {
+                    t.alias_names.insert(alias.clone());
+                }
+                let entry = t
+                    .reexports
+                    .entry(at.join("::"))
+                    .or_insert_with(|| (at, Vec::new()));
+                entry.1.push(r.clone());
             }
             t.file_modules.insert(id, module);
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
@@ -119,7 +126,6 @@ impl CrateTable {
                 }
             }
         }
-        t.add_reexports(&reexports);
         t
     }
 }
@@ -168,9 +174,9 @@ impl CrateTable {
                 }
                 if keys.contains(&candidate) {
                     found = Some(candidate);
-                } else if let Some(real) = self.aliases.get(&candidate) {
+                } else if !self.reexports.is_empty() {
                     // `pub use` made it visible there.
-                    found = Some(real.clone());
+                    found = self.through_reexports(&candidate, 0);
                 }
             }
         };
@@ -200,63 +206,30 @@ impl CrateTable {
         out
     }
 
-    /// `pub use` re-exports as aliases of the functions they name, to a
-    /// fixed point (a re-export of a re-export), globs included.
-    fn add_reexports(&mut self, reexports: &[(Vec<String>, &crate::scan::Reexport)]) {
-        if reexports.is_empty() {
-            return;
-        }
-        let globs = reexports.iter().any(|(_, r)| r.alias.is_none());
-        for _round in 0..4 {
-            // Free functions (and aliases) by the module they are in.
-            let mut by_module: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
-            if globs {
-                let entries = self
-                    .names
-                    .values()
-                    .flatten()
-                    .map(|k| (k, k))
-                    .chain(self.aliases.iter());
-                for (visible, real) in entries {
-                    if let Some((m, name)) = visible.rsplit_once("::") {
-                        by_module
-                            .entry(m.to_string())
-                            .or_default()
-                            .push((name.to_string(), real.clone()));
+    /// A function a path names through `pub use` re-exports of the module
+    /// it is in (`sys::openpty` when `sys` has `pub use self::linux::open_pty
+    /// as openpty` or `pub use self::linux::*`), a few re-exports deep.
+    fn through_reexports(&self, path: &str, depth: usize) -> Option<String> {
+        let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
+        let (at, entries) = self.reexports.get(module)?;
+        for r in entries {
+            let parts: Vec<&str> = match &r.alias {
+                Some(alias) if alias == name => r.target.iter().map(String::as_str).collect(),
+                Some(_) => continue,
+                None => r.target.iter().map(String::as_str).chain([name]).collect(),
+            };
+            for target in self.anchored(at, &parts) {
+                if self.functions.contains(&target) {
+                    return Some(target);
+                }
+                if depth < 4 {
+                    if let Some(real) = self.through_reexports(&target, depth + 1) {
+                        return Some(real);
                     }
                 }
             }
-            let before = self.aliases.len();
-            for (module, r) in reexports {
-                let parts: Vec<&str> = r.target.iter().map(String::as_str).collect();
-                for target in self.anchored(module, &parts) {
-                    match &r.alias {
-                        Some(alias) => {
-                            let real = if self.functions.contains(&target) {
-                                Some(target)
-                            } else {
-                                self.aliases.get(&target).cloned()
-                            };
-                            if let Some(real) = real {
-                                self.alias_names.insert(alias.clone());
-                                self.aliases.entry(qualified(module, alias)).or_insert(real);
-                            }
-                        }
-                        None => {
-                            for (name, real) in by_module.get(&target).into_iter().flatten() {
-                                self.alias_names.insert(name.clone());
-                                self.aliases
-                                    .entry(qualified(module, name))
-                                    .or_insert_with(|| real.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            if self.aliases.len() == before {
-                return;
-            }
         }
+        None
     }
 
     /// Does a path starting with this segment name the crate's own items?
