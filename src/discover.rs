@@ -255,7 +255,10 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
         let mut found = Discovery::default();
         // A package's files are what cargo builds from: git's ignores do
         // not apply (a generated, ignored module is still compiled).
-        walk(&dir, &pkg.id.repr, Some(index), false, &mut found);
+        // The workspace's packages are one analysis: a library's fork is
+        // reached from a binary's threads through the symbol table, whose
+        // paths tell each package's crates apart.
+        walk(&dir, meta.workspace_root.as_str(), Some(index), false, &mut found);
         for f in &mut found.files {
             f.edition_2015 = pkg.edition == cargo_metadata::Edition::E2015;
         }

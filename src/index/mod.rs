@@ -31,7 +31,7 @@ pub struct CrateTable {
     pub alias_names: FxHashSet<String>,
     /// The names the crate's libraries are used by (`mylib` in
     /// `mylib::f()` from a test or binary of the package).
-    pub lib_names: FxHashSet<String>,
+    pub lib_roots: FxHashMap<String, String>,
     /// Each file's function keys, in the order of the files given.
     pub file_keys: Vec<Vec<String>>,
     /// The traits each type implements (`impl Trait for Type`): a trait's
@@ -97,8 +97,11 @@ impl CrateTable {
             }
             t.modules.extend(s.mods.iter().map(|m| m.name.clone()));
             t.modules.extend(s.inline_mods.iter().cloned());
-            if module.is_empty() && path.file_name().is_some_and(|n| n == "lib.rs") {
-                t.lib_names.extend(crate::discover::lib_name(path));
+            // A library's root: other roots name it by its library name.
+            if module.len() == 1 && path.file_name().is_some_and(|n| n == "lib.rs") {
+                if let Some(name) = crate::discover::lib_name(path) {
+                    t.lib_roots.insert(name, module[0].clone());
+                }
             }
             t.file_keys.push(keys);
             for r in &s.reexports {
@@ -191,9 +194,12 @@ impl CrateTable {
 
     /// The paths from the crate root `parts`, written in `module`, can name.
     fn anchored(&self, module: &[String], parts: &[&str]) -> Vec<String> {
-        let own_name = parts.first().is_some_and(|p| self.lib_names.contains(*p));
+        let own_root = parts
+            .first()
+            .and_then(|p| self.lib_roots.get(*p))
+            .map(String::as_str);
         let mut out = Vec::new();
-        for_each_anchor(module, parts, own_name, |anchored| {
+        for_each_anchor(module, parts, own_root, |anchored| {
             let mut candidate = String::with_capacity(64);
             for (i, p) in anchored.enumerate() {
                 if i > 0 {
@@ -236,7 +242,7 @@ impl CrateTable {
     pub fn is_local_segment(&self, first: &str) -> bool {
         matches!(first, "crate" | "self" | "super" | "Self")
             || self.modules.contains(first)
-            || self.lib_names.contains(first)
+            || self.lib_roots.contains_key(first)
     }
 }
 
@@ -247,7 +253,7 @@ impl CrateTable {
 fn for_each_anchor<'a>(
     module: &'a [String],
     parts: &'a [&'a str],
-    own_name: bool,
+    own_root: Option<&'a str>,
     mut f: impl FnMut(&mut dyn Iterator<Item = &'a str>),
 ) {
     let Some(&first) = parts.first() else { return };
@@ -256,7 +262,7 @@ fn for_each_anchor<'a>(
     let root_parts = root.iter().map(String::as_str);
     match first {
         "crate" => f(&mut root_parts.chain(parts[1..].iter().copied())),
-        _ if own_name => f(&mut parts[1..].iter().copied()),
+        _ if own_root.is_some() => f(&mut own_root.into_iter().chain(parts[1..].iter().copied())),
         "self" => f(&mut module_parts.chain(parts[1..].iter().copied())),
         "super" => {
             let ups = parts.iter().take_while(|p| **p == "super").count();
@@ -389,28 +395,24 @@ mod tests {
             ),
             ("p/src/sys/linux.rs", "pub fn open_pty() {} pub fn run() {}"),
         ]);
-        assert_eq!(resolve(&t, &[], "visudo::run").as_deref(), Some("visudo::run"));
+        let lib = "<p/src/lib.rs>";
+        let key = |k: &str| Some(format!("{lib}::{k}"));
+        assert_eq!(resolve(&t, &[lib], "visudo::run"), key("visudo::run"));
         assert_eq!(
-            resolve(&t, &["pipeline"], "super::visudo::run").as_deref(),
-            Some("visudo::run")
+            resolve(&t, &[lib, "pipeline"], "super::visudo::run"),
+            key("visudo::run")
         );
-        assert_eq!(resolve(&t, &["visudo"], "run").as_deref(), Some("visudo::run"));
-        assert_eq!(
-            resolve(&t, &[], "crate::pipeline::run").as_deref(),
-            Some("pipeline::run")
-        );
+        assert_eq!(resolve(&t, &[lib, "visudo"], "run"), key("visudo::run"));
+        assert_eq!(resolve(&t, &[lib], "crate::pipeline::run"), key("pipeline::run"));
         // Through the glob and the renaming re-export of `sys`.
+        assert_eq!(resolve(&t, &[lib], "sys::open_pty"), key("sys::linux::open_pty"));
         assert_eq!(
-            resolve(&t, &[], "sys::open_pty").as_deref(),
-            Some("sys::linux::open_pty")
+            resolve(&t, &[lib, "visudo"], "crate::sys::openpty"),
+            key("sys::linux::open_pty")
         );
-        assert_eq!(
-            resolve(&t, &["visudo"], "crate::sys::openpty").as_deref(),
-            Some("sys::linux::open_pty")
-        );
-        assert_eq!(resolve(&t, &[], "sys::run").as_deref(), Some("sys::linux::run"));
+        assert_eq!(resolve(&t, &[lib], "sys::run"), key("sys::linux::run"));
         // Ambiguous and written nowhere: no guess.
-        assert_eq!(resolve(&t, &[], "run"), None);
-        assert_eq!(resolve(&t, &[], "other_crate::run"), None);
+        assert_eq!(resolve(&t, &[lib], "run"), None);
+        assert_eq!(resolve(&t, &[lib], "other_crate::run"), None);
     }
 }

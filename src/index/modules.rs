@@ -1,12 +1,14 @@
 //! The module tree of a crate: which module path each file is, found the
 //! way rustc finds it, from the `mod name;` declarations (with their
 //! `#[path]`) of the files that declare them. A file nothing declares is a
-//! crate root: a library's `lib.rs` is the root every target can name (by
-//! the library's name); each other root (`main.rs`, a binary, a test, an
-//! example) is a crate of its own, whose paths start with `<its path>`, a
-//! segment no source can write, so that two tests' helpers of one name stay
-//! apart. A file under `src/` that nothing declares (its `mod` line hidden
-//! in a macro the scan did not see) gets the module path of its location.
+//! crate root. Every root (a library's `lib.rs`, `main.rs`, a binary, a
+//! test, an example) is a crate of its own, whose paths start with `<its
+//! path>`, a segment no source can write, so that two tests' helpers of one
+//! name, or two packages' functions, stay apart; a library is also named by
+//! its library name (`CrateTable::lib_roots`). A file under `src/` that
+//! nothing declares (its `mod` line hidden in a macro the scan did not see)
+//! gets the module path of its location under its package's `lib.rs` (or
+//! `main.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -58,7 +60,7 @@ pub fn module_paths(paths: &[&Path], scans: &[&FileScan]) -> Vec<Vec<String>> {
             }
         }
     }
-    let roots: Vec<Vec<String>> = paths.iter().map(|p| root_module(p)).collect();
+    let roots: Vec<Vec<String>> = paths.iter().map(|p| root_module(p, &index)).collect();
     (0..paths.len())
         .map(|i| {
             // Up to the root; a cycle of declarations (not valid Rust) stops.
@@ -78,30 +80,36 @@ pub fn module_paths(paths: &[&Path], scans: &[&FileScan]) -> Vec<Vec<String>> {
 }
 
 /// The module path of a file nothing declares (see the module docs).
-fn root_module(path: &Path) -> Vec<String> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name == "lib.rs" {
-        return Vec::new();
-    }
+fn root_module(path: &Path, files: &FxHashMap<&Path, usize>) -> Vec<String> {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
     if let Some(src) = parts.iter().rposition(|c| *c == "src") {
         let below = &parts[src + 1..];
-        if !matches!(below, ["main.rs"] | ["bin", ..]) {
-            let mut module: Vec<String> = below
-                .iter()
-                .map(|c| c.trim_end_matches(".rs").to_string())
-                .collect();
-            if module.last().is_some_and(|m| m == "mod") {
-                module.pop();
+        if !matches!(below, ["main.rs" | "lib.rs"] | ["bin", ..]) {
+            // An orphan of the package's library (or binary), if it has one.
+            let dir: std::path::PathBuf = parts[..=src].iter().collect();
+            let root = ["lib.rs", "main.rs"]
+                .into_iter()
+                .map(|r| dir.join(r))
+                .find(|r| files.contains_key(r.as_path()));
+            if let Some(root) = root {
+                let mut module = vec![root_marker(&root)];
+                module.extend(below.iter().map(|c| c.trim_end_matches(".rs").to_string()));
+                if module.last().is_some_and(|m| m == "mod") {
+                    module.pop();
+                }
+                return module;
             }
-            return module;
         }
     }
-    vec![format!("<{}>", path.display())]
+    vec![root_marker(path)]
 }
 
-/// The root segment of a module path, for `crate::` paths: a crate of its
-/// own (`<tests/a.rs>`), or the library (empty).
+/// The first segment of every path of the crate rooted at this file.
+pub fn root_marker(root: &Path) -> String {
+    format!("<{}>", root.display())
+}
+
+/// The root segment of a module path, for `crate::` paths (`<src/lib.rs>`).
 pub fn crate_root(module: &[String]) -> &[String] {
     match module.first() {
         Some(m) if m.starts_with('<') => &module[..1],
@@ -156,18 +164,18 @@ mod tests {
         assert_eq!(
             got,
             [
-                "",
-                "exec",
-                "exec::pty",
-                "visudo",
-                "visudo::run",
-                "sys::imp",
+                "<p/src/lib.rs>",
+                "<p/src/lib.rs>::exec",
+                "<p/src/lib.rs>::exec::pty",
+                "<p/src/lib.rs>::visudo",
+                "<p/src/lib.rs>::visudo::run",
+                "<p/src/lib.rs>::sys::imp",
                 "<p/tests/a.rs>",
                 "<p/tests/a.rs>::common",
                 "<p/src/bin/tool.rs>",
                 "<p/src/bin/tool.rs>::util",
                 // Not declared anywhere the scan saw: where it lies.
-                "orphan"
+                "<p/src/lib.rs>::orphan"
             ]
         );
     }

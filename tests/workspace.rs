@@ -1,0 +1,117 @@
+//! A cargo workspace is one analysis: a library package's fork, reached
+//! from a binary package's threads, gets the binary's thread evidence; and
+//! two packages' functions of one name stay apart.
+
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+use common::{project, write, Run};
+
+fn forklint(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run forklint");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json_findings(run: &Run) -> Vec<serde_json::Value> {
+    run.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// A library whose child prints (stdout's lock) before `_exit`, and a
+/// binary that starts a thread and then calls it. The binary has a helper
+/// named like the library's function, which prints nothing.
+fn workspace(name: &str) -> std::path::PathBuf {
+    let dir = project("workspace", name);
+    write(
+        &dir,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"forker\", \"app\"]\nresolver = \"2\"\n",
+    );
+    write(
+        &dir,
+        "forker/Cargo.toml",
+        "[package]\nname = \"forker\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        &dir,
+        "forker/src/lib.rs",
+        "extern \"C\" {\n    fn fork() -> i32;\n    fn _exit(code: i32) -> !;\n}\n\n\
+         pub fn run_child() {\n    if unsafe { fork() } == 0 {\n        println!(\"child\");\n        unsafe { _exit(0) }\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nforker = { path = \"../forker\" }\n",
+    );
+    dir
+}
+
+#[test]
+fn a_library_fork_gets_the_binary_threads_that_reach_it() {
+    let dir = workspace("threads");
+    write(
+        &dir,
+        "app/src/main.rs",
+        "fn main() {\n    let worker = std::thread::spawn(|| loop {\n        println!(\"tick\");\n    });\n    \
+         forker::run_child();\n    drop(worker);\n}\n",
+    );
+    let r = forklint(&dir, &["--format", "json"]);
+    let found = json_findings(&r);
+    let lock = found
+        .iter()
+        .find(|f| f["rule"] == "fork_after_thread_spawn" && f["path"] == "forker/src/lib.rs")
+        .unwrap_or_else(|| panic!("no finding at the library's child: {r:?}"));
+    let related: Vec<&str> = lock["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        related.contains(&"app/src/main.rs"),
+        "the binary's thread is the evidence: {lock:#}"
+    );
+    assert_eq!(
+        lock["level"], "error",
+        "a thread shown running makes it correctness: {lock:#}"
+    );
+}
+
+#[test]
+fn a_binary_helper_named_like_the_library_function_is_not_it() {
+    let dir = workspace("namesake");
+    // The binary's own `run_child` only sleeps; main calls it, not the
+    // library's: no fork is reached from the thread.
+    write(
+        &dir,
+        "app/src/main.rs",
+        "fn run_child() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\n\
+         fn main() {\n    let worker = std::thread::spawn(|| loop {\n        println!(\"tick\");\n    });\n    \
+         run_child();\n    drop(worker);\n    let _ = forker::run_child as fn();\n}\n",
+    );
+    let r = forklint(&dir, &["--format", "json"]);
+    let found = json_findings(&r);
+    let from_binary = found.iter().any(|f| {
+        f["path"] == "forker/src/lib.rs"
+            && f["related"]
+                .as_array()
+                .is_some_and(|rel| rel.iter().any(|l| l["path"] == "app/src/main.rs"))
+    });
+    assert!(
+        !from_binary,
+        "the binary's thread does not reach the library's fork: {r:?}"
+    );
+}
