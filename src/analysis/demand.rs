@@ -150,6 +150,17 @@ pub fn fd_flag_wrappers<'a>(
         .collect()
 }
 
+/// Functions that fork and run a closure parameter in the child.
+pub fn closure_fork_wrappers<'a>(
+    files: impl Iterator<Item = &'a FileFacts>,
+) -> rustc_hash::FxHashMap<String, usize> {
+    files
+        .flat_map(|f| f.functions.iter())
+        .filter_map(|f| f.runs_closure_in_child.map(|p| (f, p)))
+        .flat_map(|(f, p)| f.keys.iter().map(move |k| (k.clone(), p)))
+        .collect()
+}
+
 /// Does any function of the file call a crate function whose key passes
 /// `wanted`?
 pub fn calls_any(file: &FileFacts, wanted: impl Fn(&str) -> bool) -> bool {

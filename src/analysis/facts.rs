@@ -294,6 +294,10 @@ pub struct FnFact {
     /// Creates a descriptor with flags its caller passes: judged at the
     /// calls, by the flags each passes.
     pub fd_flag_wrapper: Option<FdFlagWrapper>,
+    /// Forks and runs the closure its parameter at this input position
+    /// holds in the child (`fn fork<F: FnOnce()>(child: F)`): the closure
+    /// a caller passes is that child's code.
+    pub runs_closure_in_child: Option<usize>,
     /// Returns a closure (`impl FnMut`, `Box<dyn FnMut>`): the calls the
     /// closure makes when it runs (a `pre_exec` hook built here).
     pub returned_closure: Vec<CallSite>,

@@ -137,6 +137,10 @@ pub fn analyze_crate(
         if starts_processes {
             chain.extend(demand::called_names(fd_wrappers.keys()));
         }
+        // Callers of a fork helper that runs their closure in its child:
+        // the closure is child code.
+        let closure_wrappers = demand::closure_fork_wrappers(facts.iter().flatten());
+        chain.extend(demand::called_names(closure_wrappers.keys()));
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }
@@ -157,6 +161,9 @@ pub fn analyze_crate(
         if fd_wrappers.len() > table.fd_flag_wrappers.len() {
             table.fd_flag_wrappers = fd_wrappers;
         }
+        if closure_wrappers.len() > table.closure_fork_wrappers.len() {
+            table.closure_fork_wrappers = closure_wrappers;
+        }
         if todo.is_empty() {
             // A file that calls a wrapper of another file, found in the
             // same round, is walked again now knowing it (rare: a file is
@@ -167,7 +174,9 @@ pub fn analyze_crate(
                     facts[i].as_ref().is_some_and(|f| {
                         // A wrapper its walk did not know.
                         demand::calls_any(f, |k| {
-                            (table.fork_wrappers.contains_key(k) || table.fd_flag_wrappers.contains_key(k))
+                            (table.fork_wrappers.contains_key(k)
+                                || table.fd_flag_wrappers.contains_key(k)
+                                || table.closure_fork_wrappers.contains_key(k))
                                 && !f.wrappers_known.iter().any(|w| w == k)
                         })
                     })
@@ -416,10 +425,12 @@ fn walk_tree(
 ) -> facts::FileFacts {
     let mut own = rustc_hash::FxHashMap::default();
     let mut own_fd = rustc_hash::FxHashMap::default();
+    let mut own_closure = rustc_hash::FxHashMap::default();
     loop {
         let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.own_wrappers = own.clone();
         walker.own_fd_wrappers = own_fd.clone();
+        walker.own_closure_wrappers = own_closure.clone();
         walker.defer_entries = defer_entries;
         walker.walk_file(ast);
         let mut facts = walker.facts;
@@ -431,15 +442,23 @@ fn walk_tree(
             .into_iter()
             .filter(|(k, _)| !table.fd_flag_wrappers.contains_key(k) && !own_fd.contains_key(k))
             .collect();
-        if !demand::calls_any(&facts, |k| new.contains_key(k) || new_fd.contains_key(k)) {
+        let new_closure: rustc_hash::FxHashMap<_, _> = demand::closure_fork_wrappers(std::iter::once(&facts))
+            .into_iter()
+            .filter(|(k, _)| !table.closure_fork_wrappers.contains_key(k) && !own_closure.contains_key(k))
+            .collect();
+        if !demand::calls_any(&facts, |k| {
+            new.contains_key(k) || new_fd.contains_key(k) || new_closure.contains_key(k)
+        }) {
             facts.wrappers_known = (table.fork_wrappers.keys().chain(own.keys()))
                 .chain(table.fd_flag_wrappers.keys().chain(own_fd.keys()))
+                .chain(table.closure_fork_wrappers.keys().chain(own_closure.keys()))
                 .cloned()
                 .collect();
             return facts;
         }
         own.extend(new);
         own_fd.extend(new_fd);
+        own_closure.extend(new_closure);
     }
 }
 

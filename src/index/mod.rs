@@ -37,6 +37,10 @@ pub struct CrateTable {
     /// The traits each type implements (`impl Trait for Type`): a trait's
     /// default method is the type's too (`Self::open()`, `master.open()`).
     pub trait_impls: FxHashMap<String, Vec<String>>,
+    /// The module that first defines each method key, and the keys that
+    /// more than one module defines: a call cannot tell which it is.
+    pub method_homes: FxHashMap<String, String>,
+    pub ambiguous_methods: FxHashSet<String>,
     /// Names (fields, parameters) typed as a function pointer that never
     /// returns (`Option<fn(i32) -> !>`).
     pub diverging_values: FxHashSet<String>,
@@ -55,6 +59,9 @@ pub struct CrateTable {
     /// Functions of the crate that create a descriptor with flags their
     /// caller passes (found by a first walk): judged at their calls.
     pub fd_flag_wrappers: FxHashMap<String, FdFlagWrapper>,
+    /// Functions of the crate that fork and run a closure parameter in the
+    /// child, by the parameter's input position.
+    pub closure_fork_wrappers: FxHashMap<String, usize>,
     /// Names a call can matter by: the crate's functions and methods (the
     /// knowledge tables' are `Knowledge::call_names`). An unknown macro
     /// whose body names none of them is not parsed.
@@ -76,6 +83,18 @@ impl CrateTable {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
                 let key = if f.method {
+                    // `Type::name` defined in two modules: two types of one
+                    // name, or platform variants (`unix/`, `windows/`).
+                    let home = module.join("::");
+                    match t.method_homes.get(&f.key) {
+                        Some(h) if *h != home => {
+                            t.ambiguous_methods.insert(f.key.clone());
+                        }
+                        Some(_) => {}
+                        None => {
+                            t.method_homes.insert(f.key.clone(), home);
+                        }
+                    }
                     f.key.clone()
                 } else {
                     let key = qualified(&module, &f.key);
@@ -139,13 +158,13 @@ impl CrateTable {
     pub fn method_key(&self, ty: &str, name: &str) -> Option<String> {
         let own = path_key(ty, name);
         if self.functions.contains(&own) {
-            return Some(own);
+            return (!self.ambiguous_methods.contains(&own)).then_some(own);
         }
         self.trait_impls
             .get(ty)?
             .iter()
             .map(|tr| path_key(tr, name))
-            .find(|k| self.functions.contains(k))
+            .find(|k| self.functions.contains(k) && !self.ambiguous_methods.contains(k))
     }
 
     /// The free function of the crate that a call path names, called from
@@ -414,5 +433,23 @@ mod tests {
         // Ambiguous and written nowhere: no guess.
         assert_eq!(resolve(&t, &[lib], "run"), None);
         assert_eq!(resolve(&t, &[lib], "other_crate::run"), None);
+    }
+
+    #[test]
+    fn a_method_two_modules_define_is_no_ones() {
+        let t = table(&[
+            ("q/src/lib.rs", "mod unix; mod inprocess;"),
+            ("q/src/unix.rs", "pub struct Sender; impl Sender { pub fn connect() {} pub fn send(&self) {} }"),
+            (
+                "q/src/inprocess.rs",
+                "pub struct Sender; impl Sender { pub fn connect() {} }\n\
+                 pub struct Pipe; #[cfg(unix)] impl Pipe { fn open() {} } #[cfg(windows)] impl Pipe { fn open() {} }",
+            ),
+        ]);
+        // Two backends' `Sender::connect`: a call cannot tell which.
+        assert_eq!(t.method_key("Sender", "connect"), None);
+        assert_eq!(t.method_key("Sender", "send").as_deref(), Some("Sender::send"));
+        // Platform variants in one module are one method.
+        assert_eq!(t.method_key("Pipe", "open").as_deref(), Some("Pipe::open"));
     }
 }

@@ -79,6 +79,10 @@ impl Walker<'_> {
             return (s, v);
         }
         let span = self.span(c);
+        // `fork(|| { .. })` of a helper that runs the closure in its child.
+        if let Some(out) = self.closure_fork_call(&target, c, &segs, &state) {
+            return out;
+        }
         // Closures given to thread and pool spawns run elsewhere: own units.
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
         let n_types = self.unit.var_types.len();
@@ -263,6 +267,62 @@ impl Walker<'_> {
             self.fd_wrapper_call(keys, c.args.iter(), false, &display_path(&segs), span);
         }
         (state, val)
+    }
+
+    /// A call of a function of the crate that forks and runs the closure
+    /// given here in its child (`fork(|| { .. })` of a test helper): a fork
+    /// site here, whose child runs the closure's body and ends (the helper
+    /// ends it; its own fork reports how).
+    fn closure_fork_call(
+        &mut self,
+        target: &Target,
+        c: &syn::ExprCall,
+        segs: &[String],
+        state: &State,
+    ) -> Option<(State, Val)> {
+        let Target::Local { keys } = target else {
+            return None;
+        };
+        let pos = keys.iter().find_map(|k| {
+            self.table
+                .closure_fork_wrappers
+                .get(k)
+                .or_else(|| self.own_closure_wrappers.get(k))
+                .copied()
+        })?;
+        let Some(Expr::Closure(closure)) = c.args.iter().nth(pos) else {
+            return None;
+        };
+        let mut parent = state.clone();
+        for (i, a) in c.args.iter().enumerate() {
+            if i != pos {
+                parent = self.eval(a, parent).0;
+            }
+        }
+        let span = self.span(c);
+        let idx = self.fork_site(&parent, span.clone(), display_path(segs), false, false);
+        let mut child = parent.clone();
+        child.fork = Some(ForkCtx {
+            idx,
+            procs: CHILD,
+            execed: false,
+            escaped: false,
+            loop_depth: self.unit.loops.len(),
+            outer: parent.fork.filter(|_| parent.live).map(|f| (f.idx, f.procs)),
+        });
+        let was = std::mem::replace(&mut self.unit.is_closure, true);
+        let _ = self.eval(&closure.body, child);
+        self.unit.is_closure = was;
+        let site = CallSite {
+            span,
+            text: display_path(segs),
+            target: target.clone(),
+            kind: CallKind::Path,
+            role: None,
+            error_path: false,
+        };
+        self.record_call(&parent, site);
+        Some((parent, Val::default()))
     }
 
     /// A raw fd creation: recorded when its flags lack close-on-exec.

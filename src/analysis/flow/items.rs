@@ -143,6 +143,7 @@ impl Walker<'_> {
         self.note_flush(&end);
         let returns_file = self.returned_file(&tail);
         let returned_closure = tail.closure.clone().unwrap_or_default();
+        let runs_closure_in_child = self.closure_param_run_in_child(&keys, forks_before);
         // The fork's result is the function's value and the child gets here too.
         let returns_fork = match (tail.fork, end.fork) {
             (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
@@ -187,6 +188,7 @@ impl Walker<'_> {
             returns_file,
             returned_closure,
             fd_flag_wrapper: unit.fd_flag_wrapper,
+            runs_closure_in_child,
             returns_fork,
             hands_fork_back,
             entry,
@@ -204,6 +206,22 @@ impl Walker<'_> {
     /// named for forks (`ForkResult`, `Fork`); `Some(None)` otherwise
     /// (`Option<pid_t>`: the wrapper's return is no escape, but its callers
     /// are not split).
+    /// The input position of a parameter that a fork of this function
+    /// calls in its child (`0 => { child_func(); exit(0) }`).
+    fn closure_param_run_in_child(&self, keys: &[String], forks_before: usize) -> Option<usize> {
+        self.facts.forks[forks_before..]
+            .iter()
+            .filter(|f| f.function_keys == keys)
+            .flat_map(|f| f.child.iter())
+            .find_map(|e| match e {
+                ChildEvent::Call(c) if c.kind == CallKind::Path && matches!(c.target, Target::Unknown) => {
+                    let at = self.unit.params.iter().position(|p| *p == c.text)?;
+                    Some(self.unit.param_positions[at])
+                }
+                _ => None,
+            })
+    }
+
     fn hands_fork_back(
         &self,
         sig: &syn::Signature,

@@ -308,6 +308,8 @@ pub struct Walker<'a> {
     pub own_wrappers: FxHashMap<String, ForkResultShape>,
     /// Descriptor flag wrappers of this file found by an earlier walk.
     pub own_fd_wrappers: FxHashMap<String, FdFlagWrapper>,
+    /// Closure-running fork wrappers of this file found by an earlier walk.
+    pub own_closure_wrappers: FxHashMap<String, usize>,
     /// Walking the body of an entry point (`main`, a test): no code calls
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
@@ -351,6 +353,7 @@ impl<'a> Walker<'a> {
             facts: FileFacts::default(),
             own_wrappers: FxHashMap::default(),
             own_fd_wrappers: FxHashMap::default(),
+            own_closure_wrappers: FxHashMap::default(),
             in_entry: false,
             defer_entries: false,
         }
