@@ -22,8 +22,11 @@ pub struct Words<'a> {
     /// Every word the scan reacts to, and why (by its bytes, as tokens are).
     meanings: FxHashMap<&'a [u8], Meaning<'a>>,
     /// By first byte, the lengths of the words that start with it (bit
-    /// `len.min(15)`): most words of a file are ruled out without hashing.
+    /// `len.min(15)`), and by last byte those that end with it: most words
+    /// of a file are ruled out without hashing (short names such as `new`
+    /// or `open` are meanings now, so one byte is not enough).
     starts: [u16; 256],
+    ends: [u16; 256],
 }
 
 /// What one word can mean to the scan.
@@ -47,26 +50,37 @@ impl<'a> Words<'a> {
             meanings.entry(w.as_bytes()).or_default().own_binary = true;
         }
         for path in knowledge.fd_creation.keys() {
-            if let Some(name) = path.rsplit("::").next() {
-                meanings.entry(name.as_bytes()).or_default().fd_creator = true;
+            // A type's constructor (`EventFd::new`) by its type: `new` is in
+            // every file, `EventFd` where one is made.
+            let mut segs = path.rsplit("::");
+            let (name, ty) = (segs.next(), segs.next());
+            let word = match ty {
+                Some(ty) if ty.starts_with(|c: char| c.is_ascii_uppercase()) => Some(ty),
+                _ => name,
+            };
+            if let Some(word) = word {
+                meanings.entry(word.as_bytes()).or_default().fd_creator = true;
             }
         }
-        let mut starts = [0u16; 256];
+        let (mut starts, mut ends) = ([0u16; 256], [0u16; 256]);
         for w in meanings.keys() {
-            if let Some(&b) = w.first() {
-                starts[usize::from(b)] |= 1 << w.len().min(15);
+            if let (Some(&first), Some(&last)) = (w.first(), w.last()) {
+                starts[usize::from(first)] |= 1 << w.len().min(15);
+                ends[usize::from(last)] |= 1 << w.len().min(15);
             }
         }
         Words {
             knowledge,
             meanings,
             starts,
+            ends,
         }
     }
 
     fn meaning(&self, w: &[u8]) -> Option<&Meaning<'a>> {
-        let b = *w.first()?;
-        if self.starts[usize::from(b)] & (1 << w.len().min(15)) == 0 {
+        let (first, last) = (*w.first()?, *w.last()?);
+        let len = 1 << w.len().min(15);
+        if self.starts[usize::from(first)] & len == 0 || self.ends[usize::from(last)] & len == 0 {
             return None;
         }
         self.meanings.get(w)
