@@ -257,6 +257,9 @@ pub struct PreExecFact {
     /// Functions of the crate that build the closure and return it
     /// (`cmd.pre_exec(hooks::drop_privileges(uid))`).
     pub built_by: Vec<String>,
+    /// Struct fields the hook is taken from (`cmd.pre_exec(hook)` with
+    /// `hook` from `self.hook.take()`): every closure stored there.
+    pub from_fields: Vec<String>,
     /// Threads shown running where the hook is registered (callers'
     /// threads are in the entry contexts).
     pub threads: Vec<ThreadFact>,
@@ -344,6 +347,10 @@ pub struct FileFacts {
     pub starts_processes: bool,
     /// `Command::new(current_exe()..)`: the program runs itself again.
     pub reexecs: Vec<(FileId, Span)>,
+    /// Closures stored into a struct field (`self.hook = Some(Box::new(||
+    /// ..))`, `Spawner { hook: Box::new(|| ..) }`): the field and the calls
+    /// the closure makes when it runs.
+    pub field_closures: Vec<(FileId, String, Vec<CallSite>)>,
     /// Every fd-bearing value created in the file.
     pub fds: Vec<FdFact>,
     /// For `FdKind::Returned` descriptors: the keys of the function that returned it.

@@ -141,6 +141,17 @@ pub fn analyze_crate(
         // the closure is child code.
         let closure_wrappers = demand::closure_fork_wrappers(facts.iter().flatten());
         chain.extend(demand::called_names(closure_wrappers.keys()));
+        // A hook taken from a struct field: the files that store into it.
+        chain.extend(
+            facts
+                .iter()
+                .flatten()
+                .flat_map(|f| f.pre_execs.iter().flat_map(|p| p.from_fields.iter()))
+                .map(|field| crate::scan::CalledName {
+                    name: field.clone(),
+                    method: true,
+                }),
+        );
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }

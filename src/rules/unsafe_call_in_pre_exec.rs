@@ -46,7 +46,15 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             .iter()
             .map(|c| (p.file, c))
             .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))))
-            .chain(built.flat_map(|f| f.returned_closure.iter().map(move |c| (f.file, c))));
+            .chain(built.flat_map(|f| f.returned_closure.iter().map(move |c| (f.file, c))))
+            // A hook taken from a struct field: every closure stored there.
+            .chain(
+                ctx.files
+                    .iter()
+                    .flat_map(|f| f.field_closures.iter())
+                    .filter(|(_, field, _)| p.from_fields.contains(field))
+                    .flat_map(|(file, _, calls)| calls.iter().map(move |c| (*file, c))),
+            );
         let mut sites = Vec::new();
         for (file, call) in calls {
             let effect = ctx.effect_of(call);

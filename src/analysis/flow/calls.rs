@@ -75,6 +75,8 @@ impl Walker<'_> {
                 v.guards.extend(x.guards);
                 // `Ok(pid)`: the wrapped value is still the fork's result.
                 v.fork = v.fork.or(x.fork);
+                // `Some(Box::new(|| ..))`: still the closure.
+                v.closure = v.closure.or(x.closure);
             }
             return (s, v);
         }

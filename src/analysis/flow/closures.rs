@@ -6,6 +6,12 @@ impl Walker<'_> {
     /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
     /// and exec; its calls are collected as one fact.
     pub(super) fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
+        let from_fields: Vec<String> = m
+            .args
+            .first()
+            .and_then(|a| self.field_of(a))
+            .into_iter()
+            .collect();
         let (calls, named, built_by) = match self.callback_code(m.args.first(), &state) {
             CallbackCode::Calls(calls) => (calls, Vec::new(), Vec::new()),
             // A function of the crate is the closure: its own calls are checked.
@@ -21,6 +27,7 @@ impl Walker<'_> {
             calls,
             named,
             built_by,
+            from_fields,
             threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
         });
         (state, Val::default())
@@ -79,6 +86,86 @@ impl Walker<'_> {
             }
             None => Vec::new(),
         })
+    }
+
+    /// The closure an expression keeps for later, walked as its own unit:
+    /// `|| ..`, `Box::new(|| ..)`, `Some(..)` of one. `None` for anything else
+    /// (nothing is walked).
+    pub(super) fn kept_closure(&mut self, e: &Expr) -> Option<Vec<CallSite>> {
+        match e {
+            Expr::Closure(cl) => Some(self.walk_closure_unit(cl)),
+            Expr::Paren(p) => self.kept_closure(&p.expr),
+            Expr::Call(c) if c.args.len() == 1 => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs = segments(&p.path);
+                let keeps = segs.len() == 1 && matches!(segs[0].as_str(), "Some" | "Ok")
+                    || self
+                        .resolve(&segs)
+                        .iter()
+                        .any(|k| self.knowledge.closure_keepers.contains_key(k));
+                if keeps {
+                    self.kept_closure(&c.args[0])
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `self.hook = Some(Box::new(|| ..))`: the field holds the closure.
+    pub(super) fn store_field_closure(&mut self, member: &syn::Member, calls: Vec<CallSite>) {
+        if let syn::Member::Named(name) = member {
+            self.facts
+                .field_closures
+                .push((self.file, name.to_string(), calls));
+        }
+    }
+
+    /// The struct field an expression takes its value from: `self.hook`,
+    /// `self.hook.take().unwrap()`, `&mut self.hook`, or a variable bound
+    /// from one.
+    pub(super) fn field_of(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Reference(r) => self.field_of(&r.expr),
+            Expr::Paren(p) => self.field_of(&p.expr),
+            Expr::Unary(u) => self.field_of(&u.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "take" | "unwrap" | "expect" | "as_mut" | "as_ref" | "clone" | "unwrap_or_default"
+                ) =>
+            {
+                self.field_of(&m.receiver)
+            }
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                _ => None,
+            },
+            Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                self.unit
+                    .var_fields
+                    .iter()
+                    .rev()
+                    .find(|v| v.0 == name)
+                    .map(|v| v.1.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// `if let Some(hook) = self.hook.take()`, `let hook = self.hook.take()`:
+    /// the names bound hold what the field held.
+    pub(super) fn bind_field_source(&mut self, pat: &Pat, scrutinee: &Expr) {
+        let Some(field) = self.field_of(scrutinee) else {
+            return;
+        };
+        let mut names = Vec::new();
+        pat_idents(pat, &mut names);
+        for n in names {
+            self.unit.var_fields.push((n, field.clone()));
+        }
     }
 
     /// A closure that runs elsewhere (a thread, `pre_exec`) or later: its

@@ -142,7 +142,16 @@ impl Walker<'_> {
             Expr::Array(a) => self.eval_aggregate(a.elems.iter(), state, None),
             Expr::Struct(st) => {
                 let ty = st.path.segments.last().map(|s| s.ident.to_string());
-                let (s, v) = self.eval_aggregate(st.fields.iter().map(|f| &f.expr), state, ty);
+                // A closure stored in a field (`hook: Box::new(|| ..)`) is
+                // the field's: walked once, as a closure kept for later.
+                let mut rest = Vec::new();
+                for f in &st.fields {
+                    match self.kept_closure(&f.expr) {
+                        Some(calls) => self.store_field_closure(&f.member, calls),
+                        None => rest.push(&f.expr),
+                    }
+                }
+                let (s, v) = self.eval_aggregate(rest, state, ty);
                 match &st.rest {
                     Some(rest) => (self.eval(rest, s).0, v),
                     None => (s, v),
@@ -232,6 +241,9 @@ impl Walker<'_> {
 
     pub(super) fn eval_assign(&mut self, a: &syn::ExprAssign, state: State) -> (State, Val) {
         let (mut s, v) = self.eval(&a.right, state);
+        if let (Expr::Field(f), Some(calls)) = (&*a.left, &v.closure) {
+            self.store_field_closure(&f.member, calls.clone());
+        }
         if !matches!(&*a.left, Expr::Path(_)) {
             s = self.eval(&a.left, s).0;
         }

@@ -246,6 +246,9 @@ struct Unit {
     fd_passed: Vec<(FdId, Vec<String>, usize, Span)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
+    /// Variables bound from a struct field (`if let Some(hook) =
+    /// self.hook.take()`): the field.
+    var_fields: Vec<(String, String)>,
     /// Calls made so far to a role source (`env::args`, `env::var`).
     role_reads: usize,
     /// Variables holding what a role source returned.

@@ -252,6 +252,7 @@ impl Walker<'_> {
     /// `if let Some(hook) = self.on_parent`, `let h = self.hook.unwrap()`,
     /// a match arm on one: the names bound hold the function pointer.
     pub(super) fn bind_diverging_fn(&mut self, pat: &Pat, scrutinee: &Expr) {
+        self.bind_field_source(pat, scrutinee);
         if self.table.diverging_values.is_empty() || !self.holds_diverging_fn(scrutinee) {
             return;
         }
