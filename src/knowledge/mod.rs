@@ -128,6 +128,10 @@ pub struct FdCreation {
     pub flags_arg: Option<usize>,
     /// The flag that makes the fd close-on-exec.
     pub needs: Option<String>,
+    /// The argument that carries the buffer received descriptors arrive in
+    /// (nix's `recvmsg` cmsg buffer): written `None`, none can arrive.
+    #[serde(default)]
+    pub control_arg: Option<usize>,
     pub suggest: String,
     pub why: String,
 }

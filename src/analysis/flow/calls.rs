@@ -335,7 +335,13 @@ impl Walker<'_> {
         c: &syn::ExprCall,
         span: Span,
     ) {
+        // No buffer for received descriptors: none can arrive.
+        let no_control = fd
+            .control_arg
+            .and_then(|i| c.args.iter().nth(i))
+            .is_some_and(|a| path_ident(a).as_deref() == Some("None"));
         let missing = match (&fd.needs, fd.flags_arg) {
+            _ if no_control => false,
             (Some(flag), Some(i)) => match c.args.iter().nth(i) {
                 Some(arg) => match self.flags_lack(arg, flag) {
                     FlagsLack::Flag => true,
