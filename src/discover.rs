@@ -282,10 +282,12 @@ pub fn from_cargo(sel: &PackageSelection) -> Result<Discovery, String> {
 
 /// Gives each file under `root` that lies in a package below `root` (the
 /// nearest directory with a `Cargo.toml`, `root` itself excluded) that
-/// package's directory as its crate key: names resolve within a crate, so
-/// two packages that both define `new` must not be one crate. With
-/// `split` false (a file argument), keys stay. Either way, marks the files
-/// whose package is of the 2015 edition.
+/// package's directory as its crate key: a directory of unrelated crates
+/// (vendored dependencies, a corpus) is not one program. When `root` is a
+/// workspace (`[workspace]` in its manifest), its packages stay one
+/// analysis, as through cargo, unless a package is a workspace of its own.
+/// With `split` false (a file argument), keys stay. Either way, marks the
+/// files whose package is of the 2015 edition.
 fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
     use std::collections::HashMap;
     // Directory -> the package directory below `root` it belongs to.
@@ -305,6 +307,10 @@ fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
         found
     }
     let mut packages = HashMap::new();
+    let is_workspace =
+        |dir: &Path| read_manifest(&dir.join("Cargo.toml")).is_some_and(|t| t.contains_key("workspace"));
+    let root_workspace = is_workspace(root);
+    let mut own_workspace: HashMap<PathBuf, bool> = HashMap::new();
     // Manifest -> is it a 2015-edition package.
     let mut editions: HashMap<PathBuf, bool> = HashMap::new();
     let root_manifest = std::fs::canonicalize(root)
@@ -318,7 +324,13 @@ fn assign_packages(root: &Path, files: &mut [Discovered], split: bool) {
         };
         let manifest = match &package {
             Some(dir) => {
-                f.crate_key = dir.display().to_string();
+                let apart = !root_workspace
+                    || *own_workspace
+                        .entry(dir.clone())
+                        .or_insert_with(|| is_workspace(dir));
+                if apart {
+                    f.crate_key = dir.display().to_string();
+                }
                 Some(dir.join("Cargo.toml"))
             }
             None => root_manifest.clone(),
@@ -456,6 +468,23 @@ pub fn in_library(file: &Path, manifests: &mut ManifestDirs) -> bool {
     };
     let apart = ["tests", "examples", "benches", "src/bin", "target"];
     rel.starts_with(&lib_dir) && !apart.iter().any(|a| rel.starts_with(a)) && rel != Path::new("src/main.rs")
+}
+
+/// `PACKAGE/src/main.rs` or `PACKAGE/src/bin/..` of a directory with a
+/// `Cargo.toml`: a package's binary.
+pub fn is_package_binary(path: &Path) -> bool {
+    let parts: Vec<&std::ffi::OsStr> = path.iter().collect();
+    let Some(src) = parts.iter().rposition(|c| *c == "src") else {
+        return false;
+    };
+    let below = &parts[src + 1..];
+    let binary = matches!(below, [main] if *main == "main.rs") || below.first().is_some_and(|b| *b == "bin");
+    binary
+        && parts[..src]
+            .iter()
+            .collect::<PathBuf>()
+            .join("Cargo.toml")
+            .is_file()
 }
 
 /// The name a library is used by (`[lib] name`, else the package's name

@@ -272,9 +272,10 @@ fn load(d: discover::Discovered, cwd: &Path, look_for: &scan::Words, full: bool)
     // A standalone program (an example, a fixture, a script: `fn main`
     // and no modules of its own) is a crate of its own, not a module of
     // the directory's crate.
-    // (A package's targets found through cargo stay in their workspace's
-    // analysis: the symbol table keeps each target's names apart.)
-    let crate_key = if scan.standalone && d.package.is_none() {
+    // A package's binary (`src/main.rs`, `src/bin/`) stays with its
+    // package and workspace: the library it calls runs in its process (the
+    // symbol table keeps each target's names apart).
+    let crate_key = if scan.standalone && !discover::is_package_binary(&d.path) {
         d.path.display().to_string()
     } else {
         d.crate_key

@@ -91,6 +91,31 @@ fn a_library_fork_gets_the_binary_threads_that_reach_it() {
 }
 
 #[test]
+fn a_workspace_given_as_a_path_is_one_analysis_too() {
+    let dir = workspace("by_path");
+    write(
+        &dir,
+        "app/src/main.rs",
+        "fn main() {\n    let worker = std::thread::spawn(|| loop {\n        println!(\"tick\");\n    });\n    \
+         forker::run_child();\n    drop(worker);\n}\n",
+    );
+    let r = forklint(&dir, &["--format", "json", "."]);
+    let found = json_findings(&r);
+    let lock = found
+        .iter()
+        .find(|f| f["rule"] == "fork_after_thread_spawn" && f["path"] == "./forker/src/lib.rs")
+        .unwrap_or_else(|| panic!("no finding at the library's child: {r:?}"));
+    assert!(
+        lock["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["path"] == "./app/src/main.rs"),
+        "the binary's thread is the evidence: {lock:#}"
+    );
+}
+
+#[test]
 fn a_binary_helper_named_like_the_library_function_is_not_it() {
     let dir = workspace("namesake");
     // The binary's own `run_child` only sleeps; main calls it, not the
