@@ -10,21 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{project, write, Run};
-
-fn forklint(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run forklint");
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use common::{forklint, project, write, Run};
 
 /// `--format json` findings as (rule, level, line).
 fn findings(run: &Run) -> Vec<(String, String, u64)> {

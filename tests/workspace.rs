@@ -2,25 +2,8 @@
 //! from a binary package's threads, gets the binary's thread evidence; and
 //! two packages' functions of one name stay apart.
 
-use std::path::Path;
-use std::process::Command;
-
 mod common;
-use common::{project, write, Run};
-
-fn forklint(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run forklint");
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use common::{forklint, project, write, Run};
 
 fn json_findings(run: &Run) -> Vec<serde_json::Value> {
     run.stdout
@@ -59,31 +42,34 @@ fn workspace(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// The binary: starts a thread that prints, then calls the library's fork.
+const MAIN_CALLING_THE_LIBRARY: &str = "fn main() {\n    let worker = std::thread::spawn(|| loop {\n        \
+     println!(\"tick\");\n    });\n    forker::run_child();\n    drop(worker);\n}\n";
+
+/// A finding at the library's child (of `rule`, or of any rule) whose
+/// evidence is in the binary (paths as reported: `prefix` is `./` in path
+/// mode).
+fn found_through_binary(r: &Run, prefix: &str, rule: Option<&str>) -> Option<serde_json::Value> {
+    let (lib, main) = (
+        format!("{prefix}forker/src/lib.rs"),
+        format!("{prefix}app/src/main.rs"),
+    );
+    json_findings(r).into_iter().find(|f| {
+        rule.is_none_or(|rule| f["rule"] == rule)
+            && f["path"] == lib.as_str()
+            && f["related"]
+                .as_array()
+                .is_some_and(|rel| rel.iter().any(|l| l["path"] == main.as_str()))
+    })
+}
+
 #[test]
 fn a_library_fork_gets_the_binary_threads_that_reach_it() {
     let dir = workspace("threads");
-    write(
-        &dir,
-        "app/src/main.rs",
-        "fn main() {\n    let worker = std::thread::spawn(|| loop {\n        println!(\"tick\");\n    });\n    \
-         forker::run_child();\n    drop(worker);\n}\n",
-    );
+    write(&dir, "app/src/main.rs", MAIN_CALLING_THE_LIBRARY);
     let r = forklint(&dir, &["--format", "json"]);
-    let found = json_findings(&r);
-    let lock = found
-        .iter()
-        .find(|f| f["rule"] == "fork_after_thread_spawn" && f["path"] == "forker/src/lib.rs")
-        .unwrap_or_else(|| panic!("no finding at the library's child: {r:?}"));
-    let related: Vec<&str> = lock["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["path"].as_str().unwrap())
-        .collect();
-    assert!(
-        related.contains(&"app/src/main.rs"),
-        "the binary's thread is the evidence: {lock:#}"
-    );
+    let lock = found_through_binary(&r, "", Some("fork_after_thread_spawn"))
+        .unwrap_or_else(|| panic!("no finding at the library's child with the binary's thread: {r:?}"));
     assert_eq!(
         lock["level"], "error",
         "a thread shown running makes it correctness: {lock:#}"
@@ -93,25 +79,11 @@ fn a_library_fork_gets_the_binary_threads_that_reach_it() {
 #[test]
 fn a_workspace_given_as_a_path_is_one_analysis_too() {
     let dir = workspace("by_path");
-    write(
-        &dir,
-        "app/src/main.rs",
-        "fn main() {\n    let worker = std::thread::spawn(|| loop {\n        println!(\"tick\");\n    });\n    \
-         forker::run_child();\n    drop(worker);\n}\n",
-    );
+    write(&dir, "app/src/main.rs", MAIN_CALLING_THE_LIBRARY);
     let r = forklint(&dir, &["--format", "json", "."]);
-    let found = json_findings(&r);
-    let lock = found
-        .iter()
-        .find(|f| f["rule"] == "fork_after_thread_spawn" && f["path"] == "./forker/src/lib.rs")
-        .unwrap_or_else(|| panic!("no finding at the library's child: {r:?}"));
     assert!(
-        lock["related"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["path"] == "./app/src/main.rs"),
-        "the binary's thread is the evidence: {lock:#}"
+        found_through_binary(&r, "./", Some("fork_after_thread_spawn")).is_some(),
+        "no finding at the library's child with the binary's thread: {r:?}"
     );
 }
 
@@ -128,15 +100,8 @@ fn a_binary_helper_named_like_the_library_function_is_not_it() {
          run_child();\n    drop(worker);\n    let _ = forker::run_child as fn();\n}\n",
     );
     let r = forklint(&dir, &["--format", "json"]);
-    let found = json_findings(&r);
-    let from_binary = found.iter().any(|f| {
-        f["path"] == "forker/src/lib.rs"
-            && f["related"]
-                .as_array()
-                .is_some_and(|rel| rel.iter().any(|l| l["path"] == "app/src/main.rs"))
-    });
     assert!(
-        !from_binary,
+        found_through_binary(&r, "", None).is_none(),
         "the binary's thread does not reach the library's fork: {r:?}"
     );
 }

@@ -24,6 +24,23 @@ pub fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// Runs the `forklint` binary in `dir` with `args` (no color), to its end.
+// Not every test crate that includes this module runs the binary this way.
+#[allow(dead_code)]
+pub fn forklint(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run forklint");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// How a run of the binary ended; printed whole when an assertion fails.
 pub struct Run {
     pub code: i32,
