@@ -128,37 +128,25 @@ pub fn called_name(key: &str) -> &str {
     crate::index::segments_of(key).next_back().unwrap_or(key)
 }
 
-/// Functions that fork and return the fork's result (in both processes).
-pub fn fork_wrappers<'a>(
-    files: impl Iterator<Item = &'a FileFacts>,
-) -> rustc_hash::FxHashMap<String, crate::knowledge::ForkResultShape> {
-    files
-        .flat_map(|f| f.functions.iter())
-        .filter_map(|f| f.returns_fork.map(|shape| (f, shape)))
-        .flat_map(|(f, shape)| f.keys.iter().map(move |k| (k.clone(), shape)))
-        .collect()
-}
-
-/// Functions that create a descriptor with flags their caller passes.
-pub fn fd_flag_wrappers<'a>(
-    files: impl Iterator<Item = &'a FileFacts>,
-) -> rustc_hash::FxHashMap<String, super::facts::FdFlagWrapper> {
-    files
-        .flat_map(|f| f.functions.iter())
-        .filter_map(|f| f.fd_flag_wrapper.as_ref().map(|w| (f, w)))
-        .flat_map(|(f, w)| f.keys.iter().map(move |k| (k.clone(), w.clone())))
-        .collect()
-}
-
-/// Functions that fork and run a closure parameter in the child.
-pub fn closure_fork_wrappers<'a>(
-    files: impl Iterator<Item = &'a FileFacts>,
-) -> rustc_hash::FxHashMap<String, usize> {
-    files
-        .flat_map(|f| f.functions.iter())
-        .filter_map(|f| f.runs_closure_in_child.map(|p| (f, p)))
-        .flat_map(|(f, p)| f.keys.iter().map(move |k| (k.clone(), p)))
-        .collect()
+/// The wrappers these files define (see `index::Wrappers`): functions that
+/// fork and return the result, create a descriptor with their caller's
+/// flags, or run a closure parameter in their child.
+pub fn wrappers<'a>(files: impl Iterator<Item = &'a FileFacts>) -> crate::index::Wrappers {
+    let mut w = crate::index::Wrappers::default();
+    for f in files.flat_map(|f| f.functions.iter()) {
+        for k in &f.keys {
+            if let Some(shape) = f.returns_fork {
+                w.fork.insert(k.clone(), shape);
+            }
+            if let Some(fd) = &f.fd_flag_wrapper {
+                w.fd_flags.insert(k.clone(), fd.clone());
+            }
+            if let Some(pos) = f.runs_closure_in_child {
+                w.closure_child.insert(k.clone(), pos);
+            }
+        }
+    }
+    w
 }
 
 /// Does any function of the file call a crate function whose key passes

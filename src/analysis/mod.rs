@@ -133,14 +133,14 @@ pub fn analyze_crate(
         let mut chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
         // Callers of a descriptor wrapper make the descriptor with their
         // flags, where a process may be started.
-        let fd_wrappers = demand::fd_flag_wrappers(facts.iter().flatten());
+        let wrappers = demand::wrappers(facts.iter().flatten());
+        // Callers of a descriptor wrapper make the descriptor with their
+        // flags, where a process may be started; callers of a fork helper
+        // that runs their closure in its child give it its code.
         if starts_processes {
-            chain.extend(demand::called_names(fd_wrappers.keys()));
+            chain.extend(demand::called_names(wrappers.fd_flags.keys()));
         }
-        // Callers of a fork helper that runs their closure in its child:
-        // the closure is child code.
-        let closure_wrappers = demand::closure_fork_wrappers(facts.iter().flatten());
-        chain.extend(demand::called_names(closure_wrappers.keys()));
+        chain.extend(demand::called_names(wrappers.closure_child.keys()));
         // A hook taken from a struct field: the files that store into it.
         chain.extend(
             facts
@@ -165,15 +165,9 @@ pub fn analyze_crate(
             .collect();
         // Fork wrappers found so far: their callers are fork sites, so the
         // files walked from now on know them.
-        let wrappers = demand::fork_wrappers(facts.iter().flatten());
-        if wrappers.len() > table.fork_wrappers.len() {
-            table.fork_wrappers = wrappers;
-        }
-        if fd_wrappers.len() > table.fd_flag_wrappers.len() {
-            table.fd_flag_wrappers = fd_wrappers;
-        }
-        if closure_wrappers.len() > table.closure_fork_wrappers.len() {
-            table.closure_fork_wrappers = closure_wrappers;
+        // Wrappers found so far: the files walked from now on know them.
+        if wrappers.len() > table.wrappers.len() {
+            table.wrappers = wrappers;
         }
         if todo.is_empty() {
             // A file that calls a wrapper of another file, found in the
@@ -185,10 +179,7 @@ pub fn analyze_crate(
                     facts[i].as_ref().is_some_and(|f| {
                         // A wrapper its walk did not know.
                         demand::calls_any(f, |k| {
-                            (table.fork_wrappers.contains_key(k)
-                                || table.fd_flag_wrappers.contains_key(k)
-                                || table.closure_fork_wrappers.contains_key(k))
-                                && !f.wrappers_known.iter().any(|w| w == k)
+                            table.wrappers.contains(k) && !f.wrappers_known.iter().any(|w| w == k)
                         })
                     })
                 })
@@ -434,42 +425,19 @@ fn walk_tree(
     knowledge: &Knowledge,
     defer_entries: bool,
 ) -> facts::FileFacts {
-    let mut own = rustc_hash::FxHashMap::default();
-    let mut own_fd = rustc_hash::FxHashMap::default();
-    let mut own_closure = rustc_hash::FxHashMap::default();
+    let mut own = crate::index::Wrappers::default();
     loop {
         let mut walker = flow::Walker::new(id, text, table, knowledge);
         walker.own_wrappers = own.clone();
-        walker.own_fd_wrappers = own_fd.clone();
-        walker.own_closure_wrappers = own_closure.clone();
         walker.defer_entries = defer_entries;
         walker.walk_file(ast);
         let mut facts = walker.facts;
-        let new: rustc_hash::FxHashMap<_, _> = demand::fork_wrappers(std::iter::once(&facts))
-            .into_iter()
-            .filter(|(k, _)| !table.fork_wrappers.contains_key(k) && !own.contains_key(k))
-            .collect();
-        let new_fd: rustc_hash::FxHashMap<_, _> = demand::fd_flag_wrappers(std::iter::once(&facts))
-            .into_iter()
-            .filter(|(k, _)| !table.fd_flag_wrappers.contains_key(k) && !own_fd.contains_key(k))
-            .collect();
-        let new_closure: rustc_hash::FxHashMap<_, _> = demand::closure_fork_wrappers(std::iter::once(&facts))
-            .into_iter()
-            .filter(|(k, _)| !table.closure_fork_wrappers.contains_key(k) && !own_closure.contains_key(k))
-            .collect();
-        if !demand::calls_any(&facts, |k| {
-            new.contains_key(k) || new_fd.contains_key(k) || new_closure.contains_key(k)
-        }) {
-            facts.wrappers_known = (table.fork_wrappers.keys().chain(own.keys()))
-                .chain(table.fd_flag_wrappers.keys().chain(own_fd.keys()))
-                .chain(table.closure_fork_wrappers.keys().chain(own_closure.keys()))
-                .cloned()
-                .collect();
+        let new = demand::wrappers(std::iter::once(&facts)).not_in(&table.wrappers, &own);
+        if !demand::calls_any(&facts, |k| new.contains(k)) {
+            facts.wrappers_known = table.wrappers.keys().chain(own.keys()).cloned().collect();
             return facts;
         }
         own.extend(new);
-        own_fd.extend(new_fd);
-        own_closure.extend(new_closure);
     }
 }
 

@@ -53,15 +53,9 @@ pub struct CrateTable {
     /// Names (statics, fields, bindings) declared with an `RwLock` type, so
     /// `.read()`/`.write()` on them is a lock and `file.read(..)` is not.
     pub rwlocks: FxHashSet<String>,
-    /// Functions of the crate that fork and return the fork's result (found
-    /// by a first walk): a call to one is a fork site in its caller.
-    pub fork_wrappers: FxHashMap<String, crate::knowledge::ForkResultShape>,
-    /// Functions of the crate that create a descriptor with flags their
-    /// caller passes (found by a first walk): judged at their calls.
-    pub fd_flag_wrappers: FxHashMap<String, FdFlagWrapper>,
-    /// Functions of the crate that fork and run a closure parameter in the
-    /// child, by the parameter's input position.
-    pub closure_fork_wrappers: FxHashMap<String, usize>,
+    /// Functions of the crate whose calls are more than calls, learnt from
+    /// a first walk (see `Wrappers`).
+    pub wrappers: Wrappers,
     /// Names a call can matter by: the crate's functions and methods (the
     /// knowledge tables' are `Knowledge::call_names`). An unknown macro
     /// whose body names none of them is not parsed.
@@ -313,6 +307,56 @@ pub struct FdFlagWrapper {
     /// The creating call inside (`libc::open`).
     pub callee: String,
     pub why: String,
+}
+
+/// Functions of the crate whose calls are more than calls, by key: learnt
+/// from a walk of their file, and known to the walks of their callers.
+#[derive(Debug, Clone, Default)]
+pub struct Wrappers {
+    /// Fork and return the fork's result: a call is a fork site.
+    pub fork: FxHashMap<String, crate::knowledge::ForkResultShape>,
+    /// Create a descriptor with the caller's flags: a call makes one.
+    pub fd_flags: FxHashMap<String, FdFlagWrapper>,
+    /// Fork and run the closure at this input position in the child: a call
+    /// is a fork site whose child is the closure.
+    pub closure_child: FxHashMap<String, usize>,
+}
+
+impl Wrappers {
+    pub fn len(&self) -> usize {
+        self.fork.len() + self.fd_flags.len() + self.closure_child.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.fork.contains_key(key) || self.fd_flags.contains_key(key) || self.closure_child.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.fork
+            .keys()
+            .chain(self.fd_flags.keys())
+            .chain(self.closure_child.keys())
+    }
+
+    /// The entries that neither `a` nor `b` has.
+    pub fn not_in(self, a: &Wrappers, b: &Wrappers) -> Wrappers {
+        let new = |k: &String| !a.contains(k) && !b.contains(k);
+        Wrappers {
+            fork: self.fork.into_iter().filter(|(k, _)| new(k)).collect(),
+            fd_flags: self.fd_flags.into_iter().filter(|(k, _)| new(k)).collect(),
+            closure_child: self.closure_child.into_iter().filter(|(k, _)| new(k)).collect(),
+        }
+    }
+
+    pub fn extend(&mut self, other: Wrappers) {
+        self.fork.extend(other.fork);
+        self.fd_flags.extend(other.fd_flags);
+        self.closure_child.extend(other.closure_child);
+    }
 }
 
 /// `module::name`, or `name` at a crate root.

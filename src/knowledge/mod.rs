@@ -167,6 +167,8 @@ pub struct Knowledge {
     pub value_methods: FxHashMap<String, ValueMethod>,
     /// Methods whose closure runs only on an error.
     pub error_closure_methods: FxHashMap<String, Why>,
+    /// Methods that hand back what their receiver holds, unchanged.
+    pub holder_methods: FxHashMap<String, Why>,
     /// Methods that store their argument in the receiver.
     pub storing_methods: FxHashMap<String, Why>,
     /// Macros that panic (always, or when a condition fails).
@@ -243,6 +245,8 @@ struct Table {
     value_methods: HashMap<String, ValueMethod>,
     #[serde(default)]
     error_closure_methods: HashMap<String, Why>,
+    #[serde(default)]
+    holder_methods: HashMap<String, Why>,
     #[serde(default)]
     storing_methods: HashMap<String, Why>,
     #[serde(default)]
@@ -363,6 +367,7 @@ impl Knowledge {
             k.channel_constructors.extend(table.channel_constructors);
             k.value_methods.extend(table.value_methods);
             k.error_closure_methods.extend(table.error_closure_methods);
+            k.holder_methods.extend(table.holder_methods);
             k.storing_methods.extend(table.storing_methods);
             k.panic_macros.extend(table.panic_macros);
             k.fork_predicates.extend(table.fork_predicates);

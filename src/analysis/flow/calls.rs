@@ -39,10 +39,7 @@ impl Walker<'_> {
         // `Box::new(|| ..)`: a closure kept to run later (a hook, a
         // callback), not now; its calls are the value's.
         if let Some(Expr::Closure(cl)) = c.args.first() {
-            if candidates
-                .iter()
-                .any(|k| self.knowledge.closure_keepers.contains_key(k))
-            {
+            if self.keeps_closure(&candidates) {
                 let calls = self.walk_closure_unit(cl);
                 let val = Val {
                     closure: Some(calls),
@@ -285,13 +282,7 @@ impl Walker<'_> {
         let Target::Local { keys } = target else {
             return None;
         };
-        let pos = keys.iter().find_map(|k| {
-            self.table
-                .closure_fork_wrappers
-                .get(k)
-                .or_else(|| self.own_closure_wrappers.get(k))
-                .copied()
-        })?;
+        let pos = *keys.iter().find_map(|k| self.wrapper(k, |w| &w.closure_child))?;
         let Some(Expr::Closure(closure)) = c.args.iter().nth(pos) else {
             return None;
         };
@@ -434,13 +425,13 @@ impl Walker<'_> {
         display: &str,
         span: Span,
     ) {
-        let wrapper = keys.iter().find_map(|k| {
-            self.table
-                .fd_flag_wrappers
-                .get(k)
-                .or_else(|| self.own_fd_wrappers.get(k))
-        });
-        let Some(w) = wrapper.cloned() else { return };
+        let Some(w) = keys
+            .iter()
+            .find_map(|k| self.wrapper(k, |w| &w.fd_flags))
+            .cloned()
+        else {
+            return;
+        };
         let skip = usize::from(method && w.has_self);
         let Some(arg) = w.param.checked_sub(skip).and_then(|i| args.into_iter().nth(i)) else {
             return;
@@ -542,14 +533,7 @@ impl Walker<'_> {
         if role.is_some() || matches!(target, Target::Unknown) {
             return;
         }
-        let site = CallSite {
-            span: self.span(arg),
-            text: display_path(&segs),
-            target,
-            kind: CallKind::Path,
-            role: None,
-            error_path: false,
-        };
+        let site = self.path_site(arg, &segs, target);
         self.record_call(state, site);
     }
 

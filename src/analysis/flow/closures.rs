@@ -68,14 +68,7 @@ impl Walker<'_> {
                         let candidates = self.resolve(&segs);
                         match self.target_of(&segs, &candidates).0 {
                             Target::Local { keys } => return CallbackCode::Function(keys),
-                            target => vec![CallSite {
-                                span: self.span(arg),
-                                text: display_path(&segs),
-                                target,
-                                kind: CallKind::Path,
-                                role: None,
-                                error_path: false,
-                            }],
+                            target => vec![self.path_site(arg, &segs, target)],
                         }
                     }
                 }
@@ -99,10 +92,7 @@ impl Walker<'_> {
                 let Expr::Path(p) = &*c.func else { return None };
                 let segs = segments(&p.path);
                 let keeps = segs.len() == 1 && matches!(segs[0].as_str(), "Some" | "Ok")
-                    || self
-                        .resolve(&segs)
-                        .iter()
-                        .any(|k| self.knowledge.closure_keepers.contains_key(k));
+                    || self.keeps_closure(&self.resolve(&segs));
                 if keeps {
                     self.kept_closure(&c.args[0])
                 } else {
@@ -111,6 +101,14 @@ impl Walker<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A call of one of these paths keeps the closure it is given for later
+    /// (rules/values.toml [closure_keepers]: `Box::new`, `Arc::new`).
+    pub(super) fn keeps_closure(&self, candidates: &[String]) -> bool {
+        candidates
+            .iter()
+            .any(|k| self.knowledge.closure_keepers.contains_key(k))
     }
 
     /// `self.hook = Some(Box::new(|| ..))`: the field holds the closure.
@@ -126,32 +124,16 @@ impl Walker<'_> {
     /// `self.hook.take().unwrap()`, `&mut self.hook`, or a variable bound
     /// from one.
     pub(super) fn field_of(&self, e: &Expr) -> Option<String> {
-        match e {
-            Expr::Reference(r) => self.field_of(&r.expr),
-            Expr::Paren(p) => self.field_of(&p.expr),
-            Expr::Unary(u) => self.field_of(&u.expr),
-            Expr::MethodCall(m)
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "take" | "unwrap" | "expect" | "as_mut" | "as_ref" | "clone" | "unwrap_or_default"
-                ) =>
-            {
-                self.field_of(&m.receiver)
-            }
-            Expr::Field(f) => match &f.member {
-                syn::Member::Named(n) => Some(n.to_string()),
-                _ => None,
-            },
-            Expr::Path(p) => {
-                let name = p.path.get_ident()?.to_string();
-                self.unit
-                    .var_fields
-                    .iter()
-                    .rev()
-                    .find(|v| v.0 == name)
-                    .map(|v| v.1.clone())
-            }
-            _ => None,
+        match self.held_from(e) {
+            resolve::HeldFrom::Field(name) => Some(name),
+            resolve::HeldFrom::Var(name) => self
+                .unit
+                .var_fields
+                .iter()
+                .rev()
+                .find(|v| v.0 == name)
+                .map(|v| v.1.clone()),
+            resolve::HeldFrom::Other => None,
         }
     }
 

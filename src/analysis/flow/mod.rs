@@ -308,11 +308,7 @@ pub struct Walker<'a> {
     pub facts: FileFacts,
     /// Fork wrappers of this file found by an earlier walk of the same
     /// syntax tree, on top of the crate table's.
-    pub own_wrappers: FxHashMap<String, ForkResultShape>,
-    /// Descriptor flag wrappers of this file found by an earlier walk.
-    pub own_fd_wrappers: FxHashMap<String, FdFlagWrapper>,
-    /// Closure-running fork wrappers of this file found by an earlier walk.
-    pub own_closure_wrappers: FxHashMap<String, usize>,
+    pub own_wrappers: crate::index::Wrappers,
     /// Walking the body of an entry point (`main`, a test): no code calls
     /// it, so it never runs in a child it did not fork itself.
     in_entry: bool,
@@ -354,9 +350,7 @@ impl<'a> Walker<'a> {
             pipes: 0,
             raw_fds: Vec::new(),
             facts: FileFacts::default(),
-            own_wrappers: FxHashMap::default(),
-            own_fd_wrappers: FxHashMap::default(),
-            own_closure_wrappers: FxHashMap::default(),
+            own_wrappers: Default::default(),
             in_entry: false,
             defer_entries: false,
         }

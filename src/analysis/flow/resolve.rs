@@ -38,12 +38,7 @@ impl Walker<'_> {
             // A wrapper that forks and returns the result: a fork here.
             let role = keys
                 .iter()
-                .find_map(|k| {
-                    self.table
-                        .fork_wrappers
-                        .get(k)
-                        .or_else(|| self.own_wrappers.get(k))
-                })
+                .find_map(|k| self.wrapper(k, |w| &w.fork))
                 .map(|shape| Role::Fork(*shape));
             return (Target::Local { keys }, role, display);
         }
@@ -101,6 +96,30 @@ impl Walker<'_> {
             .resolve_fn(&self.module, segs, &imported, local)
             .into_iter()
             .collect()
+    }
+
+    /// What the table, or an earlier walk of this file, learnt a function
+    /// of the crate is (`pick` one kind of `Wrappers`).
+    pub(super) fn wrapper<T>(
+        &self,
+        key: &str,
+        pick: impl Fn(&crate::index::Wrappers) -> &FxHashMap<String, T>,
+    ) -> Option<&T> {
+        pick(&self.table.wrappers)
+            .get(key)
+            .or_else(|| pick(&self.own_wrappers).get(key))
+    }
+
+    /// A function named by a path at `at` (passed as a value), as a call.
+    pub(super) fn path_site(&self, at: &Expr, segs: &[String], target: Target) -> CallSite {
+        CallSite {
+            span: self.span(at),
+            text: display_path(segs),
+            target,
+            kind: CallKind::Path,
+            role: None,
+            error_path: false,
+        }
     }
 
     pub(super) fn record_call(&mut self, state: &State, mut site: CallSite) {
@@ -218,34 +237,43 @@ impl Walker<'_> {
     /// field or parameter typed `fn(..) -> !`, maybe in an `Option`, or a
     /// variable bound from one)? Calling it ends the process.
     pub(super) fn holds_diverging_fn(&self, e: &Expr) -> bool {
+        match self.held_from(e) {
+            HeldFrom::Field(name) => self.table.diverging_values.contains(&name),
+            HeldFrom::Var(name) => self
+                .unit
+                .var_types
+                .iter()
+                .rev()
+                .find(|t| t.0 == name)
+                .map_or_else(
+                    || self.unit.params.contains(&name) && self.table.diverging_values.contains(&name),
+                    |t| t.1 == DIVERGING_FN,
+                ),
+            HeldFrom::Other => false,
+        }
+    }
+
+    /// Where the value an expression holds comes from: a struct field
+    /// (`self.hook`, `self.hook.take().unwrap()`, `&mut self.hook`) or a
+    /// variable, through borrows and the [holder_methods] of
+    /// rules/values.toml.
+    pub(super) fn held_from(&self, e: &Expr) -> HeldFrom {
         match e {
-            Expr::Reference(r) => self.holds_diverging_fn(&r.expr),
-            Expr::Paren(p) => self.holds_diverging_fn(&p.expr),
-            Expr::MethodCall(m)
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "unwrap" | "expect" | "as_ref" | "clone" | "take" | "copied"
-                ) =>
-            {
-                self.holds_diverging_fn(&m.receiver)
+            Expr::Reference(r) => self.held_from(&r.expr),
+            Expr::Paren(p) => self.held_from(&p.expr),
+            Expr::Unary(u) => self.held_from(&u.expr),
+            Expr::MethodCall(m) if self.knowledge.holder_methods.contains_key(&m.method.to_string()) => {
+                self.held_from(&m.receiver)
             }
             Expr::Field(f) => match &f.member {
-                syn::Member::Named(n) => self.table.diverging_values.contains(&n.to_string()),
-                _ => false,
+                syn::Member::Named(n) => HeldFrom::Field(n.to_string()),
+                _ => HeldFrom::Other,
             },
-            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                let name = i.to_string();
-                self.unit
-                    .var_types
-                    .iter()
-                    .rev()
-                    .find(|t| t.0 == name)
-                    .map_or_else(
-                        || self.unit.params.contains(&name) && self.table.diverging_values.contains(&name),
-                        |t| t.1 == DIVERGING_FN,
-                    )
-            }),
-            _ => false,
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(i) => HeldFrom::Var(i.to_string()),
+                None => HeldFrom::Other,
+            },
+            _ => HeldFrom::Other,
         }
     }
 
@@ -266,3 +294,10 @@ impl Walker<'_> {
 
 /// The type recorded for a variable holding a `fn(..) -> !`.
 const DIVERGING_FN: &str = "fn() -> !";
+
+/// See `Walker::held_from`.
+pub(super) enum HeldFrom {
+    Field(String),
+    Var(String),
+    Other,
+}
