@@ -118,10 +118,19 @@ fn lint(args: &LintArgs) -> i32 {
             0 => String::new(),
             n => format!(" ({n} parsed again)"),
         };
+        let deps = match report.dependency_files {
+            0 => String::new(),
+            n => format!(", {n} dependency files parsed"),
+        };
         eprintln!(
-            "forklint: {} files read, {} parsed{again}",
+            "forklint: {} files read, {} parsed{again}{deps}",
             report.files_checked, report.files_parsed
         );
+    }
+    if args.verbose {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
     }
     if report.baseline_matched_nothing {
         // Not a note: a baseline that hides nothing is most likely a wrong
@@ -267,6 +276,8 @@ pub fn options_from(args: &LintArgs) -> Result<Options, String> {
         full: args.full,
         walk_every_entry: args.walk_every_entry,
         no_ignore: args.no_ignore,
+        no_deps: args.no_deps,
+        verbose: args.verbose,
         jobs: args.jobs,
         root: if args.paths.is_empty() {
             None

@@ -168,6 +168,16 @@ pub struct LintArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Judge calls into dependencies by the knowledge tables alone, without
+    /// reading the dependencies' sources.
+    #[arg(long)]
+    pub no_deps: bool,
+
+    /// Say on stderr what the run could not see: dependencies whose source
+    /// is not on disk, summaries cut by a bound.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,

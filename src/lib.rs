@@ -20,6 +20,7 @@ pub mod index;
 pub mod knowledge;
 pub mod lexer;
 pub mod nesting;
+pub mod options;
 pub mod output;
 pub mod progress;
 pub mod registry;
@@ -32,49 +33,13 @@ pub mod suppress;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+pub use options::Options;
+
 use diagnostic::{Finding, Label, Level};
 use knowledge::Knowledge;
 use rayon::prelude::*;
 use scan::FileScan;
 use source::{FileId, SourceDb, SourceFile};
-
-/// Everything a lint run needs to know.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Files or directories; empty means the cargo workspace.
-    pub paths: Vec<PathBuf>,
-    pub packages: discover::PackageSelection,
-    /// Level overrides in order: the config file's, then `-A/-W/-D`
-    /// (`warnings` is a group; see `config::apply_levels`).
-    pub levels: Vec<(String, Level)>,
-    pub assume_threads: bool,
-    /// Report calls to unknown external functions in child regions.
-    pub unknown_calls_warn: bool,
-    /// Lock types, thread spawners and signal-safe functions from the
-    /// config, on top of the built-in knowledge tables.
-    pub extra_knowledge: config::ExtraKnowledge,
-    /// Report only findings not in this baseline.
-    pub baseline: Option<PathBuf>,
-    /// Record every finding in this baseline file (and report none).
-    pub write_baseline: Option<PathBuf>,
-    pub full: bool,
-    /// With `full`: walk every function, also the entry points (`main`,
-    /// tests) that `--full` leaves unwalked because they can change no
-    /// finding (they reach no fork and no rule reads what they do).
-    /// `--walk-every-entry`; the tests and the benchmark check the shortcut
-    /// against it.
-    pub walk_every_entry: bool,
-    pub jobs: Option<usize>,
-    /// The project root for path runs (a cargo run uses the workspace
-    /// root): baseline paths and `include`/`exclude` globs are relative to
-    /// it. `None`: the working directory.
-    pub root: Option<PathBuf>,
-    /// `include` / `exclude` (config) and `--exclude-path` globs.
-    pub path_filter: glob::PathFilter,
-    /// Paths given on the command line: also lint what git ignores
-    /// (`--no-ignore`).
-    pub no_ignore: bool,
-}
 
 /// The result of a run: the sources (for rendering) and the findings.
 #[derive(Debug, Default)]
@@ -86,6 +51,10 @@ pub struct Report {
     pub files_parsed: usize,
     /// Parses beyond a file's first (see `analysis::CrateResult::reparsed`).
     pub files_reparsed: usize,
+    /// Files of dependencies parsed for their functions' summaries.
+    pub dependency_files: usize,
+    /// What the run could not see (`--verbose` prints them), each once.
+    pub notes: Vec<String>,
     /// Findings hidden by `// forklint: allow(..)` and `cfg_attr` suppressions.
     pub suppressed: usize,
     /// Findings hidden because the baseline has them (or, with
@@ -228,6 +197,8 @@ pub fn lint_discovered(discovery: discover::Discovery, opts: &Options) -> Report
             findings: Vec::new(),
             parsed: 0,
             reparsed: 0,
+            dependency_files: 0,
+            notes: Vec::new(),
             suppressed: 0,
             internal_errors: 1,
         };
@@ -311,6 +282,8 @@ fn report(db: SourceDb, analyzed: Analyzed, files_checked: usize, opts: &Options
         files_checked,
         files_parsed: analyzed.parsed,
         files_reparsed: analyzed.reparsed,
+        dependency_files: analyzed.dependency_files,
+        notes: analyzed.notes,
         suppressed: analyzed.suppressed,
         baselined: 0,
         internal_errors: analyzed.internal_errors,
@@ -347,6 +320,8 @@ struct Analyzed {
     findings: Vec<Finding>,
     parsed: usize,
     reparsed: usize,
+    dependency_files: usize,
+    notes: Vec<String>,
     suppressed: usize,
     internal_errors: usize,
 }
@@ -392,11 +367,18 @@ fn analyze_all(
             all
         })
     });
-    let (mut parsed, mut reparsed) = (0, 0);
+    let (mut parsed, mut reparsed, mut dependency_files) = (0, 0, 0);
+    let mut notes: Vec<String> = Vec::new();
     for r in per_crate {
         findings.extend(r.findings);
         parsed += r.parsed;
         reparsed += r.reparsed;
+        dependency_files += r.dependency_files;
+        for n in r.notes {
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
     }
     // Suppressions before levels: a suppression of a rule the user set to
     // allow still counts as used.
@@ -413,6 +395,8 @@ fn analyze_all(
         findings,
         parsed,
         reparsed,
+        dependency_files,
+        notes,
         suppressed,
         internal_errors,
     }
@@ -466,6 +450,8 @@ pub fn lint_source(name: &str, text: &str, opts: &Options) -> Report {
         )],
         parsed: 0,
         reparsed: 0,
+        dependency_files: 0,
+        notes: Vec::new(),
         suppressed: 0,
         internal_errors: 1,
     });

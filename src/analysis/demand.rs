@@ -169,3 +169,44 @@ pub fn entry_points<'a>(files: impl Iterator<Item = &'a FileFacts>) -> HashSet<S
         .flat_map(|f| f.keys.iter().cloned())
         .collect()
 }
+
+/// Calls into other crates whose summaries the rules will read: in child
+/// regions and `pre_exec` closures, in the crate's functions those reach
+/// (`needed_names`), and in the functions on the way to a fork (their
+/// threads are the fork's context). In source order, each once.
+pub fn external_paths<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |t: &Target| {
+        if let Target::External { path } = t {
+            if !out.contains(path) {
+                out.push(path.clone());
+            }
+        }
+    };
+    let mut reach = needed_names(files.clone());
+    reach.extend(fork_callers(files.clone()));
+    for f in files {
+        for fork in &f.forks {
+            for e in &fork.child {
+                if let ChildEvent::Call(c) = e {
+                    add(&c.target);
+                }
+            }
+        }
+        for p in &f.pre_execs {
+            for c in &p.calls {
+                add(&c.target);
+            }
+        }
+        for func in f
+            .functions
+            .iter()
+            .filter(|func| func.keys.iter().any(|k| reach.contains(k)))
+        {
+            for c in &func.calls {
+                add(&c.target);
+            }
+        }
+    }
+    out
+}

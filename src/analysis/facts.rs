@@ -15,8 +15,30 @@ pub enum Target {
     /// A function of the linted crate, by candidate keys (`helper`,
     /// `Type::method`); judged by its summary.
     Local { keys: Vec<String> },
+    /// A function of another crate that the tables do not list, by the
+    /// path the call resolves to (`nix::unistd::initgroups`): judged by a
+    /// summary computed from the dependency's source when it is on disk
+    /// (see `analysis::deps`), else unknown.
+    External { path: String },
     /// Anything else: an external function forklint knows nothing about.
     Unknown,
+}
+
+impl Target {
+    /// The keys a summary of this call is looked up by: a crate
+    /// function's candidates, or a dependency function's path.
+    pub fn summary_keys(&self) -> &[String] {
+        match self {
+            Target::Local { keys } => keys,
+            Target::External { path } => std::slice::from_ref(path),
+            _ => &[],
+        }
+    }
+
+    /// Neither a table entry nor a function of the crate.
+    pub fn is_foreign(&self) -> bool {
+        matches!(self, Target::External { .. } | Target::Unknown)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ pub mod summary;
 
 pub mod context;
 pub mod demand;
+pub mod deps;
 
 use std::collections::HashSet;
 
@@ -29,6 +30,11 @@ pub struct CrateResult {
     /// fork wrapper it calls was found late, or because an entry point
     /// `--full` left out turned out to matter.
     pub reparsed: usize,
+    /// Files of dependencies parsed for their summaries.
+    pub dependency_files: usize,
+    /// What a `--verbose` run says besides findings (dependencies without
+    /// source on disk, bounds reached).
+    pub notes: Vec<String>,
 }
 
 /// The facts of one crate, for the rules: each parsed file's facts, the
@@ -212,7 +218,14 @@ pub fn analyze_crate(
         .flat_map(|f| f.fds_without_cloexec.iter())
         .any(|fd| fd.entry_end && !fd.later_calls.is_empty());
     let summaries = if read_at_forks || fd_asks {
-        summary::compute(&all)
+        let deps = if opts.no_deps {
+            deps::DepSummaries::default()
+        } else {
+            dependency_summaries(db, files, &all, knowledge)
+        };
+        result.notes.extend(deps.notes);
+        result.dependency_files += deps.parsed;
+        summary::compute(&all, &deps.summaries)
     } else {
         summary::Summaries::default()
     };
@@ -230,6 +243,36 @@ pub fn analyze_crate(
         exec_programs,
         result,
     }
+}
+
+/// Summaries of the calls into other crates that the rules will read,
+/// from the dependencies the crate's packages declare (see `analysis::deps`).
+fn dependency_summaries(
+    db: &SourceDb,
+    files: &[FileId],
+    all: &[facts::FileFacts],
+    knowledge: &Knowledge,
+) -> deps::DepSummaries {
+    let paths = demand::external_paths(all.iter());
+    if paths.is_empty() {
+        return deps::DepSummaries::default();
+    }
+    // The packages the crate's files are in (one per directory looked up).
+    let mut manifests: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = HashSet::new();
+    for &id in files {
+        let path = &db.get(id).path;
+        if let Some(dir) = path.parent() {
+            if dirs.insert(dir.to_path_buf()) {
+                if let Some(m) = crate::discover::nearest_manifest(path) {
+                    if !manifests.contains(&m) {
+                        manifests.push(m);
+                    }
+                }
+            }
+        }
+    }
+    deps::summarize(&manifests, &paths, knowledge)
 }
 
 /// Files whose left-out entry points can matter after all, now that the
@@ -439,6 +482,21 @@ fn walk_tree(
         }
         own.extend(new);
     }
+}
+
+/// The facts of a file of another crate (a dependency whose functions a
+/// call reaches), walked as the linted crate's files are; `None` when it
+/// does not parse.
+pub(crate) fn walk_source(
+    id: FileId,
+    text: &str,
+    table: &CrateTable,
+    knowledge: &Knowledge,
+) -> Option<facts::FileFacts> {
+    let ast = parse_bounded(text, None).ok().or_else(|| recover_items(text));
+    let facts = ast.map(|ast| walk_tree(id, text, &ast, table, knowledge, false));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
 }
 
 pub use crate::lexer::stripped_prefix;

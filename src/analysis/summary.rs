@@ -22,6 +22,9 @@ pub struct Summary {
     pub other: Option<Effect>,
     /// Calls something forklint knows nothing about.
     pub unknown: bool,
+    /// Why, when a dependency's summary could not be had (no source on
+    /// disk, a bound reached).
+    pub unknown_why: Option<String>,
     /// Starts threads that it leaves running.
     pub spawns: bool,
     /// The first unsafe effect that happens only on an error path.
@@ -43,7 +46,7 @@ impl Summary {
             .or_else(|| self.on_error.clone())
             .unwrap_or(Effect {
                 class: if self.unknown { Class::Unknown } else { Class::Safe },
-                why: String::new(),
+                why: self.unknown_why.clone().unwrap_or_default(),
                 error_path: false,
             })
     }
@@ -87,8 +90,11 @@ impl Summary {
 /// By function key; hashed with Fx: keys are short and looked up often.
 pub type Summaries = rustc_hash::FxHashMap<String, Summary>;
 
-pub fn compute(files: &[FileFacts]) -> Summaries {
-    let mut sums = Summaries::default();
+/// The summaries of the functions of `files`, with `dependencies` (by the
+/// path their callers name them, see `analysis::deps`) judging the calls into
+/// other crates; a call to another crate without one is unknown.
+pub fn compute(files: &[FileFacts], dependencies: &Summaries) -> Summaries {
+    let mut sums = dependencies.clone();
     // Entry points (`main`, tests) are never called by name: a test named
     // like a helper (`#[test] fn mark_fds_as_cloexec`) must not lend it
     // its effects.
@@ -117,7 +123,9 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
                     });
                 } else if let Target::Known { class, why } = &c.target {
                     s.absorb(*class, || format!("calls `{}` ({why})", c.text));
-                } else if c.target == Target::Unknown {
+                } else if c.target == Target::Unknown
+                    || matches!(&c.target, Target::External { path } if !dependencies.contains_key(path))
+                {
                     s.absorb(Class::Unknown, String::new);
                 }
             }
@@ -135,9 +143,7 @@ pub fn compute(files: &[FileFacts]) -> Summaries {
                 let mine = f.keys.first().and_then(|k| sums.get(k));
                 let has = |slot: fn(&Summary) -> bool| mine.is_some_and(slot);
                 for c in &f.calls {
-                    let Target::Local { keys } = &c.target else {
-                        continue;
-                    };
+                    let keys = c.target.summary_keys();
                     for cs in keys.iter().filter_map(|k| sums.get(k)) {
                         // What a callee does on any path happens on an error
                         // path when it is called on one.

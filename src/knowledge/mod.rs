@@ -22,7 +22,20 @@ pub enum Class {
 }
 
 impl Class {
-    fn parse(s: &str) -> Option<Class> {
+    /// The class's name in the tables (`allocates`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Safe => "safe",
+            Class::Allocates => "allocates",
+            Class::Locks => "locks",
+            Class::Prints => "prints",
+            Class::Env => "env",
+            Class::Unsafe => "unsafe",
+            Class::Unknown => "unknown",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Class> {
         Some(match s {
             "safe" => Class::Safe,
             "allocates" => Class::Allocates,

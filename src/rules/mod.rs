@@ -89,9 +89,9 @@ impl RuleCtx<'_> {
                 why: why.clone(),
                 error_path: false,
             },
-            Target::Local { keys } => {
+            Target::Local { .. } | Target::External { .. } => {
                 let mut best: Option<Effect> = None;
-                for k in keys {
+                for k in call.target.summary_keys() {
                     if let Some(s) = self.summaries.get(k) {
                         let e = s.effect();
                         if best.as_ref().is_none_or(|b| rank(e.class) > rank(b.class)) {

@@ -104,7 +104,7 @@ impl Walker<'_> {
                 let wraps = candidates
                     .iter()
                     .any(|c| self.knowledge.fd_wrappers.contains_key(c));
-                if matches!(target, Target::Local { .. } | Target::Unknown) && !wraps {
+                if (matches!(target, Target::Local { .. }) || target.is_foreign()) && !wraps {
                     self.fd_moved(a, &mut state);
                 }
             }
@@ -530,7 +530,7 @@ impl Walker<'_> {
         }
         let candidates = self.resolve(&segs);
         let (target, role, _) = self.target_of(&segs, &candidates);
-        if role.is_some() || matches!(target, Target::Unknown) {
+        if role.is_some() || target.is_foreign() {
             return;
         }
         let site = self.path_site(arg, &segs, target);

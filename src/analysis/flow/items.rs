@@ -214,7 +214,7 @@ impl Walker<'_> {
             .filter(|f| f.function_keys == keys)
             .flat_map(|f| f.child.iter())
             .find_map(|e| match e {
-                ChildEvent::Call(c) if c.kind == CallKind::Path && matches!(c.target, Target::Unknown) => {
+                ChildEvent::Call(c) if c.kind == CallKind::Path && c.target.is_foreign() => {
                     let at = self.unit.params.iter().position(|p| *p == c.text)?;
                     Some(self.unit.param_positions[at])
                 }

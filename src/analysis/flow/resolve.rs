@@ -42,11 +42,14 @@ impl Walker<'_> {
                 .map(|shape| Role::Fork(*shape));
             return (Target::Local { keys }, role, display);
         }
-        (
-            Target::Unknown,
-            None,
-            candidates.first().cloned().unwrap_or(display),
-        )
+        match candidates.first() {
+            // Another crate's function: a dependency summary may judge it.
+            Some(path) if is_other_crates(path) && !self.table.is_local_segment(first_segment(path)) => {
+                (Target::External { path: path.clone() }, None, path.clone())
+            }
+            Some(path) => (Target::Unknown, None, path.clone()),
+            None => (Target::Unknown, None, display),
+        }
     }
 
     /// Keys under which a path may name a function of this crate: a method
@@ -290,6 +293,29 @@ impl Walker<'_> {
             self.unit.var_types.push((n, DIVERGING_FN.to_string()));
         }
     }
+}
+
+/// Does a resolved path name a function of another crate (`nix::unistd::
+/// initgroups`, `depkit::log::line`)? Not std's (its source is not read),
+/// not libc's (the tables are closed-world there), not a bare name or a
+/// path the `use` table could not anchor (`Self::`, `super::`).
+fn is_other_crates(path: &str) -> bool {
+    let mut parts = crate::index::segments_of(path);
+    let first = parts.next().unwrap_or("");
+    parts.next().is_some()
+        && !first.starts_with('<')
+        && !matches!(
+            first,
+            "std" | "core" | "alloc" | "libc" | "crate" | "self" | "super" | "Self" | "proc_macro"
+        )
+        && first
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+}
+
+fn first_segment(path: &str) -> &str {
+    crate::index::segments_of(path).next().unwrap_or(path)
 }
 
 /// The type recorded for a variable holding a `fn(..) -> !`.
