@@ -61,6 +61,8 @@ impl ExtraKnowledge {
     /// Adds these entries to a knowledge table: user entries override the
     /// built-in ones (the user knows their wrappers better than we do).
     pub fn apply_to(&self, k: &mut Knowledge) {
+        let mine = format!("{self:?}");
+        k.fingerprint ^= crate::knowledge::fingerprint(std::iter::once(mine.as_str()));
         // A lock type's methods that wait and hand back a guard
         // (rules/locks.toml [guard_methods]).
         let blocking: Vec<String> = k

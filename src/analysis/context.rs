@@ -53,7 +53,11 @@ fn spawning_calls<'f>(f: &'f FnFact, summaries: &Summaries) -> Vec<(usize, usize
         .filter_map(|c| match &c.target {
             // A function of the crate or a dependency's (a logger's init
             // that starts its writer thread).
-            t if t.summary_keys().iter().any(|k| summaries.get(k).is_some_and(|s| s.spawns)) => {
+            t if t
+                .summary_keys()
+                .iter()
+                .any(|k| summaries.get(k).is_some_and(|s| s.spawns)) =>
+            {
                 // `let h = start_metrics(); h.join();`: joined from there on.
                 let joined_at = f
                     .joined_calls

@@ -153,6 +153,9 @@ pub struct FdCreation {
 // user's entries (`config::ExtraKnowledge::knowledge`).
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
+    /// Identifies the tables' content (the built-in files and what a config
+    /// added): what was computed with them may be cached under it.
+    pub fingerprint: u64,
     pub functions: FxHashMap<String, Fact>,
     pub methods: FxHashMap<String, Fact>,
     pub macros: FxHashMap<String, Fact>,
@@ -322,6 +325,18 @@ struct Entry {
     why: String,
 }
 
+/// A stable hash of these texts (not `Hash` of the maps: their order
+/// is not part of their content).
+pub fn fingerprint<'a>(texts: impl Iterator<Item = &'a str>) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    for t in texts {
+        h.write(t.as_bytes());
+        h.write_u8(0);
+    }
+    h.finish()
+}
+
 const TABLES: &[(&str, &str)] = &[
     ("rules/process.toml", include_str!("../../rules/process.toml")),
     (
@@ -461,7 +476,11 @@ impl Knowledge {
     /// The compiled-in knowledge.
     pub fn builtin() -> &'static Knowledge {
         static K: OnceLock<Knowledge> = OnceLock::new();
-        K.get_or_init(|| Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse"))
+        K.get_or_init(|| {
+            let mut k = Knowledge::from_tables(TABLES).expect("built-in knowledge tables parse");
+            k.fingerprint = fingerprint(TABLES.iter().map(|(_, text)| *text));
+            k
+        })
     }
 
     /// Does this text (a `Command`'s program, a string literal's bytes) name

@@ -28,10 +28,17 @@ pub fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
 // Not every test crate that includes this module runs the binary this way.
 #[allow(dead_code)]
 pub fn forklint(dir: &Path, args: &[&str]) -> Run {
+    forklint_with(dir, args, &[])
+}
+
+/// [`forklint`] with these environment variables set.
+#[allow(dead_code)]
+pub fn forklint_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_forklint"))
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("run forklint");
     Run {

@@ -6,7 +6,6 @@
 //! hash of the knowledge tables in use (the config can add entries).
 //! A cache that cannot be read or written is no cache: never an error.
 
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use rustc_hash::FxHashMap;
@@ -32,9 +31,13 @@ impl Cache {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("forklint")))
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("forklint")));
-        let mut h = rustc_hash::FxHasher::default();
-        format!("{knowledge:?}").hash(&mut h);
-        let dir = base.map(|b| b.join(format!("deps-{}-{:016x}", env!("CARGO_PKG_VERSION"), h.finish())));
+        let dir = base.map(|b| {
+            b.join(format!(
+                "deps-{}-{:016x}",
+                env!("CARGO_PKG_VERSION"),
+                knowledge.fingerprint
+            ))
+        });
         Cache {
             dir,
             files: FxHashMap::default(),

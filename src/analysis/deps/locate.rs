@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 /// A dependency as a manifest declares it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DepSpec {
     /// The package's name (`package = ".."` of a rename, else the key).
     pub package: String,
@@ -46,6 +46,8 @@ pub struct Locator {
     manifests: FxHashMap<PathBuf, Option<toml::Table>>,
     locks: FxHashMap<PathBuf, Vec<(String, String, String)>>,
     cargo_home: Option<PathBuf>,
+    /// Answers so far, by (spec, the declaring package's directory).
+    located: FxHashMap<(DepSpec, PathBuf), Result<DepSource, String>>,
 }
 
 impl Locator {
@@ -157,6 +159,16 @@ impl Locator {
     /// The source of `spec`, declared by the package in `from` (its
     /// directory), or why it is not on disk.
     pub fn locate(&mut self, spec: &DepSpec, from: &Path) -> Result<DepSource, String> {
+        let key = (spec.clone(), from.to_path_buf());
+        if let Some(known) = self.located.get(&key) {
+            return known.clone();
+        }
+        let found = self.find(spec, from);
+        self.located.insert(key, found.clone());
+        found
+    }
+
+    fn find(&mut self, spec: &DepSpec, from: &Path) -> Result<DepSource, String> {
         if let Some(dir) = &spec.path {
             return self.source_in(dir, &spec.package, false).ok_or_else(|| {
                 format!(

@@ -93,7 +93,16 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
             // associated function): unknown as before.
             continue;
         };
-        if let Some(sum) = s.summary_in(spec, from, &rest, 0) {
+        if let Some(mut sum) = s.summary_in(spec, from, &rest, 0) {
+            // Say where the chain goes: into which dependency.
+            if let Ok(source) = s.locator.locate(spec, from) {
+                for e in [&mut sum.lock, &mut sum.other, &mut sum.on_error]
+                    .into_iter()
+                    .flatten()
+                {
+                    e.why = format!("in `{}` {}, it {}", source.package, source.version, e.why);
+                }
+            }
             if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
                 eprintln!("deps: {path}: {:?}", sum.effect());
             }
