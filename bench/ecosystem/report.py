@@ -158,13 +158,13 @@ def report(args):
     p("")
 
     # --- recall ----------------------------------------------------------------------
-    found_at = set()
+    reported = set()
     for f in findings:
-        found_at.add((f["crate"], f["path"], f.get("function") or "", f["rule"]))
-        found_at.add((f["crate"], f["path"], "*", f["rule"]))
+        reported.add((f["crate"], f["path"], f.get("function") or "", f["rule"]))
+        reported.add((f["crate"], f["path"], "*", f["rule"]))
     # All hazards are looked for in the run with every group on (pedantic
     # included); normal-path ones in the default run, as a user sees it.
-    found_all = set(found_at)
+    reported_all = set(reported)
     for r in runs:
         path = os.path.join(args.runs, "runs", r["crate"] + ".all.json")
         if not os.path.exists(path):
@@ -173,15 +173,33 @@ def report(args):
             if line.strip():
                 d = json.loads(line)
                 p_ = d["path"].removeprefix("./")
-                found_all.add((r["crate"], p_, d.get("function") or "", d["rule"]))
+                reported_all.add((r["crate"], p_, d.get("function") or "", d["rule"]))
+
+    # Where a hazard counts as found: its file and function (the hazard's
+    # path/function over the site's), or one of the places `found_at` names
+    # (a wrapper whose flags its callers choose: reported at those calls).
+    def places(s, h):
+        path = h.get("path", s["path"])
+        out = [(path, h.get("function", s.get("function", "")))]
+        for alt in h.get("found_at", []):
+            out.append((alt.get("path", path), alt.get("function", "")))
+        return out
+
     hazards = []
     for s in sites:
         for h in s.get("hazards", []):
-            where = h.get("function", s.get("function", ""))
-            path = h.get("path", s["path"])
-            hit = (s["crate"], path, where, h["rule"]) in found_at
-            hit_all = (s["crate"], path, where, h["rule"]) in found_all
+            where = places(s, h)
+            hit = any((s["crate"], p_, f_, h["rule"]) in reported for p_, f_ in where)
+            hit_all = any((s["crate"], p_, f_, h["rule"]) in reported_all for p_, f_ in where)
             hazards.append((s, h, hit, hit_all))
+            label = f"sites.toml: {s['crate']} {s['path']}:{s.get('line')} {h['rule']}"
+            if "known" in h and not h.get("via"):
+                problems.append(f"{label}: `known` without `via`")
+            if "via" in h and not isinstance(h["via"], str):
+                problems.append(f"{label}: `via` is not a string")
+            for alt in h.get("found_at", []):
+                if not isinstance(alt, dict) or not alt.get("function"):
+                    problems.append(f"{label}: a `found_at` entry without a function")
     # A hazard the reader marked pedantic ("pedantic: ..." in its note: true by
     # the letter, harmless in practice) is not one a maintainer would fix.
     def pedantic(h):
@@ -198,11 +216,29 @@ def report(args):
     p(f"- normal-path hazards in production code (not marked pedantic): {sum(1 for x in normal if x[2])} of {len(normal)} found ({pct(sum(1 for x in normal if x[2]), len(normal))})")
     n_all = sum(1 for x in hazards if x[3])
     p(f"- all hazards, every group on (`-W pedantic`): {n_all} of {len(hazards)} found ({pct(n_all, len(hazards))})")
+    # Hazards that live in a call into a dependency (`via`): what judging
+    # dependencies from their sources can gain. Those whose call the knowledge
+    # tables list (`known`) are counted apart: a table finds them already.
+    via = [x for x in hazards if x[1].get("via") and not x[1].get("known")]
+    via_known = [x for x in hazards if x[1].get("via") and x[1].get("known")]
+    via_normal = [x for x in via if x in normal]
+    n_via = sum(1 for x in via if x[3])
+    p(f"- hazards in a call into a dependency the tables do not list (`via`, not `known`), every group on: {n_via} of {len(via)} found ({pct(n_via, len(via))})")
+    p(f"  - normal-path ones in production code (not marked pedantic), default run: {sum(1 for x in via_normal if x[2])} of {len(via_normal)} found")
+    p(f"  - with a cause the tables know besides the dependency call (`also`): {sum(1 for x in via if x[1].get('also'))} of {len(via)}")
+    p(f"- hazards in a dependency call the tables list (`via` and `known`), every group on: {sum(1 for x in via_known if x[3])} of {len(via_known)} found")
     missed = [x for x in normal if not x[2]] + [x for x in hazards if not x[3] and x not in normal]
     if missed:
         p("\nMissed (normal-path production hazards missed by the default run first, then every hazard missed with every group on):\n")
         for s, h, _, _ in missed:
             p(f"- {s['crate']} {h.get('path', s['path'])} `{h.get('function', s.get('function', ''))}`: {h['rule']} ({s.get('context', 'production')}, {h.get('path_kind', 'normal')}): {h.get('note', '')}")
+    via_missed = [x for x in via if not x[3]]
+    if via_missed:
+        p("\nHazards in a dependency call (`via`, not `known`) not found with every group on:\n")
+        p("| crate | path | function | rule | via | context | also |")
+        p("|---|---|---|---|---|---|---|")
+        for s, h, _, _ in via_missed:
+            p(f"| {s['crate']} | {h.get('path', s['path'])} | `{h.get('function', s.get('function', ''))}` | {h['rule']} | `{h['via']}` | {s.get('context', 'production')} | {'yes' if h.get('also') else ''} |")
     p("")
 
     # --- unjudged and disappeared ------------------------------------------------------
