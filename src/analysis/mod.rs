@@ -225,7 +225,16 @@ pub fn analyze_crate(
         };
         result.notes.extend(deps.notes);
         result.dependency_files += deps.parsed;
-        summary::compute(&all, &deps.summaries)
+        // The crate's own C functions (an `ffi` module's `extern` block).
+        let mut given = deps.summaries;
+        if !table.foreign.is_empty() {
+            let called = all
+                .iter()
+                .flat_map(|f| f.functions.iter().flat_map(|func| func.calls.iter()))
+                .flat_map(|c| c.target.summary_keys());
+            given.extend(summary::of_c_functions(called, &table, knowledge));
+        }
+        summary::compute(&all, &given)
     } else {
         summary::Summaries::default()
     };

@@ -87,6 +87,47 @@ impl Summary {
     }
 }
 
+/// A C function declared in an `extern` block (no body to read), named
+/// `name`: judged as libc's function of that name, whose table is
+/// closed-world (every function not on POSIX's async-signal-safe list is
+/// not async-signal-safe).
+pub fn of_c_function(name: &str, knowledge: &crate::knowledge::Knowledge) -> Summary {
+    match knowledge
+        .function(&crate::index::path_key("libc", name))
+        .and_then(|f| Some((f.class?, &f.why)))
+    {
+        Some((class, why)) => from_effect(class, format!("is the C function `{name}` ({why})")),
+        None => Summary {
+            unknown: true,
+            ..Summary::default()
+        },
+    }
+}
+
+/// A summary with this one effect.
+pub fn from_effect(class: Class, why: String) -> Summary {
+    let mut s = Summary::default();
+    s.absorb(class, || why);
+    s
+}
+
+/// Summaries of the crate's C functions (declared in `extern` blocks,
+/// see `CrateTable::foreign`) among `keys`.
+pub fn of_c_functions<'a>(
+    keys: impl Iterator<Item = &'a String>,
+    table: &crate::index::CrateTable,
+    knowledge: &crate::knowledge::Knowledge,
+) -> Summaries {
+    keys.filter(|k| table.foreign.contains(*k))
+        .map(|k| {
+            (
+                k.clone(),
+                of_c_function(crate::index::segments_of(k).next_back().unwrap_or(k), knowledge),
+            )
+        })
+        .collect()
+}
+
 /// By function key; hashed with Fx: keys are short and looked up often.
 pub type Summaries = rustc_hash::FxHashMap<String, Summary>;
 

@@ -46,6 +46,8 @@ pub struct CrateTable {
     pub diverging_values: FxHashSet<String>,
     /// Functions that never return (`-> !`, or ending in `_exit`/`exit`/`abort`).
     pub diverging: FxHashSet<String>,
+    /// Functions declared in `extern "C"` blocks (C functions, no body).
+    pub foreign: FxHashSet<String>,
     /// `static` items and `thread_local!` statics.
     pub statics: FxHashSet<String>,
     /// `const` items.
@@ -98,6 +100,9 @@ impl CrateTable {
                 t.functions.insert(key.clone());
                 if f.diverging {
                     t.diverging.insert(key.clone());
+                }
+                if f.foreign {
+                    t.foreign.insert(key.clone());
                 }
                 keys.push(key);
             }
@@ -245,6 +250,41 @@ impl CrateTable {
                     if let Some(real) = self.through_reexports(&target, depth + 1) {
                         return Some(real);
                     }
+                }
+            }
+        }
+        None
+    }
+
+    /// The path of another crate's function that `written` (called from
+    /// `module`) names through a `pub use` of it (`low_level::register`
+    /// when `low_level` has `pub use signal_hook_registry::register`, or
+    /// `pub use libc::*`): a facade's function is its dependency's.
+    pub fn foreign_reexport(&self, module: &[String], written: &[String]) -> Option<String> {
+        if self.reexports.is_empty() {
+            return None;
+        }
+        let parts: Vec<&str> = written.iter().map(String::as_str).collect();
+        for candidate in self.anchored(module, &parts) {
+            let Some((m, name)) = candidate.rsplit_once("::") else {
+                continue;
+            };
+            let Some((_, entries)) = self.reexports.get(m) else {
+                continue;
+            };
+            for r in entries {
+                let target: Vec<&str> = match &r.alias {
+                    Some(alias) if alias == name => r.target.iter().map(String::as_str).collect(),
+                    Some(_) => continue,
+                    None => r.target.iter().map(String::as_str).chain([name]).collect(),
+                };
+                let first = target.first().copied().unwrap_or("");
+                if target.len() >= 2
+                    && !first.is_empty()
+                    && !first.starts_with('<')
+                    && !self.is_local_segment(first)
+                {
+                    return Some(target.join("::"));
                 }
             }
         }

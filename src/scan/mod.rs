@@ -104,6 +104,8 @@ pub struct FnDef {
     pub diverging: bool,
     /// In an impl or trait: keyed by its type, not by module.
     pub method: bool,
+    /// Declared in an `extern "C" { .. }` block: a C function, no body.
+    pub foreign: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -256,6 +258,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         name: owned(name),
                         diverging: false,
                         method: true,
+                        foreign: false,
                     });
                 }
             }
@@ -310,6 +313,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         name: owned(name),
                         diverging,
                         method: ty.is_some(),
+                        foreign: !externs.is_empty(),
                     });
                 }
             }

@@ -31,11 +31,24 @@ impl Cache {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("forklint")))
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("forklint")));
+        // Summaries depend on the analysis too: a build of forklint other
+        // than the one that wrote them (same version, changed code, as in
+        // development) has its own directory.
+        let build = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                crate::knowledge::fingerprint([format!("{}:{mtime:?}", m.len()).as_str()].into_iter())
+            })
+            .unwrap_or(0);
         let dir = base.map(|b| {
             b.join(format!(
                 "deps-{}-{:016x}",
                 env!("CARGO_PKG_VERSION"),
-                knowledge.fingerprint
+                knowledge.fingerprint ^ build
             ))
         });
         Cache {

@@ -153,7 +153,12 @@ impl Summarizer<'_> {
         }
         let key = {
             let c = &self.crates[&source.dir];
-            resolve(c, rest)?
+            match resolve(c, rest)? {
+                Resolved::Here(key) => key,
+                Resolved::Elsewhere(path) => {
+                    return self.reexported(c.deps.clone(), &source.dir, &path, depth)
+                }
+            }
         };
         // The crate's functions the summary needs, to a fixed point.
         let mut needed: FxHashSet<String> = FxHashSet::from_iter([key.clone()]);
@@ -172,6 +177,9 @@ impl Summarizer<'_> {
                     break;
                 }
                 let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
+                if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
+                    eprintln!("deps: parse {} ({} bytes)", c.paths[i].display(), text.len());
+                }
                 self.out.parsed += 1;
                 c.walked[i] = Some(
                     crate::analysis::walk_source(i, &text, &c.table, self.knowledge).unwrap_or_default(),
@@ -217,7 +225,10 @@ impl Summarizer<'_> {
             }
             (ext, c.deps.clone(), c.source.dir.clone())
         };
-        let mut seeds = Summaries::default();
+        let mut seeds = {
+            let c = &self.crates[&source.dir];
+            summary::of_c_functions(needed.iter(), &c.table, self.knowledge)
+        };
         for path in externals {
             let mut segs = crate::index::segments_of(&path);
             let first = segs.next().unwrap_or("");
@@ -234,10 +245,53 @@ impl Summarizer<'_> {
         let c = &self.crates[&source.dir];
         let facts: Vec<FileFacts> = c.walked.iter().flatten().cloned().collect();
         let sums = summary::compute(&facts, &seeds);
+        if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
+            eprintln!(
+                "deps: {} {key}: {:?}",
+                source.package,
+                sums.get(&key).map(Summary::effect)
+            );
+        }
         Some(Computed {
             summary: sums.get(&key).cloned().unwrap_or_default(),
             cut,
         })
+    }
+
+    /// A function a dependency re-exports from another crate (`path`):
+    /// the tables' entry, else that crate's summary.
+    fn reexported(
+        &mut self,
+        deps: FxHashMap<String, DepSpec>,
+        dir: &Path,
+        path: &str,
+        depth: usize,
+    ) -> Option<Computed> {
+        if let Some(fact) = self.knowledge.function(path) {
+            let mut summary = Summary::default();
+            match fact.class {
+                Some(class) if class.is_unsafe() => {
+                    let why = format!("is `{path}` ({})", fact.why);
+                    summary = summary::from_effect(class, why);
+                }
+                Some(_) => {}
+                None => summary.unknown = true,
+            }
+            return Some(Computed { summary, cut: false });
+        }
+        let mut segs = crate::index::segments_of(path);
+        let spec = deps.get(segs.next()?)?;
+        let rest: Vec<String> = segs.map(String::from).collect();
+        if depth + 1 >= MAX_DEPTH {
+            return Some(Computed {
+                summary: unknown_because(format!(
+                    "the chain through `{path}` is deeper than {MAX_DEPTH} crates"
+                )),
+                cut: true,
+            });
+        }
+        let summary = self.summary_in(spec, dir, &rest, depth + 1)?;
+        Some(Computed { summary, cut: false })
     }
 
     /// Scans every file of the dependency's library into its symbol table.
@@ -285,19 +339,34 @@ pub(crate) struct Computed {
     cut: bool,
 }
 
-/// The key of the function `rest` names from the dependency's root: a free
-/// function through its modules and re-exports, or a method
-/// (`Type::method`, the type at the root or in a module).
-fn resolve(c: &DepCrate, rest: &[String]) -> Option<String> {
+/// Where a path into a dependency leads.
+enum Resolved {
+    /// A function of the dependency, by its key in its table.
+    Here(String),
+    /// Another crate's function it re-exports (`pub use other::f`).
+    Elsewhere(String),
+}
+
+/// The function `rest` names from the dependency's root: a free function
+/// through its modules and re-exports, or a method (`Type::method`, the
+/// type at the root or in a module), or another crate's function it
+/// re-exports.
+fn resolve(c: &DepCrate, rest: &[String]) -> Option<Resolved> {
     let mut written = vec![c.source.lib_name.clone()];
     written.extend(rest.iter().cloned());
     if let Some(k) = c.table.resolve_fn(&c.root, &written, &[], false) {
-        return Some(k);
+        return Some(Resolved::Here(k));
     }
-    match rest {
-        [.., ty, method] if ty.starts_with(char::is_uppercase) => c.table.method_key(ty, method),
-        _ => None,
+    if let [.., ty, method] = rest {
+        if ty.starts_with(char::is_uppercase) {
+            if let Some(k) = c.table.method_key(ty, method) {
+                return Some(Resolved::Here(k));
+            }
+        }
     }
+    c.table
+        .foreign_reexport(&c.root, &written)
+        .map(Resolved::Elsewhere)
 }
 
 /// A call whose summary cannot be had, and why.

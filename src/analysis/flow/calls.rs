@@ -283,8 +283,31 @@ impl Walker<'_> {
             return None;
         };
         let pos = *keys.iter().find_map(|k| self.wrapper(k, |w| &w.closure_child))?;
-        let Some(Expr::Closure(closure)) = c.args.iter().nth(pos) else {
-            return None;
+        // The child's code: a closure, or a function passed by name
+        // (`do_test(hook)`), which runs as a call in the child.
+        let code = match c.args.iter().nth(pos) {
+            Some(Expr::Closure(closure)) => Ok(&*closure.body),
+            Some(arg @ Expr::Path(p))
+                if p.path
+                    .get_ident()
+                    .is_none_or(|i| !self.unit.params.contains(&i.to_string())) =>
+            {
+                let segs = segments(&p.path);
+                let candidates = self.resolve(&segs);
+                match self.target_of(&segs, &candidates) {
+                    (
+                        t @ (Target::Local { .. } | Target::External { .. } | Target::Known { .. }),
+                        role,
+                        _,
+                    ) => {
+                        let mut site = self.path_site(arg, &segs, t);
+                        site.role = role;
+                        Err(site)
+                    }
+                    _ => return None,
+                }
+            }
+            _ => return None,
         };
         let mut parent = state.clone();
         for (i, a) in c.args.iter().enumerate() {
@@ -303,9 +326,14 @@ impl Walker<'_> {
             loop_depth: self.unit.loops.len(),
             outer: parent.fork.filter(|_| parent.live).map(|f| (f.idx, f.procs)),
         });
-        let was = std::mem::replace(&mut self.unit.is_closure, true);
-        let _ = self.eval(&closure.body, child);
-        self.unit.is_closure = was;
+        match code {
+            Ok(body) => {
+                let was = std::mem::replace(&mut self.unit.is_closure, true);
+                let _ = self.eval(body, child);
+                self.unit.is_closure = was;
+            }
+            Err(call) => self.record_call(&child, call),
+        }
         let site = CallSite {
             span,
             text: display_path(segs),

@@ -34,6 +34,19 @@ impl Walker<'_> {
         }
         let keys = self.local_keys(segs);
         let display = segs.join("::");
+        if keys.is_empty() {
+            // A facade's `pub use` of another crate's function.
+            if let Some(path) = self.reexported_from_elsewhere(segs) {
+                if let Some(fact) = self.knowledge.function(&path) {
+                    let target = fact.class.map_or(Target::Unknown, |class| Target::Known {
+                        class,
+                        why: fact.why.clone(),
+                    });
+                    return (target, fact.role, path);
+                }
+                return (Target::External { path: path.clone() }, None, path);
+            }
+        }
         if !keys.is_empty() {
             // A wrapper that forks and returns the result: a fork here.
             let role = keys
@@ -99,6 +112,20 @@ impl Walker<'_> {
             .resolve_fn(&self.module, segs, &imported, local)
             .into_iter()
             .collect()
+    }
+
+    /// The other crate's function a path of this crate re-exports.
+    fn reexported_from_elsewhere(&self, segs: &[String]) -> Option<String> {
+        if self.table.reexports.is_empty() {
+            return None;
+        }
+        let imported = self.imports.last().map(|i| i.resolve(segs)).unwrap_or_default();
+        imported
+            .iter()
+            .map(|p| crate::index::segments_of(p).map(String::from).collect::<Vec<_>>())
+            .chain(std::iter::once(segs.to_vec()))
+            .filter(|written| written.first().is_some_and(|f| self.table.is_local_segment(f)))
+            .find_map(|written| self.table.foreign_reexport(&self.module, &written))
     }
 
     /// What the table, or an earlier walk of this file, learnt a function
