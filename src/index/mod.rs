@@ -434,6 +434,12 @@ pub fn display_key(key: &str) -> &str {
     }
 }
 
+/// The name a key's function is defined by (`Type::name`, `a::b::name`
+/// -> `name`).
+pub fn display_name(key: &str) -> &str {
+    segments_of(key).next_back().unwrap_or(key)
+}
+
 /// The segments of a `a::b::c` key (split on `:` bytes: a one-byte
 /// pattern, much cheaper than the two-byte one on short keys).
 pub fn segments_of(key: &str) -> impl DoubleEndedIterator<Item = &str> {

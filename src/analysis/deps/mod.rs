@@ -8,6 +8,7 @@
 //! still win: a call they list never gets here. Summaries of registry
 //! versions are cached on disk (`cache`).
 
+mod bodies;
 mod cache;
 pub mod locate;
 
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::analysis::facts::{FileFacts, Target};
+use crate::analysis::facts::{FileFacts, FnFact, Target};
 use crate::analysis::summary::{self, Summaries, Summary};
 use crate::index::CrateTable;
 use crate::knowledge::Knowledge;
@@ -38,13 +39,19 @@ pub struct DepSummaries {
     pub parsed: usize,
 }
 
+/// Calls into one dependency: each path as called (`P`), and the path
+/// inside the dependency (`["unistd", "initgroups"]`).
+type CallsInto<P> = Vec<(P, Vec<String>)>;
+
 /// A dependency crate as far as it was read.
 struct DepCrate {
     source: DepSource,
     table: CrateTable,
     paths: Vec<PathBuf>,
-    /// Each file's facts, once walked.
-    walked: Vec<Option<FileFacts>>,
+    /// Each file's facts, once walked, and the function names whose
+    /// bodies that walk read (the others were blanked, see `bodies`).
+    fns: Vec<Vec<FnFact>>,
+    read_names: Vec<FxHashSet<String>>,
     /// Its own dependencies, by the name its code uses.
     deps: FxHashMap<String, DepSpec>,
     /// Its lib root's module path (where a path from the crate's name starts).
@@ -81,21 +88,39 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
             (dir, s.locator.dependencies(m))
         })
         .collect();
+    // By dependency, so that each is read once for all its calls.
+    let mut groups: Vec<(&PathBuf, &DepSpec, CallsInto<&String>)> = Vec::new();
     for path in paths {
         let mut segs = crate::index::segments_of(path);
         let Some(first) = segs.next() else { continue };
-        let rest: Vec<String> = segs.map(String::from).collect();
+        // Not a dependency (a module the table missed, a type's associated
+        // function): unknown as before.
         let Some((from, spec)) = declared
             .iter()
             .find_map(|(d, deps)| deps.get(first).map(|s| (d, s)))
         else {
-            // Not a dependency (a module the table missed, a type's
-            // associated function): unknown as before.
             continue;
         };
-        if let Some(mut sum) = s.summary_in(spec, from, &rest, 0) {
+        let rest: Vec<String> = segs.map(String::from).collect();
+        match groups.iter_mut().find(|g| g.0 == from && g.1 == spec) {
+            Some(g) => g.2.push((path, rest)),
+            None => groups.push((from, spec, vec![(path, rest)])),
+        }
+    }
+    let debug = std::env::var_os("FORKLINT_DEBUG_DEPS").is_some();
+    for (from, spec, calls) in groups {
+        let rests: Vec<Vec<String>> = calls.iter().map(|(_, r)| r.clone()).collect();
+        let found = s.summaries_in(spec, from, &rests, 0);
+        let source = s.locator.locate(spec, from).ok();
+        for ((path, _), sum) in calls.into_iter().zip(found) {
+            let Some(mut sum) = sum else {
+                if debug {
+                    eprintln!("deps: {path}: not found");
+                }
+                continue;
+            };
             // Say where the chain goes: into which dependency.
-            if let Ok(source) = s.locator.locate(spec, from) {
+            if let Some(source) = &source {
                 for e in [&mut sum.lock, &mut sum.other, &mut sum.on_error]
                     .into_iter()
                     .flatten()
@@ -103,12 +128,10 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
                     e.why = format!("in `{}` {}, it {}", source.package, source.version, e.why);
                 }
             }
-            if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
+            if debug {
                 eprintln!("deps: {path}: {:?}", sum.effect());
             }
             s.out.summaries.insert(path.clone(), sum);
-        } else if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
-            eprintln!("deps: {path}: not found");
         }
     }
     s.cache.save();
@@ -116,27 +139,47 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
 }
 
 impl Summarizer<'_> {
-    /// The summary of `rest` (a path inside the dependency `spec`, declared
-    /// by the package in `from`), or `None` when the function is not found.
-    fn summary_in(&mut self, spec: &DepSpec, from: &Path, rest: &[String], depth: usize) -> Option<Summary> {
+    /// The summaries of `rests` (paths inside the dependency `spec`,
+    /// declared by the package in `from`); `None` for a function not found.
+    fn summaries_in(
+        &mut self,
+        spec: &DepSpec,
+        from: &Path,
+        rests: &[Vec<String>],
+        depth: usize,
+    ) -> Vec<Option<Summary>> {
         let source = match self.locator.locate(spec, from) {
             Ok(s) => s,
             Err(why) => {
                 self.note(&spec.package, why.clone());
-                return Some(unknown_because(why));
+                return vec![Some(unknown_because(why)); rests.len()];
             }
         };
-        let inner = format!("{}::{}", source.lib_name, rest.join("::"));
-        if source.immutable {
-            if let Some(hit) = self.cache.get(&source, &inner) {
-                return hit;
+        let inner = |r: &Vec<String>| format!("{}::{}", source.lib_name, r.join("::"));
+        let mut out: Vec<Option<Summary>> = vec![None; rests.len()];
+        let mut todo: Vec<usize> = Vec::new();
+        for (i, r) in rests.iter().enumerate() {
+            match source
+                .immutable
+                .then(|| self.cache.get(&source, &inner(r)))
+                .flatten()
+            {
+                Some(hit) => out[i] = hit,
+                None => todo.push(i),
             }
         }
-        let found = self.compute(&source, rest, depth);
-        if source.immutable && !found.as_ref().is_some_and(|s| s.cut) {
-            self.cache.put(&source, &inner, found.clone());
+        if todo.is_empty() {
+            return out;
         }
-        found.map(|f| f.summary)
+        let asked: Vec<&Vec<String>> = todo.iter().map(|&i| &rests[i]).collect();
+        let computed = self.compute(&source, &asked, depth);
+        for (i, found) in todo.into_iter().zip(computed) {
+            if source.immutable && !found.as_ref().is_some_and(|s| s.cut) {
+                self.cache.put(&source, &inner(&rests[i]), found.clone());
+            }
+            out[i] = found.map(|f| f.summary);
+        }
+        out
     }
 
     fn note(&mut self, package: &str, why: String) {
@@ -145,60 +188,25 @@ impl Summarizer<'_> {
         }
     }
 
-    /// Reads the dependency as far as `rest` needs and summarizes it.
-    fn compute(&mut self, source: &DepSource, rest: &[String], depth: usize) -> Option<Computed> {
+    /// Reads the dependency as far as `rests` need and summarizes them.
+    fn compute(&mut self, source: &DepSource, rests: &[&Vec<String>], depth: usize) -> Vec<Option<Computed>> {
         if !self.crates.contains_key(&source.dir) {
             let c = self.load(source);
             self.crates.insert(source.dir.clone(), c);
         }
-        let key = {
+        let resolved: Vec<Option<Resolved>> = {
             let c = &self.crates[&source.dir];
-            match resolve(c, rest)? {
-                Resolved::Here(key) => key,
-                Resolved::Elsewhere(path) => {
-                    return self.reexported(c.deps.clone(), &source.dir, &path, depth)
-                }
-            }
+            rests.iter().map(|r| resolve(c, r)).collect()
         };
-        // The crate's functions the summary needs, to a fixed point.
-        let mut needed: FxHashSet<String> = FxHashSet::from_iter([key.clone()]);
-        let mut cut = false;
-        loop {
-            let c = self.crates.get_mut(&source.dir)?;
-            let todo: Vec<usize> = (0..c.paths.len())
-                .filter(|&i| c.walked[i].is_none() && c.table.file_keys[i].iter().any(|k| needed.contains(k)))
-                .collect();
-            if todo.is_empty() {
-                break;
-            }
-            for i in todo {
-                if self.out.parsed >= MAX_FILES {
-                    cut = true;
-                    break;
-                }
-                let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
-                if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
-                    eprintln!("deps: parse {} ({} bytes)", c.paths[i].display(), text.len());
-                }
-                self.out.parsed += 1;
-                c.walked[i] = Some(
-                    crate::analysis::walk_source(i, &text, &c.table, self.knowledge).unwrap_or_default(),
-                );
-            }
-            let before = needed.len();
-            for f in c.walked.iter().flatten().flat_map(|f| f.functions.iter()) {
-                if f.keys.iter().any(|k| needed.contains(k)) {
-                    for call in &f.calls {
-                        if let Target::Local { keys } = &call.target {
-                            needed.extend(keys.iter().cloned());
-                        }
-                    }
-                }
-            }
-            if needed.len() == before || cut {
-                break;
-            }
-        }
+        // The crate's functions the summaries need, to a fixed point.
+        let mut needed: FxHashSet<String> = resolved
+            .iter()
+            .filter_map(|r| match r {
+                Some(Resolved::Here(k)) => Some(k.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut cut = !needed.is_empty() && self.read(&source.dir, &mut needed);
         if cut {
             self.note(
                 &format!("{}#bound", source.package),
@@ -208,54 +216,158 @@ impl Summarizer<'_> {
                 ),
             );
         }
-        // Calls into further dependencies, summarized first.
-        let (externals, deps, dir) = {
+        // Calls into further dependencies, summarized first, and C functions.
+        let (mut seeds, externals, deps) = {
             let c = &self.crates[&source.dir];
             let mut ext: Vec<String> = Vec::new();
-            for f in c.walked.iter().flatten().flat_map(|f| f.functions.iter()) {
-                if f.keys.iter().any(|k| needed.contains(k)) {
-                    for call in &f.calls {
-                        if let Target::External { path } = &call.target {
-                            if !ext.contains(path) {
-                                ext.push(path.clone());
-                            }
+            for f in c
+                .fns
+                .iter()
+                .flatten()
+                .filter(|f| f.keys.iter().any(|k| needed.contains(k)))
+            {
+                for call in &f.calls {
+                    if let Target::External { path } = &call.target {
+                        if !ext.contains(path) {
+                            ext.push(path.clone());
                         }
                     }
                 }
             }
-            (ext, c.deps.clone(), c.source.dir.clone())
+            (
+                summary::of_c_functions(needed.iter(), &c.table, self.knowledge),
+                ext,
+                c.deps.clone(),
+            )
         };
-        let mut seeds = {
-            let c = &self.crates[&source.dir];
-            summary::of_c_functions(needed.iter(), &c.table, self.knowledge)
-        };
+        let mut by_dep: Vec<(&DepSpec, CallsInto<String>)> = Vec::new();
         for path in externals {
             let mut segs = crate::index::segments_of(&path);
-            let first = segs.next().unwrap_or("");
+            let Some(spec) = deps.get(segs.next().unwrap_or("")) else {
+                continue;
+            };
             let rest: Vec<String> = segs.map(String::from).collect();
-            let Some(spec) = deps.get(first) else { continue };
+            match by_dep.iter_mut().find(|g| g.0 == spec) {
+                Some(g) => g.1.push((path, rest)),
+                None => by_dep.push((spec, vec![(path, rest)])),
+            }
+        }
+        for (spec, calls) in by_dep {
             if depth + 1 >= MAX_DEPTH {
                 cut = true;
                 continue;
             }
-            if let Some(s) = self.summary_in(spec, &dir, &rest, depth + 1) {
-                seeds.insert(path, s);
+            let rests: Vec<Vec<String>> = calls.iter().map(|(_, r)| r.clone()).collect();
+            let found = self.summaries_in(spec, &source.dir, &rests, depth + 1);
+            for ((path, _), s) in calls.into_iter().zip(found) {
+                if let Some(s) = s {
+                    seeds.insert(path, s);
+                }
             }
         }
-        let c = &self.crates[&source.dir];
-        let facts: Vec<FileFacts> = c.walked.iter().flatten().cloned().collect();
-        let sums = summary::compute(&facts, &seeds);
-        if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
-            eprintln!(
-                "deps: {} {key}: {:?}",
-                source.package,
-                sums.get(&key).map(Summary::effect)
-            );
+        let sums = {
+            let c = &self.crates[&source.dir];
+            let facts: Vec<FileFacts> = c
+                .fns
+                .iter()
+                .map(|fns| FileFacts {
+                    functions: fns.clone(),
+                    ..FileFacts::default()
+                })
+                .collect();
+            summary::compute(&facts, &seeds)
+        };
+        let dir = source.dir.clone();
+        resolved
+            .into_iter()
+            .map(|r| match r? {
+                Resolved::Elsewhere(path) => self.reexported(deps.clone(), &dir, &path, depth),
+                Resolved::Here(key) => {
+                    let mut summary = sums
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| unknown_because(format!("`{key}` could not be read")));
+                    // A bound cut the reading: what was not read may be worse.
+                    if cut && summary.lock.is_none() && summary.other.is_none() {
+                        summary = unknown_because(format!(
+                            "a bound ({MAX_DEPTH} crates, {MAX_FILES} files) cut the reading"
+                        ));
+                    }
+                    Some(Computed { summary, cut })
+                }
+            })
+            .collect()
+    }
+
+    /// Walks the files defining the `needed` functions of the dependency in
+    /// `dir` (only those functions' bodies: see `bodies`), adding what they
+    /// call, to a fixed point. `true` when the file bound cut it.
+    fn read(&mut self, dir: &Path, needed: &mut FxHashSet<String>) -> bool {
+        let debug = std::env::var_os("FORKLINT_DEBUG_DEPS").is_some();
+        let Some(c) = self.crates.get_mut(dir) else {
+            return false;
+        };
+        loop {
+            // Each file's needed functions whose bodies no walk read yet.
+            let todo: Vec<(usize, FxHashSet<String>)> = (0..c.paths.len())
+                .filter_map(|i| {
+                    let new: FxHashSet<String> = c.table.file_keys[i]
+                        .iter()
+                        .filter(|k| needed.contains(*k))
+                        .map(|k| crate::index::display_name(k).to_string())
+                        .filter(|n| !c.read_names[i].contains(n))
+                        .collect();
+                    (!new.is_empty()).then_some((i, new))
+                })
+                .collect();
+            if todo.is_empty() {
+                return false;
+            }
+            for (i, new) in todo {
+                if self.out.parsed >= MAX_FILES {
+                    return true;
+                }
+                let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
+                let wanted: FxHashSet<&str> = new.iter().map(String::as_str).collect();
+                let text = bodies::keep_only(&text, &wanted);
+                if debug {
+                    eprintln!("deps: parse {} ({wanted:?})", c.paths[i].display());
+                }
+                self.out.parsed += 1;
+                let facts =
+                    crate::analysis::walk_source(i, &text, &c.table, self.knowledge).unwrap_or_default();
+                // Only the functions whose bodies were read: a blanked one
+                // would pass for a function that does nothing.
+                for f in facts.functions {
+                    let name = f
+                        .keys
+                        .first()
+                        .map(|k| crate::index::display_name(k))
+                        .unwrap_or("");
+                    if new.contains(name) {
+                        c.fns[i].retain(|old| old.keys != f.keys);
+                        c.fns[i].push(f);
+                    }
+                }
+                c.read_names[i].extend(new);
+            }
+            let before = needed.len();
+            let callees: Vec<String> = c
+                .fns
+                .iter()
+                .flatten()
+                .filter(|f| f.keys.iter().any(|k| needed.contains(k)))
+                .flat_map(|f| f.calls.iter())
+                .flat_map(|call| match &call.target {
+                    Target::Local { keys } => keys.clone(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            needed.extend(callees);
+            if needed.len() == before {
+                return false;
+            }
         }
-        Some(Computed {
-            summary: sums.get(&key).cloned().unwrap_or_default(),
-            cut,
-        })
     }
 
     /// A function a dependency re-exports from another crate (`path`):
@@ -290,7 +402,7 @@ impl Summarizer<'_> {
                 cut: true,
             });
         }
-        let summary = self.summary_in(spec, dir, &rest, depth + 1)?;
+        let summary = self.summaries_in(spec, dir, &[rest], depth + 1).pop().flatten()?;
         Some(Computed { summary, cut: false })
     }
 
@@ -323,7 +435,8 @@ impl Summarizer<'_> {
         let deps = self.locator.dependencies(&source.dir.join("Cargo.toml"));
         DepCrate {
             source: source.clone(),
-            walked: vec![None; paths.len()],
+            fns: vec![Vec::new(); paths.len()],
+            read_names: vec![FxHashSet::default(); paths.len()],
             paths,
             table,
             deps,
