@@ -124,3 +124,69 @@ fn no_deps_judges_by_the_tables_alone() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!cache.exists(), "nothing read, nothing cached");
 }
+
+#[test]
+fn std_is_read_from_rust_src_when_installed() {
+    let root = project("deps", "rust_src");
+    write(
+        &root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        &root,
+        "app/src/main.rs",
+        "use std::os::unix::process::CommandExt;\n\
+         fn main() {\n\
+         \x20   let mut cmd = std::process::Command::new(\"/bin/true\");\n\
+         \x20   unsafe { cmd.pre_exec(|| { std::hooks::run_registered(); Ok(()) }); }\n\
+         \x20   cmd.status().ok();\n\
+         }\n",
+    );
+    // A stand-in for the rust-src component's library/ (std's real source
+    // is not installed here): a function the tables do not list.
+    write(
+        &root,
+        "library/std/Cargo.toml",
+        "[package]\nname = \"std\"\nversion = \"0.0.0\"\n",
+    );
+    write(
+        &root,
+        "library/std/src/lib.rs",
+        "pub mod hooks {\n    pub fn run_registered() { let _g = super::HOOKS.lock(); }\n}\n\
+         static HOOKS: crate::sync::Mutex<()> = crate::sync::Mutex::new(());\n",
+    );
+    let app = root.join("app");
+    let cache = root.join("cache");
+    let library = root.join("library");
+    let with_src = forklint_with(
+        &app,
+        &["."],
+        &[
+            ("FORKLINT_CACHE_DIR", cache.as_path()),
+            ("RUST_SRC_PATH", library.as_path()),
+        ],
+    );
+    assert!(
+        with_src
+            .stdout
+            .contains("`hooks::run_registered`: in `std` rust-src-"),
+        "{with_src:?}"
+    );
+    let missing = root.join("no-library");
+    let without = forklint_with(
+        &app,
+        &["--verbose", "."],
+        &[
+            ("FORKLINT_CACHE_DIR", cache.as_path()),
+            ("RUST_SRC_PATH", missing.as_path()),
+        ],
+    );
+    assert!(!without.stdout.contains("run_registered`:"), "{without:?}");
+    assert!(
+        without
+            .stderr
+            .contains("the source of `std` is not installed (`rustup component add rust-src`"),
+        "{without:?}"
+    );
+}

@@ -170,6 +170,9 @@ impl Locator {
 
     fn find(&mut self, spec: &DepSpec, from: &Path) -> Result<DepSource, String> {
         if let Some(dir) = &spec.path {
+            if matches!(spec.package.as_str(), "std" | "core" | "alloc") && dir.ends_with(&spec.package) {
+                return self.standard_crate(dir, &spec.package);
+            }
             return self.source_in(dir, &spec.package, false).ok_or_else(|| {
                 format!(
                     "path dependency `{}` has no library at {}",
@@ -221,6 +224,21 @@ impl Locator {
         })?;
         self.source_in(&dir, &spec.package, true)
             .ok_or_else(|| format!("`{}` at {} has no library", spec.package, dir.display()))
+    }
+
+    /// A crate of the standard library in rust-src: cached under the
+    /// modification time of its root (a toolchain update rewrites it).
+    fn standard_crate(&mut self, dir: &Path, name: &str) -> Result<DepSource, String> {
+        let mut source = self.source_in(dir, name, true).ok_or_else(|| {
+            format!("the source of `{name}` is not installed (`rustup component add rust-src` lets forklint read it)")
+        })?;
+        let stamp = std::fs::metadata(&source.lib)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        source.version = format!("rust-src-{stamp}");
+        Ok(source)
     }
 
     /// Versions of `package` in the vendor and registry directories.
@@ -350,6 +368,37 @@ impl Locator {
             immutable,
         })
     }
+}
+
+/// The standard library's crates (`std`, `core`, `alloc`) as path
+/// dependencies into the rust-src component (`$RUST_SRC_PATH`, else the
+/// `library/` of `rustc --print sysroot`'s `lib/rustlib/src/rust`), asked
+/// once per run; a spec that locates nowhere (and says how to install it)
+/// when the component is not there.
+pub fn standard_library() -> &'static FxHashMap<String, DepSpec> {
+    static STD: std::sync::OnceLock<FxHashMap<String, DepSpec>> = std::sync::OnceLock::new();
+    STD.get_or_init(|| {
+        let library = std::env::var_os("RUST_SRC_PATH").map(PathBuf::from).or_else(|| {
+            let out = std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+                .args(["--print", "sysroot"])
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            let sysroot = String::from_utf8(out.stdout).ok()?;
+            Some(Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library"))
+        });
+        ["std", "core", "alloc"]
+            .into_iter()
+            .map(|name| {
+                let spec = DepSpec {
+                    package: name.to_string(),
+                    req: None,
+                    path: Some(library.clone().unwrap_or_default().join(name)),
+                };
+                (name.to_string(), spec)
+            })
+            .collect()
+    })
 }
 
 /// A dependency entry (`"1"`, `{ version = "1", package = "x", path = ".." }`)

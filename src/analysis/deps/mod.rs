@@ -88,6 +88,8 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
             (dir, s.locator.dependencies(m))
         })
         .collect();
+    // std, core and alloc: from the rust-src component, where installed.
+    let sysroot = locate::standard_library();
     // By dependency, so that each is read once for all its calls.
     let mut groups: Vec<(&PathBuf, &DepSpec, CallsInto<&String>)> = Vec::new();
     for path in paths {
@@ -98,6 +100,7 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
         let Some((from, spec)) = declared
             .iter()
             .find_map(|(d, deps)| deps.get(first).map(|s| (d, s)))
+            .or_else(|| Some((&declared.first()?.0, sysroot.get(first)?)))
         else {
             continue;
         };

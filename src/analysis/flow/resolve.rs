@@ -323,18 +323,15 @@ impl Walker<'_> {
 }
 
 /// Does a resolved path name a function of another crate (`nix::unistd::
-/// initgroups`, `depkit::log::line`)? Not std's (its source is not read),
-/// not libc's (the tables are closed-world there), not a bare name or a
-/// path the `use` table could not anchor (`Self::`, `super::`).
+/// initgroups`, `depkit::log::line`, std's where the tables do not list
+/// it)? Not libc's (the tables are closed-world there), not a bare name or
+/// a path the `use` table could not anchor (`Self::`, `super::`).
 fn is_other_crates(path: &str) -> bool {
     let mut parts = crate::index::segments_of(path);
     let first = parts.next().unwrap_or("");
     parts.next().is_some()
         && !first.starts_with('<')
-        && !matches!(
-            first,
-            "std" | "core" | "alloc" | "libc" | "crate" | "self" | "super" | "Self" | "proc_macro"
-        )
+        && !matches!(first, "libc" | "crate" | "self" | "super" | "Self" | "proc_macro")
         && first
             .chars()
             .next()
