@@ -190,3 +190,36 @@ fn std_is_read_from_rust_src_when_installed() {
         "{without:?}"
     );
 }
+
+#[test]
+fn an_unknown_call_says_why_it_is_unknown() {
+    let app = vendored("unknown_why");
+    write(&app, "forklint.toml", "unknown_calls = \"warn\"\n");
+    write(
+        &app,
+        "src/main.rs",
+        "use std::os::unix::process::CommandExt;\n\
+         fn install(cmd: &mut std::process::Command, hook: fn()) {\n\
+         \x20   unsafe {\n\
+         \x20       cmd.pre_exec(move || {\n\
+         \x20           gone::tidy();\n\
+         \x20           hook();\n\
+         \x20           Ok(())\n\
+         \x20       });\n\
+         \x20   }\n\
+         }\n\
+         fn main() {\n\
+         \x20   let mut cmd = std::process::Command::new(\"/bin/true\");\n\
+         \x20   install(&mut cmd, || {});\n\
+         \x20   cmd.status().ok();\n\
+         }\n",
+    );
+    let cache = app.parent().unwrap().parent().unwrap().join("cache");
+    let run = forklint_with(&app, &["."], &[("FORKLINT_CACHE_DIR", cache.as_path())]);
+    for why in [
+        "`gone::tidy`: not known to be async-signal-safe: the source of `gone` 1 is not on disk",
+        "`hook`: not known to be async-signal-safe: a closure or function pointer called through a value",
+    ] {
+        assert!(run.stdout.contains(why), "{why}\n{run:?}");
+    }
+}

@@ -101,13 +101,13 @@ impl RuleCtx<'_> {
                 }
                 best.unwrap_or(Effect {
                     class: Class::Unknown,
-                    why: String::new(),
+                    why: unknown_because(call).to_string(),
                     error_path: false,
                 })
             }
             Target::Unknown => Effect {
                 class: Class::Unknown,
-                why: String::new(),
+                why: unknown_because(call).to_string(),
                 error_path: false,
             },
         }
@@ -261,6 +261,29 @@ pub fn one_per_region<T>(
     others.sort_by_key(&place);
     others.dedup_by_key(|t| place(t));
     Some((primary, group, others))
+}
+
+/// Why a call without a table entry or summary is unknown (what
+/// `unknown_calls = "warn"` reports), from how it is written.
+fn unknown_because(call: &CallSite) -> &'static str {
+    match (&call.target, call.kind) {
+        (Target::External { .. }, _) => {
+            "not known to be async-signal-safe: its crate is not a dependency forklint could find the source of"
+        }
+        (Target::Local { .. }, _) => {
+            "not known to be async-signal-safe: a function of the crate forklint could not read"
+        }
+        (_, crate::analysis::facts::CallKind::Method) => {
+            "not known to be async-signal-safe: a method on a value whose type forklint cannot tell (dynamic dispatch or inference it does not do)"
+        }
+        (_, crate::analysis::facts::CallKind::Macro) => {
+            "not known to be async-signal-safe: a macro forklint has no table entry or definition for"
+        }
+        _ if !call.text.contains("::") => {
+            "not known to be async-signal-safe: a closure or function pointer called through a value, whose code forklint cannot see"
+        }
+        _ => "not known to be async-signal-safe: no table entry and no source forklint can read",
+    }
 }
 
 /// Which effect to name when a function has several: locks first.
