@@ -371,34 +371,54 @@ impl Locator {
 }
 
 /// The standard library's crates (`std`, `core`, `alloc`) as path
-/// dependencies into the rust-src component (`$RUST_SRC_PATH`, else the
-/// `library/` of `rustc --print sysroot`'s `lib/rustlib/src/rust`), asked
-/// once per run; a spec that locates nowhere (and says how to install it)
-/// when the component is not there.
+/// dependencies into the rust-src component: `$RUST_SRC_PATH`, else the
+/// `lib/rustlib/src/rust/library` of rustup's toolchain (`$RUSTUP_TOOLCHAIN`,
+/// else the default one in `$RUSTUP_HOME/settings.toml`). Read from files,
+/// never by running `rustc`: a checkout's `rust-toolchain.toml` may name a
+/// toolchain inside it. A spec that locates nowhere (and says how to
+/// install it) when the component is not there.
 pub fn standard_library() -> &'static FxHashMap<String, DepSpec> {
     static STD: std::sync::OnceLock<FxHashMap<String, DepSpec>> = std::sync::OnceLock::new();
     STD.get_or_init(|| {
-        let library = std::env::var_os("RUST_SRC_PATH").map(PathBuf::from).or_else(|| {
-            let out = std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-                .args(["--print", "sysroot"])
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            let sysroot = String::from_utf8(out.stdout).ok()?;
-            Some(Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library"))
-        });
+        let library = std::env::var_os("RUST_SRC_PATH")
+            .map(PathBuf::from)
+            .or_else(rustup_library)
+            .unwrap_or_default();
         ["std", "core", "alloc"]
             .into_iter()
             .map(|name| {
                 let spec = DepSpec {
                     package: name.to_string(),
                     req: None,
-                    path: Some(library.clone().unwrap_or_default().join(name)),
+                    path: Some(library.join(name)),
                 };
                 (name.to_string(), spec)
             })
             .collect()
     })
+}
+
+/// rust-src's `library/` in rustup's toolchain directory, if any.
+fn rustup_library() -> Option<PathBuf> {
+    let home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))?;
+    let toolchain = std::env::var("RUSTUP_TOOLCHAIN").ok().or_else(|| {
+        let settings: toml::Table = std::fs::read_to_string(home.join("settings.toml"))
+            .ok()?
+            .parse()
+            .ok()?;
+        settings.get("default_toolchain")?.as_str().map(String::from)
+    })?;
+    let toolchains = home.join("toolchains");
+    // `stable` names `stable-<host>`.
+    let dir = std::fs::read_dir(&toolchains)
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| *n == toolchain || n.starts_with(&format!("{toolchain}-")))
+        .min()?;
+    Some(toolchains.join(dir).join("lib/rustlib/src/rust/library"))
 }
 
 /// A dependency entry (`"1"`, `{ version = "1", package = "x", path = ".." }`)
