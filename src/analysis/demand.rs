@@ -155,10 +155,7 @@ pub fn calls_any(file: &FileFacts, wanted: impl Fn(&str) -> bool) -> bool {
     file.functions
         .iter()
         .flat_map(|f| f.calls.iter())
-        .any(|c| match &c.target {
-            Target::Local { keys } => keys.iter().any(|k| wanted(k)),
-            _ => false,
-        })
+        .any(|c| c.target.summary_keys().iter().any(|k| wanted(k)))
 }
 
 /// Keys of entry points (`main`, tests): nothing calls them.

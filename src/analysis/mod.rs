@@ -86,6 +86,21 @@ pub fn analyze_crate(
     let mut result = CrateResult::default();
     let mut facts: Vec<Option<facts::FileFacts>> = vec![None; files.len()];
     let mut parsed = vec![false; files.len()];
+    // The names of the dependencies' fork helpers (`deps::forks`): the
+    // files calling them are walked in every mode, entry points included.
+    // Only a crate that forks or spawns is asked.
+    let dep_helpers: Vec<crate::scan::CalledName> = if opts.no_deps || !starts_processes {
+        Vec::new()
+    } else {
+        let found = deps::fork_helper_names(&manifests_of(db, files), knowledge);
+        result.notes.extend(found.notes);
+        result.dependency_files += found.parsed;
+        found
+            .names
+            .into_iter()
+            .map(|name| crate::scan::CalledName { name, method: true })
+            .collect()
+    };
     // `--full` leaves out the entry points of files that do not matter on
     // their own (no fork, no re-exec, no fd creation that a rule would
     // report), and walks such a file again only if one of them turns out to
@@ -101,15 +116,26 @@ pub fn analyze_crate(
                 && !demand::matters_alone(s, starts_processes)
         })
         .collect();
+    for (i, d) in defer.iter_mut().enumerate() {
+        *d = *d && !mentions_callers(db, files[i], &dep_helpers);
+    }
     // The files that can matter on their own come first, in both modes:
     // fork wrappers they define are then known when their callers are
     // walked (`--full` walks every other file in the second round).
     let mut todo: Vec<usize> = (0..files.len())
-        .filter(|&i| db.get(files[i]).parse_always || demand::matters_alone(scans[i], starts_processes))
+        .filter(|&i| {
+            db.get(files[i]).parse_always
+                || demand::matters_alone(scans[i], starts_processes)
+                || mentions_callers(db, files[i], &dep_helpers)
+        })
         .collect();
     if todo.is_empty() && opts.full {
         todo = (0..files.len()).collect();
     }
+    // Calls into other crates asked whether they fork (see below), and the
+    // fork helpers found there.
+    let mut dep_checked: HashSet<String> = HashSet::new();
+    let mut dep_wrappers = crate::index::Wrappers::default();
     while !todo.is_empty() {
         let batch: Vec<(FileId, bool)> = todo.iter().map(|&i| (files[i], defer[i])).collect();
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
@@ -139,7 +165,39 @@ pub fn analyze_crate(
         let mut chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
         // Callers of a descriptor wrapper make the descriptor with their
         // flags, where a process may be started.
-        let wrappers = demand::wrappers(facts.iter().flatten());
+        let mut wrappers = demand::wrappers(facts.iter().flatten());
+        // Another crate's fork helpers (a pty crate's `Fork::from_ptmx`, a
+        // `spawn_in_namespace`), called where the file names a fork: their
+        // calls are forks too, and their callers are looked for by name.
+        if !dep_helpers.is_empty() {
+            let asked: Vec<String> = facts
+                .iter()
+                .flatten()
+                .flat_map(|f| f.functions.iter().flat_map(|func| func.calls.iter()))
+                .filter_map(|c| match &c.target {
+                    facts::Target::External { path } => Some(path),
+                    _ => None,
+                })
+                .filter(|p| dep_helpers.iter().any(|h| h.name == demand::called_name(p)))
+                .filter(|p| dep_checked.insert((*p).clone()))
+                .cloned()
+                .collect();
+            if !asked.is_empty() {
+                let found = dependency_summaries_of(db, files, &asked, knowledge);
+                result.notes.extend(found.notes);
+                result.dependency_files += found.parsed;
+                for (path, s) in found.summaries {
+                    if let Some(shape) = s.fork_wrapper {
+                        dep_wrappers.fork.insert(path.clone(), shape);
+                    }
+                    if let Some(pos) = s.closure_child {
+                        dep_wrappers.closure_child.insert(path, pos);
+                    }
+                }
+            }
+            chain.extend(dep_helpers.iter().cloned());
+            wrappers.extend(dep_wrappers.clone());
+        }
         // Callers of a descriptor wrapper make the descriptor with their
         // flags, where a process may be started; callers of a fork helper
         // that runs their closure in its child give it its code.
@@ -262,11 +320,25 @@ fn dependency_summaries(
     all: &[facts::FileFacts],
     knowledge: &Knowledge,
 ) -> deps::DepSummaries {
-    let paths = demand::external_paths(all.iter());
+    dependency_summaries_of(db, files, &demand::external_paths(all.iter()), knowledge)
+}
+
+/// Summaries of these calls into other crates (see `analysis::deps`).
+fn dependency_summaries_of(
+    db: &SourceDb,
+    files: &[FileId],
+    paths: &[String],
+    knowledge: &Knowledge,
+) -> deps::DepSummaries {
     if paths.is_empty() {
         return deps::DepSummaries::default();
     }
-    // The packages the crate's files are in (one per directory looked up).
+    deps::summarize(&manifests_of(db, files), paths, knowledge)
+}
+
+/// The manifests of the packages the crate's files are in (one lookup per
+/// directory).
+fn manifests_of(db: &SourceDb, files: &[FileId]) -> Vec<std::path::PathBuf> {
     let mut manifests: Vec<std::path::PathBuf> = Vec::new();
     let mut dirs = HashSet::new();
     for &id in files {
@@ -281,7 +353,7 @@ fn dependency_summaries(
             }
         }
     }
-    deps::summarize(&manifests, &paths, knowledge)
+    manifests
 }
 
 /// Files whose left-out entry points can matter after all, now that the

@@ -34,6 +34,12 @@ pub struct Summary {
     /// Calls `exit()` (atexit handlers, stdio flush) on its normal path:
     /// how, as a chain (`` `process::exit` ``, `` `finish`, which calls .. ``).
     pub exits: Option<String>,
+    /// A dependency's function that forks and returns the result to its
+    /// caller (see `FnFact::returns_fork`): its calls are fork sites.
+    pub fork_wrapper: Option<crate::knowledge::ForkResultShape>,
+    /// A dependency's function that forks and runs the closure given at
+    /// this input position in the child.
+    pub closure_child: Option<usize>,
 }
 
 impl Summary {

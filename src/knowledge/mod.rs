@@ -103,6 +103,25 @@ pub enum ForkResultShape {
     ParentOnly,
 }
 
+impl ForkResultShape {
+    pub const ALL: [ForkResultShape; 4] = [
+        ForkResultShape::Raw,
+        ForkResultShape::Enum,
+        ForkResultShape::ChildOnly,
+        ForkResultShape::ParentOnly,
+    ];
+
+    /// Its name where it is stored (the dependency cache).
+    pub fn name(self) -> &'static str {
+        match self {
+            ForkResultShape::Raw => "raw",
+            ForkResultShape::Enum => "enum",
+            ForkResultShape::ChildOnly => "child_only",
+            ForkResultShape::ParentOnly => "parent_only",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Fact {
     pub class: Option<Class>,

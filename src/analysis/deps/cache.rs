@@ -13,11 +13,16 @@ use serde_json::{json, Map, Value};
 
 use super::locate::DepSource;
 use crate::analysis::summary::{Effect, Summary};
-use crate::knowledge::{Class, Knowledge};
+use crate::knowledge::{Class, ForkResultShape, Knowledge};
 
 /// One package version's summaries, by path inside it (`nix::unistd::
-/// initgroups`); `None`: no such function there.
-type Entries = FxHashMap<String, Option<Summary>>;
+/// initgroups`; `None`: no such function there), and the names of its
+/// fork helpers once looked for.
+#[derive(Default)]
+struct Entries {
+    summaries: FxHashMap<String, Option<Summary>>,
+    fork_helpers: Option<Vec<String>>,
+}
 
 pub struct Cache {
     dir: Option<PathBuf>,
@@ -71,12 +76,26 @@ impl Cache {
 
     /// `Some(summary or none)` when cached.
     pub fn get(&mut self, source: &DepSource, path: &str) -> Option<Option<Summary>> {
-        self.file(source)?.0.get(path).cloned()
+        self.file(source)?.0.summaries.get(path).cloned()
     }
 
     pub fn put(&mut self, source: &DepSource, path: &str, found: Option<super::Computed>) {
         if let Some((entries, changed)) = self.file(source) {
-            entries.insert(path.to_string(), found.map(|f| f.summary));
+            entries
+                .summaries
+                .insert(path.to_string(), found.map(|f| f.summary));
+            *changed = true;
+        }
+    }
+
+    /// The names a dependency version's fork helpers go by, if cached.
+    pub fn names(&mut self, source: &DepSource) -> Option<Vec<String>> {
+        self.file(source)?.0.fork_helpers.clone()
+    }
+
+    pub fn put_names(&mut self, source: &DepSource, names: &[String]) {
+        if let Some((entries, changed)) = self.file(source) {
+            entries.fork_helpers = Some(names.to_vec());
             *changed = true;
         }
     }
@@ -92,11 +111,12 @@ impl Cache {
                 continue;
             }
             let mut obj = Map::new();
-            for (k, v) in entries {
+            for (k, v) in &entries.summaries {
                 obj.insert(k.clone(), v.as_ref().map_or(Value::Null, to_json));
             }
+            let file = json!({ "summaries": obj, "fork_helpers": entries.fork_helpers });
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            if std::fs::write(&tmp, Value::Object(obj).to_string()).is_ok() {
+            if std::fs::write(&tmp, file.to_string()).is_ok() {
                 let _ = std::fs::rename(&tmp, path);
             }
         }
@@ -106,10 +126,16 @@ impl Cache {
 fn read(path: &std::path::Path) -> Option<Entries> {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     let mut out = Entries::default();
-    for (k, v) in v.as_object()? {
+    for (k, v) in v.get("summaries")?.as_object()? {
         let s = if v.is_null() { None } else { Some(from_json(v)?) };
-        out.insert(k.clone(), s);
+        out.summaries.insert(k.clone(), s);
     }
+    out.fork_helpers = v.get("fork_helpers")?.as_array().map(|names| {
+        names
+            .iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect()
+    });
     Some(out)
 }
 
@@ -141,6 +167,8 @@ fn to_json(s: &Summary) -> Value {
         "spawns": s.spawns,
         "starts_process": s.starts_process,
         "exits": s.exits,
+        "fork_wrapper": s.fork_wrapper.map(|f| f.name()),
+        "closure_child": s.closure_child,
     })
 }
 
@@ -155,6 +183,9 @@ fn from_json(v: &Value) -> Option<Summary> {
         spawns: v.get("spawns")?.as_bool()?,
         starts_process: v.get("starts_process")?.as_bool()?,
         exits: text("exits"),
+        fork_wrapper: text("fork_wrapper")
+            .and_then(|n| ForkResultShape::ALL.into_iter().find(|f| f.name() == n)),
+        closure_child: v.get("closure_child").and_then(Value::as_u64).map(|n| n as usize),
     })
 }
 
@@ -172,6 +203,8 @@ mod tests {
             }),
             unknown: true,
             exits: Some("`exit`".into()),
+            fork_wrapper: Some(ForkResultShape::Enum),
+            closure_child: Some(1),
             ..Summary::default()
         };
         assert_eq!(from_json(&to_json(&s)), Some(s));

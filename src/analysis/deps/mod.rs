@@ -10,7 +10,10 @@
 
 mod bodies;
 mod cache;
+mod forks;
 pub mod locate;
+
+pub use forks::fork_helper_names;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +40,8 @@ pub struct DepSummaries {
     pub notes: Vec<String>,
     /// Dependency files parsed (none on a warm cache).
     pub parsed: usize,
+    /// The names of the dependencies' fork helpers (`fork_helper_names`).
+    pub names: Vec<String>,
 }
 
 /// Calls into one dependency: each path as called (`P`), and the path
@@ -52,6 +57,8 @@ struct DepCrate {
     /// bodies that walk read (the others were blanked, see `bodies`).
     fns: Vec<Vec<FnFact>>,
     read_names: Vec<FxHashSet<String>>,
+    /// Files whose scan found a fork named (see `forks`).
+    forking: Vec<bool>,
     /// Its own dependencies, by the name its code uses.
     deps: FxHashMap<String, DepSpec>,
     /// Its lib root's module path (where a path from the crate's name starts).
@@ -72,15 +79,7 @@ struct Summarizer<'k> {
 /// Summaries of `paths` (calls of the linted crate into other crates),
 /// whose packages' manifests are `manifests`.
 pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge) -> DepSummaries {
-    let mut s = Summarizer {
-        knowledge,
-        words: crate::scan::Words::new(knowledge),
-        locator: Locator::new(),
-        crates: FxHashMap::default(),
-        cache: cache::Cache::new(knowledge),
-        out: DepSummaries::default(),
-        noted: FxHashSet::default(),
-    };
+    let mut s = Summarizer::new(knowledge);
     let declared: Vec<(PathBuf, FxHashMap<String, DepSpec>)> = manifests
         .iter()
         .map(|m| {
@@ -139,6 +138,20 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
     }
     s.cache.save();
     s.out
+}
+
+impl<'k> Summarizer<'k> {
+    fn new(knowledge: &'k Knowledge) -> Summarizer<'k> {
+        Summarizer {
+            knowledge,
+            words: crate::scan::Words::new(knowledge),
+            locator: Locator::new(),
+            crates: FxHashMap::default(),
+            cache: cache::Cache::new(knowledge),
+            out: DepSummaries::default(),
+            noted: FxHashSet::default(),
+        }
+    }
 }
 
 impl Summarizer<'_> {
@@ -290,6 +303,16 @@ impl Summarizer<'_> {
                         .get(&key)
                         .cloned()
                         .unwrap_or_else(|| unknown_because(format!("`{key}` could not be read")));
+                    // A wrapper: its callers' calls are forks.
+                    if let Some(f) = self.crates[&source.dir]
+                        .fns
+                        .iter()
+                        .flatten()
+                        .find(|f| f.keys.contains(&key))
+                    {
+                        summary.fork_wrapper = f.returns_fork;
+                        summary.closure_child = f.runs_closure_in_child;
+                    }
                     // A bound cut the reading: what was not read may be worse.
                     if cut && summary.lock.is_none() && summary.other.is_none() {
                         summary = unknown_because(format!(
@@ -439,6 +462,7 @@ impl Summarizer<'_> {
         DepCrate {
             source: source.clone(),
             fns: vec![Vec::new(); paths.len()],
+            forking: scans.iter().map(|s| s.forks).collect(),
             read_names: vec![FxHashSet::default(); paths.len()],
             paths,
             table,

@@ -279,10 +279,10 @@ impl Walker<'_> {
         segs: &[String],
         state: &State,
     ) -> Option<(State, Val)> {
-        let Target::Local { keys } = target else {
-            return None;
-        };
-        let pos = *keys.iter().find_map(|k| self.wrapper(k, |w| &w.closure_child))?;
+        let pos = *target
+            .summary_keys()
+            .iter()
+            .find_map(|k| self.wrapper(k, |w| &w.closure_child))?;
         // The child's code: a closure, or a function passed by name
         // (`do_test(hook)`), which runs as a call in the child.
         let code = match c.args.iter().nth(pos) {

@@ -58,7 +58,9 @@ impl Walker<'_> {
         match candidates.first() {
             // Another crate's function: a dependency summary may judge it.
             Some(path) if is_other_crates(path) && !self.table.is_local_segment(first_segment(path)) => {
-                (Target::External { path: path.clone() }, None, path.clone())
+                // Another crate's fork helper that returns the result.
+                let role = self.wrapper(path, |w| &w.fork).map(|shape| Role::Fork(*shape));
+                (Target::External { path: path.clone() }, role, path.clone())
             }
             Some(path) => (Target::Unknown, None, path.clone()),
             None => (Target::Unknown, None, display),
