@@ -44,7 +44,6 @@ pub struct DepSource {
 #[derive(Debug, Default)]
 pub struct Locator {
     manifests: FxHashMap<PathBuf, Option<toml::Table>>,
-    locks: FxHashMap<PathBuf, Vec<(String, String, String)>>,
     cargo_home: Option<PathBuf>,
     /// Answers so far, by (spec, the declaring package's directory).
     located: FxHashMap<(DepSpec, PathBuf), Result<DepSource, String>>,
@@ -126,34 +125,24 @@ impl Locator {
 
     /// The lockfile's packages (name, version, source) for the package in
     /// `dir`: its own `Cargo.lock` or its workspace's.
-    fn lock(&mut self, dir: &Path) -> &[(String, String, String)] {
+    fn lock(&mut self, dir: &Path) -> std::sync::Arc<Vec<(String, String, String)>> {
         let lock = dir
             .ancestors()
             .map(|d| d.join("Cargo.lock"))
             .find(|l| l.is_file())
             .unwrap_or_default();
-        self.locks.entry(lock).or_insert_with_key(|l| {
-            let Some(table) = std::fs::read_to_string(l)
-                .ok()
-                .and_then(|t| t.parse::<toml::Table>().ok())
-            else {
-                return Vec::new();
-            };
-            let Some(packages) = table.get("package").and_then(toml::Value::as_array) else {
-                return Vec::new();
-            };
-            packages
-                .iter()
-                .filter_map(|p| {
-                    let field = |k: &str| p.get(k).and_then(toml::Value::as_str).map(String::from);
-                    Some((
-                        field("name")?,
-                        field("version")?,
-                        field("source").unwrap_or_default(),
-                    ))
-                })
-                .collect()
-        })
+        // Read once per run, whatever number of crates share it.
+        static LOCKS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<PathBuf, std::sync::Arc<Lockfile>>>> =
+            std::sync::OnceLock::new();
+        let memo = LOCKS.get_or_init(Default::default);
+        if let Some(known) = memo.lock().ok().and_then(|m| m.get(&lock).cloned()) {
+            return known;
+        }
+        let read = std::sync::Arc::new(read_lock(&lock));
+        if let Ok(mut m) = memo.lock() {
+            m.insert(lock, read.clone());
+        }
+        read
     }
 
     /// The source of `spec`, declared by the package in `from` (its
@@ -256,22 +245,17 @@ impl Locator {
         let mut out = Vec::new();
         let prefix = format!("{package}-");
         for root in roots {
-            let Ok(entries) = std::fs::read_dir(&root) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let name = e.file_name();
-                let Some(name) = name.to_str() else { continue };
+            for name in listing(&root).iter() {
                 let version = if name == package {
                     // `cargo vendor` without versioned directories.
-                    self.version_of(&e.path())
+                    self.version_of(&root.join(name))
                 } else {
                     name.strip_prefix(&prefix)
                         .and_then(|v| semver::Version::parse(v).ok())
                 };
                 if let Some(v) = version {
                     if !out.iter().any(|(ov, _)| *ov == v) {
-                        out.push((v, e.path()));
+                        out.push((v, root.join(name)));
                     }
                 }
             }
@@ -419,6 +403,53 @@ fn rustup_library() -> Option<PathBuf> {
         .filter(|n| *n == toolchain || n.starts_with(&format!("{toolchain}-")))
         .min()?;
     Some(toolchains.join(dir).join("lib/rustlib/src/rust/library"))
+}
+
+/// A lockfile's packages: (name, version, source).
+type Lockfile = Vec<(String, String, String)>;
+
+fn read_lock(l: &Path) -> Lockfile {
+    let Some(table) = std::fs::read_to_string(l)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    let Some(packages) = table.get("package").and_then(toml::Value::as_array) else {
+        return Vec::new();
+    };
+    packages
+        .iter()
+        .filter_map(|p| {
+            let field = |k: &str| p.get(k).and_then(toml::Value::as_str).map(String::from);
+            Some((
+                field("name")?,
+                field("version")?,
+                field("source").unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
+/// The names in a directory (vendor, registry cache), listed once per run.
+fn listing(dir: &Path) -> std::sync::Arc<Vec<String>> {
+    static LISTINGS: std::sync::OnceLock<std::sync::Mutex<FxHashMap<PathBuf, std::sync::Arc<Vec<String>>>>> =
+        std::sync::OnceLock::new();
+    let memo = LISTINGS.get_or_init(Default::default);
+    if let Some(known) = memo.lock().ok().and_then(|m| m.get(dir).cloned()) {
+        return known;
+    }
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    let names = std::sync::Arc::new(names);
+    if let Ok(mut m) = memo.lock() {
+        m.insert(dir.to_path_buf(), names.clone());
+    }
+    names
 }
 
 /// A dependency entry (`"1"`, `{ version = "1", package = "x", path = ".." }`)
