@@ -52,6 +52,9 @@ pub struct CrateTable {
     pub statics: FxHashSet<String>,
     /// `const` items.
     pub consts: FxHashSet<String>,
+    /// `const` items holding an integer literal, by name: `None` when
+    /// consts of that name hold different numbers.
+    pub const_numbers: FxHashMap<String, Option<u64>>,
     /// Names (statics, fields, bindings) declared with an `RwLock` type, so
     /// `.read()`/`.write()` on them is a lock and `file.read(..)` is not.
     pub rwlocks: FxHashSet<String>,
@@ -138,6 +141,12 @@ impl CrateTable {
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
             t.statics.extend(s.statics.iter().cloned());
             t.consts.extend(s.consts.iter().cloned());
+            for (name, n) in &s.const_numbers {
+                let known = t.const_numbers.entry(name.clone()).or_insert(Some(*n));
+                if *known != Some(*n) {
+                    *known = None;
+                }
+            }
             t.rwlocks.extend(s.rwlocks.iter().cloned());
             t.diverging_values.extend(s.diverging_values.iter().cloned());
             for (ty, tr) in &s.trait_impls {

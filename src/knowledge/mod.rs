@@ -164,6 +164,20 @@ pub struct FdCreation {
     /// (nix's `recvmsg` cmsg buffer): written `None`, none can arrive.
     #[serde(default)]
     pub control_arg: Option<usize>,
+    /// The argument naming the descriptor number the call makes (dup2's
+    /// `new`): a number the caller picks, reported only when it is known
+    /// to be 3 or more (a literal, or a const of the crate holding one)
+    /// and the call runs in neither a fork's child nor a `pre_exec` hook.
+    #[serde(default)]
+    pub target_arg: Option<usize>,
+    /// The argument holding a command (fcntl's `cmd`) and the command that
+    /// makes a descriptor (`F_DUPFD`): the call creates one only when that
+    /// argument is a path ending in it, or a call of one (nix's
+    /// `FcntlArg::F_DUPFD(n)`).
+    #[serde(default)]
+    pub command_arg: Option<usize>,
+    #[serde(default)]
+    pub command: Option<String>,
     pub suggest: String,
     pub why: String,
 }

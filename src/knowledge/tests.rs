@@ -31,6 +31,14 @@ fn builtin_tables_load_and_merge() {
     );
     assert_eq!(k.macros["println"].class, Some(Class::Prints));
     assert_eq!(k.fd_creation["libc::open"].needs.as_deref(), Some("O_CLOEXEC"));
+    // dup2 makes the number its caller picks; fcntl makes one for F_DUPFD only.
+    assert_eq!(k.fd_creation["libc::dup2"].target_arg, Some(1));
+    assert_eq!(k.fd_creation["nix::unistd::dup3"].flags_arg, Some(2));
+    let fcntl = &k.fd_creation["nix::fcntl::fcntl"];
+    assert_eq!(
+        (fcntl.command_arg, fcntl.command.as_deref()),
+        (Some(1), Some("F_DUPFD"))
+    );
     assert_eq!(
         k.function("std::thread::scope").unwrap().closure_param.as_deref(),
         Some("std::thread::Scope")

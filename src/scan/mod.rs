@@ -49,12 +49,14 @@ impl<'a> Words<'a> {
         for w in knowledge.own_binary.keys() {
             meanings.entry(w.as_bytes()).or_default().own_binary = true;
         }
-        for path in knowledge.fd_creation.keys() {
+        for (path, fd) in &knowledge.fd_creation {
             // A type's constructor (`EventFd::new`) by its type: `new` is in
-            // every file, `EventFd` where one is made.
+            // every file, `EventFd` where one is made. A call that creates
+            // one only for a command (`fcntl(fd, F_DUPFD, n)`) by the command.
             let mut segs = path.rsplit("::");
             let (name, ty) = (segs.next(), segs.next());
             let word = match ty {
+                _ if fd.command.is_some() => fd.command.as_deref(),
                 Some(ty) if ty.starts_with(|c: char| c.is_ascii_uppercase()) => Some(ty),
                 _ => name,
             };
@@ -135,6 +137,9 @@ pub struct FileScan {
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
     /// `SOCK_CLOEXEC`). Kept only there: generated bindings hold thousands.
     pub consts: Vec<String>,
+    /// Those of them whose value is an integer literal (`const TARGET:
+    /// c_int = 77;`), with it: a descriptor number the crate picks.
+    pub const_numbers: Vec<(String, u64)>,
     pub rwlocks: Vec<String>,
     /// Names (fields, parameters, bindings) typed as a function pointer
     /// that never returns (`hook: Option<fn(i32) -> !>`): calling what one
@@ -163,6 +168,20 @@ pub fn path_key(first: &str, second: &str) -> String {
     key.push_str("::");
     key.push_str(second);
     key
+}
+
+/// An integer literal's value: `77`, `1_000`, `0x4d`, `3u32`.
+pub fn int_literal(text: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(text).ok()?.replace('_', "");
+    let (digits, radix) = match text.get(..2) {
+        Some("0x") => (&text[2..], 16),
+        Some("0o") => (&text[2..], 8),
+        Some("0b") => (&text[2..], 2),
+        _ => (text.as_str(), 10),
+    };
+    // A type suffix (`u32`, `i64`, `usize`): no digit of any radix here.
+    let digits = digits.find(['i', 'u']).map_or(digits, |at| &digits[..at]);
+    u64::from_str_radix(digits, radix).ok()
 }
 
 /// A token's bytes as a `String` (whole characters of a `str`: never lossy).
@@ -415,6 +434,16 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
     }
     if out.creates_fds {
         out.consts = const_names.iter().filter_map(|&at| word(at)).map(owned).collect();
+        // `const NAME: T = 77;`: the type's tokens, `=`, a number, `;`.
+        for &at in &const_names {
+            let Some(eq) = (at + 2..toks.len()).find(|&j| punct(j, b"=") || punct(j, b";")) else {
+                continue;
+            };
+            let number = word(eq + 1).filter(|_| punct(eq, b"=") && punct(eq + 2, b";"));
+            if let (Some(name), Some(n)) = (word(at), number.and_then(int_literal)) {
+                out.const_numbers.push((owned(name), n));
+            }
+        }
     }
     out.rwlocks.sort();
     out.rwlocks.dedup();

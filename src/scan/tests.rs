@@ -79,3 +79,41 @@ fn finds_triggers_functions_statics_and_rwlocks() {
         .forks
     );
 }
+
+#[test]
+fn fcntl_creates_fds_only_for_its_dup_command_and_consts_keep_their_numbers() {
+    // fcntl makes a descriptor only for F_DUPFD: the command is the word.
+    assert!(scan("unsafe { libc::fcntl(fd, libc::F_DUPFD, 10) }", &words(), false).creates_fds);
+    assert!(scan("fcntl(&f, FcntlArg::F_DUPFD(10))", &words(), false).creates_fds);
+    assert!(
+        !scan(
+            "unsafe { libc::fcntl(fd, libc::F_SETFL, O_NONBLOCK) }",
+            &words(),
+            false
+        )
+        .creates_fds
+    );
+    assert!(
+        !scan(
+            "unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) }",
+            &words(),
+            false
+        )
+        .creates_fds
+    );
+    assert!(scan("unsafe { libc::dup2(fd, 10) }", &words(), false).creates_fds);
+    let s = scan(
+        "const TARGET: libc::c_int = 77; const HEX: i32 = 0x1_0u32; const NEG: i32 = -1;\n\
+         const FLAGS: i32 = libc::O_CLOEXEC; const ARR: [u8; 3] = [0; 3];\n\
+         fn f() { unsafe { libc::dup2(fd, TARGET) }; }",
+        &words(),
+        false,
+    );
+    assert_eq!(s.consts, ["TARGET", "HEX", "NEG", "FLAGS", "ARR"]);
+    assert_eq!(
+        s.const_numbers,
+        [("TARGET".to_string(), 77), ("HEX".to_string(), 16)]
+    );
+    assert_eq!(int_literal(b"1_000usize"), Some(1000));
+    assert_eq!(int_literal(b"x"), None);
+}

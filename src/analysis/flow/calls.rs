@@ -147,7 +147,7 @@ impl Walker<'_> {
             .iter()
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
         {
-            self.fd_creation(fd.0.clone(), fd.1, c, span.clone());
+            self.fd_creation(fd.0.clone(), fd.1, c, span.clone(), &state);
         }
         self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
         if let Target::Local { keys } = &target {
@@ -353,7 +353,31 @@ impl Walker<'_> {
         fd: &crate::knowledge::FdCreation,
         c: &syn::ExprCall,
         span: Span,
+        state: &State,
     ) {
+        let arg = |i: Option<usize>| i.and_then(|i| c.args.iter().nth(i));
+        // `fcntl(fd, F_DUPFD, n)`: fcntl's other commands create nothing.
+        if let Some(command) = &fd.command {
+            let names = |e: &Expr| match e {
+                Expr::Call(call) => path_last(&call.func),
+                _ => path_last(e),
+            };
+            if arg(fd.command_arg).and_then(names).as_ref() != Some(command) {
+                return;
+            }
+        }
+        // `dup2(fd, 10)`: onto a number the caller picks. Onto 0..2 it is a
+        // redirect, in a child or a `pre_exec` hook a hand-over, both meant
+        // for the next program; an unknown number is given the benefit.
+        if fd.target_arg.is_some() {
+            let handed_on = state.in_child().is_some() || self.in_pre_exec;
+            let high = arg(fd.target_arg)
+                .and_then(|a| self.fd_number(a))
+                .is_some_and(|n| n >= 3);
+            if handed_on || !high {
+                return;
+            }
+        }
         // No buffer for received descriptors: none can arrive.
         let no_control = fd
             .control_arg
@@ -383,8 +407,10 @@ impl Walker<'_> {
         };
         if missing {
             // `libc::pipe(fds.as_mut_ptr())`: the array given holds the ends
-            // (pending under no name otherwise, until a `let` names it).
-            let root = c.args.first().and_then(place_root).unwrap_or_default();
+            // (pending under no name otherwise, until a `let` names it);
+            // `dup2(fd, TARGET)` makes `TARGET`.
+            let made = arg(fd.target_arg).or(c.args.first());
+            let root = made.and_then(place_root).unwrap_or_default();
             self.fd_without_cloexec(callee, None, fd.suggest.clone(), fd.why.clone(), span, root);
         }
     }
@@ -438,6 +464,29 @@ impl Walker<'_> {
             }
         }
         param.map_or(FlagsLack::Flag, FlagsLack::FromParam)
+    }
+
+    /// The descriptor number an argument names, when it is known: an
+    /// integer literal, or a const of the crate holding one.
+    fn fd_number(&self, arg: &Expr) -> Option<u64> {
+        match arg {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) => n.base10_parse().ok(),
+            Expr::Paren(p) => self.fd_number(&p.expr),
+            Expr::Cast(c) => self.fd_number(&c.expr),
+            Expr::Path(_) => {
+                // A local binding of the same name shadows the const.
+                let name = path_last(arg)?;
+                let local = self.unit.var_texts.iter().any(|v| v.0 == name);
+                if local || self.unit.params.contains(&name) {
+                    return None;
+                }
+                self.table.const_numbers.get(&name).copied().flatten()
+            }
+            _ => None,
+        }
     }
 
     /// A call of a function of the crate that creates a descriptor with the

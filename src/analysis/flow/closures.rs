@@ -12,7 +12,10 @@ impl Walker<'_> {
             .and_then(|a| self.field_of(a))
             .into_iter()
             .collect();
-        let (calls, named, built_by) = match self.callback_code(m.args.first(), &state) {
+        let was = std::mem::replace(&mut self.in_pre_exec, true);
+        let code = self.callback_code(m.args.first(), &state);
+        self.in_pre_exec = was;
+        let (calls, named, built_by) = match code {
             CallbackCode::Calls(calls) => (calls, Vec::new(), Vec::new()),
             // A function of the crate is the closure: its own calls are checked.
             CallbackCode::Function(keys) => (Vec::new(), keys, Vec::new()),

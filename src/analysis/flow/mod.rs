@@ -322,6 +322,9 @@ pub struct Walker<'a> {
     branch_seq: u32,
     /// Functions the file declares in `extern "C"` blocks.
     extern_c: rustc_hash::FxHashSet<String>,
+    /// Walking a `pre_exec` hook's closure: it runs in the child, between
+    /// fork and exec (a `dup2` there hands a descriptor on, on purpose).
+    in_pre_exec: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -329,6 +332,7 @@ impl<'a> Walker<'a> {
         Walker {
             branch_seq: 0,
             extern_c: Default::default(),
+            in_pre_exec: false,
             file,
             text,
             lines: std::cell::OnceCell::new(),
