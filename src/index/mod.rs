@@ -65,6 +65,10 @@ pub struct CrateTable {
     /// knowledge tables' are `Knowledge::call_names`). An unknown macro
     /// whose body names none of them is not parsed.
     pub call_names: FxHashSet<String>,
+    /// Paths already followed through re-exports, and where they led: a
+    /// generated crate's globs of globs are walked once per path, not at
+    /// every call naming it.
+    pub reexport_memo: std::sync::Mutex<FxHashMap<String, Option<String>>>,
 }
 
 impl CrateTable {
@@ -206,7 +210,7 @@ impl CrateTable {
                     found = Some(candidate);
                 } else if !self.reexports.is_empty() {
                     // `pub use` made it visible there.
-                    found = self.through_reexports(&candidate, 0);
+                    found = self.reexported_as(&candidate);
                 }
             }
         };
@@ -242,7 +246,24 @@ impl CrateTable {
     /// A function a path names through `pub use` re-exports of the module
     /// it is in (`sys::openpty` when `sys` has `pub use self::linux::open_pty
     /// as openpty` or `pub use self::linux::*`), a few re-exports deep.
-    fn through_reexports(&self, path: &str, depth: usize) -> Option<String> {
+    /// [`Self::through_reexports`], remembered.
+    fn reexported_as(&self, path: &str) -> Option<String> {
+        if let Some(known) = self.reexport_memo.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return known;
+        }
+        let found = self.through_reexports(path, 0, &mut FxHashSet::default());
+        if let Ok(mut m) = self.reexport_memo.lock() {
+            m.insert(path.to_string(), found.clone());
+        }
+        found
+    }
+
+    fn through_reexports(&self, path: &str, depth: usize, seen: &mut FxHashSet<String>) -> Option<String> {
+        // Glob re-exports of glob re-exports (generated crates) would be
+        // explored again along every route: each path once.
+        if !seen.insert(path.to_string()) {
+            return None;
+        }
         let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
         let (at, entries) = self.reexports.get(module)?;
         for r in entries {
@@ -256,7 +277,7 @@ impl CrateTable {
                     return Some(target);
                 }
                 if depth < 4 {
-                    if let Some(real) = self.through_reexports(&target, depth + 1) {
+                    if let Some(real) = self.through_reexports(&target, depth + 1, seen) {
                         return Some(real);
                     }
                 }

@@ -11,6 +11,18 @@ use crate::lexer::{lex_file, TokenKind};
 /// `text` with the body of every `fn` whose name is not in `wanted`
 /// blanked, and every doc comment; the text itself when nothing is.
 pub fn keep_only(text: &str, wanted: &FxHashSet<&str>) -> String {
+    keep_bodies(text, |name, _| wanted.contains(name))
+}
+
+/// `text` with only the bodies that say `word` (a fork helper's: the
+/// function forks itself), and no doc comment.
+pub fn keep_mentioning(text: &str, word: &[u8]) -> String {
+    keep_bodies(text, |_, body| memchr::memmem::find(body, word).is_some())
+}
+
+/// `text` with the body of every `fn` that `keep` (given its name and its
+/// body's bytes) refuses blanked, and every doc comment.
+fn keep_bodies(text: &str, keep: impl Fn(&str, &[u8]) -> bool) -> String {
     let start = crate::lexer::stripped_prefix(text);
     let lexed = lex_file(text, start);
     let toks = &lexed.code;
@@ -66,7 +78,8 @@ pub fn keep_only(text: &str, wanted: &FxHashSet<&str>) -> String {
         }
         let Some(close) = close else { break };
         let name = std::str::from_utf8(name.text).unwrap_or("");
-        if wanted.contains(name) {
+        let body = lexed.range(&toks[open]).end..lexed.range(&toks[close]).start;
+        if keep(name, &text.as_bytes()[body]) {
             // Nested functions of a wanted one are its own code.
             i = close + 1;
             continue;

@@ -99,6 +99,11 @@ impl Summarizer<'_> {
                 break;
             }
             let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
+            if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
+                eprintln!("deps: fork helpers in {}", c.paths[i].display());
+            }
+            // Only the functions that fork themselves can be helpers.
+            let text = super::bodies::keep_mentioning(&text, b"fork");
             self.out.parsed += 1;
             let facts = crate::analysis::walk_source(i, &text, &c.table, self.knowledge).unwrap_or_default();
             for f in &facts.functions {
@@ -113,13 +118,6 @@ impl Summarizer<'_> {
                     }
                 }
             }
-            // Whole bodies were read: every function of the file is known.
-            c.read_names[i] = facts
-                .functions
-                .iter()
-                .filter_map(|f| f.keys.first().map(|k| crate::index::display_name(k).to_string()))
-                .collect();
-            c.fns[i] = facts.functions;
         }
         names
     }
