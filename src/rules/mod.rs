@@ -226,6 +226,38 @@ impl RuleCtx<'_> {
     }
 
     /// Calls in a fork's child before exec, with their effects.
+    /// The calls a `pre_exec` hook makes, with the file each is written
+    /// in: the closure's own, a function passed by name, the closure a
+    /// function builds and returns, every closure stored in the struct
+    /// field the hook is taken from.
+    pub fn hook_calls<'f>(
+        &'f self,
+        p: &'f crate::analysis::facts::PreExecFact,
+    ) -> impl Iterator<Item = (crate::source::FileId, &'f CallSite)> + 'f {
+        let named = self
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| f.keys.iter().any(|k| p.named.contains(k)));
+        let built = self
+            .files
+            .iter()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| f.keys.iter().any(|k| p.built_by.contains(k)));
+        p.calls
+            .iter()
+            .map(|c| (p.file, c))
+            .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))))
+            .chain(built.flat_map(|f| f.returned_closure.iter().map(move |c| (f.file, c))))
+            .chain(
+                self.files
+                    .iter()
+                    .flat_map(|f| f.field_closures.iter())
+                    .filter(|(_, field, _)| p.from_fields.contains(field))
+                    .flat_map(|(file, _, calls)| calls.iter().map(move |c| (*file, c))),
+            )
+    }
+
     pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
         fork.child
             .iter()

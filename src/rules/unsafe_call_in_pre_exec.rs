@@ -29,32 +29,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                         .any(|k| ctx.entry.get(k).is_some_and(|c| !c.threads.is_empty()))
                 });
         let library = crate::discover::in_library(&ctx.db.get(p.file).path, &mut manifests);
-        // A function passed by name: its own calls, where they are written.
-        let named = ctx
-            .files
-            .iter()
-            .flat_map(|f| f.functions.iter())
-            .filter(|f| f.keys.iter().any(|k| p.named.contains(k)));
-        // A function that builds the hook: the calls of the closure it returns.
-        let built = ctx
-            .files
-            .iter()
-            .flat_map(|f| f.functions.iter())
-            .filter(|f| f.keys.iter().any(|k| p.built_by.contains(k)));
-        let calls = p
-            .calls
-            .iter()
-            .map(|c| (p.file, c))
-            .chain(named.flat_map(|f| f.calls.iter().map(move |c| (f.file, c))))
-            .chain(built.flat_map(|f| f.returned_closure.iter().map(move |c| (f.file, c))))
-            // A hook taken from a struct field: every closure stored there.
-            .chain(
-                ctx.files
-                    .iter()
-                    .flat_map(|f| f.field_closures.iter())
-                    .filter(|(_, field, _)| p.from_fields.contains(field))
-                    .flat_map(|(file, _, calls)| calls.iter().map(move |c| (*file, c))),
-            );
+        let calls = ctx.hook_calls(p);
         let mut sites = Vec::new();
         for (file, call) in calls {
             let effect = ctx.effect_of(call);
