@@ -117,6 +117,26 @@ impl FixtureSpec {
     }
 }
 
+/// The options a fixture's annotations are written against: every group
+/// on (pedantic findings are annotated too), except `unknown_call_in_child`
+/// outside its own fixtures (where forklint is blind would follow every
+/// change to the knowledge tables there). The UI test and the harness's
+/// static check both use it.
+pub fn lint_options(path: &std::path::Path) -> crate::Options {
+    use crate::diagnostic::Level;
+    let mut levels = vec![("pedantic".to_string(), Level::Warn)];
+    if !path
+        .parent()
+        .is_some_and(|d| d.ends_with("unknown_call_in_child"))
+    {
+        levels.push(("unknown_call_in_child".to_string(), Level::Allow));
+    }
+    crate::Options {
+        levels,
+        ..crate::Options::default()
+    }
+}
+
 pub fn parse(text: &str) -> Result<FixtureSpec, String> {
     let mut spec = FixtureSpec::default();
     for (i, line) in text.lines().enumerate() {

@@ -134,6 +134,11 @@ pub static RULES: &[RuleMeta] = &[
         "the child can panic or `?`-return into the parent's code, once a call in it failed"
     ),
     rule!(
+        "unknown_call_in_child",
+        Pedantic,
+        "a call in a forked child or pre_exec hook that forklint cannot judge (no table entry, no source)"
+    ),
+    rule!(
         "unflushed_output_at_fork",
         Suspicious,
         "output still in a buffer at fork() is printed by both processes"

@@ -28,7 +28,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use forklint::{fixture, rules, Options};
+use forklint::{fixture, rules};
 
 /// Rules being written, with the file-name suffix that marks corpus files
 /// expecting them.
@@ -175,12 +175,9 @@ fn check(path: &Path) -> Outcome {
         }
     }
 
-    // Every group on: the pedantic findings are annotated too.
-    let opts = Options {
-        levels: vec![("pedantic".to_string(), forklint::diagnostic::Level::Warn)],
-        ..Options::default()
-    };
-    let report = forklint::lint_paths(&[path], &opts);
+    // Every group on: the pedantic findings are annotated too (where
+    // forklint is blind is that rule's fixtures' business, as in the UI test).
+    let report = forklint::lint_paths(&[path], &forklint::fixture::lint_options(path));
     let mut got: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for f in &report.findings {
         let line = report.db.get(f.primary.file).position(f.primary.span.start).0;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use forklint::{fixture, output, Options};
+use forklint::{fixture, output};
 
 fn fixture_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new("fixtures")
@@ -20,18 +20,10 @@ fn fixture_files() -> Vec<PathBuf> {
     files
 }
 
-/// Every group on, so the pedantic findings (allow by default) are checked too.
-fn ui_options() -> Options {
-    Options {
-        levels: vec![("pedantic".to_string(), forklint::diagnostic::Level::Warn)],
-        ..Options::default()
-    }
-}
-
 fn check(path: &Path, bless: bool) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let spec = fixture::parse(&text)?;
-    let report = forklint::lint_paths(&[path], &ui_options());
+    let report = forklint::lint_paths(&[path], &fixture::lint_options(path));
     let mut got: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for f in &report.findings {
         let line = report.db.get(f.primary.file).position(f.primary.span.start).0;

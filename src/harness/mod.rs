@@ -247,7 +247,7 @@ fn default_fixture_dir() -> Result<PathBuf, String> {
 
 /// Lints one fixture and compares the findings with its annotations.
 pub fn static_check(path: &Path, spec: &FixtureSpec) -> StaticCheck {
-    let lint = std::panic::catch_unwind(|| crate::lint_paths(&[path], &crate::Options::default()));
+    let lint = std::panic::catch_unwind(|| crate::lint_paths(&[path], &crate::fixture::lint_options(path)));
     let report = match lint {
         Ok(r) => r,
         Err(_) => {

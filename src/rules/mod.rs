@@ -11,6 +11,7 @@ mod lock_held_across_fork;
 mod pipe_end_left_open;
 mod shared_file_offset;
 mod unflushed_output_at_fork;
+mod unknown_call_in_child;
 mod unsafe_call_in_child;
 mod unsafe_call_in_pre_exec;
 mod vfork_misuse;
@@ -347,6 +348,7 @@ pub fn check_all(ctx: &RuleCtx) -> Vec<Finding> {
     out.extend(global_state_in_child::check(ctx));
     out.extend(child_escapes_fork_branch::check(ctx));
     out.extend(child_may_unwind::check(ctx));
+    out.extend(unknown_call_in_child::check(ctx));
     out.extend(unflushed_output_at_fork::check(ctx));
     out.extend(vfork_misuse::check(ctx));
     out.extend(fd_without_cloexec::check(ctx));

@@ -11,6 +11,24 @@ impl Walker<'_> {
             if self.holds_diverging_fn(&c.func) {
                 s.live = false;
                 s.exited = true;
+            } else {
+                // `(job.run)()`, `handlers[i]()`: code held in a value, which
+                // no name tells: an unknown call.
+                let span = self.span(&c.func);
+                let text = self
+                    .text
+                    .get(span.clone())
+                    .unwrap_or("")
+                    .trim_matches(|ch| ch == '(' || ch == ')');
+                let site = CallSite {
+                    span: self.span(c),
+                    text: text.to_string(),
+                    target: Target::Unknown,
+                    kind: CallKind::Path,
+                    role: None,
+                    error_path: false,
+                };
+                self.record_call(&s, site);
             }
             return (s, Val::default());
         };
