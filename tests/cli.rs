@@ -847,3 +847,52 @@ fn findings_paths(run: &Run) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn a_descriptor_made_by_test_code_is_pedantic() {
+    let dir = common::project("cli", "fd_in_tests");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let body = "let mut fds = [0; 2];\n        unsafe { libc::pipe(fds.as_mut_ptr()) };\n        std::process::Command::new(\"true\").status().ok();";
+    // A unit test in a #[cfg(test)] module, an integration test, and the
+    // same code in the binary.
+    common::write(
+        &dir,
+        "src/main.rs",
+        format!(
+            "fn main() {{\n    {body}\n}}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn leaks() {{\n        {body}\n    }}\n}}\n"
+        ),
+    );
+    common::write(
+        &dir,
+        "tests/spawn.rs",
+        format!("#[test]\nfn leaks() {{\n    {body}\n}}\n"),
+    );
+    let lines = |run: &common::Run| -> Vec<String> {
+        run.stdout
+            .lines()
+            .filter(|l| l.contains("fd_without_cloexec"))
+            .map(|l| {
+                let d: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!(
+                    "{}:{}",
+                    d["path"].as_str().unwrap().trim_start_matches("./"),
+                    d["line"]
+                )
+            })
+            .collect()
+    };
+    let default = common::forklint(&dir, &["--format", "json", "."]);
+    assert_eq!(lines(&default), ["src/main.rs:3"], "{default:?}");
+    let all = common::forklint(&dir, &["--format", "json", "-W", "pedantic", "."]);
+    let mut got = lines(&all);
+    got.sort();
+    assert_eq!(
+        got,
+        ["src/main.rs:11", "src/main.rs:3", "tests/spawn.rs:4"],
+        "{all:?}"
+    );
+}

@@ -262,6 +262,8 @@ pub struct FdCreationFact {
     /// (`later_calls`) could start a process that inherits it.
     pub entry_end: bool,
     pub later_calls: Vec<Vec<String>>,
+    /// Made by test code (a `#[test]` function, a `#[cfg(test)]` module).
+    pub in_test: bool,
 }
 
 pub use crate::index::FdFlagWrapper;

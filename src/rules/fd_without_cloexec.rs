@@ -2,7 +2,7 @@
 //! the process execs.
 
 use super::RuleCtx;
-use crate::diagnostic::{Finding, Label};
+use crate::diagnostic::{Finding, Group, Label};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     // Only a program that execs or spawns leaks descriptors into others:
@@ -21,12 +21,14 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         .filter(|fd| {
             !fd.entry_end || fd.later_calls.iter().any(|keys| ctx.starts_process(keys))
         })
-        .filter(|fd| {
+        .filter_map(|fd| {
             let program = crate::discover::program_of(&ctx.db.get(fd.file).path, &mut manifests);
-            ctx.exec_programs.contains(&program)
+            ctx.exec_programs
+                .contains(&program)
+                .then(|| (fd, fd.in_test || program.contains("#tests/") || program.contains("#benches/")))
         })
-        .map(|fd| {
-            Finding::new(
+        .map(|(fd, test)| {
+            let f = Finding::new(
                 "fd_without_cloexec",
                 match &fd.through {
                     None => format!("`{}` creates a file descriptor without close-on-exec ({})", fd.callee, fd.why),
@@ -39,7 +41,15 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             )
             .in_function(fd.function.clone())
             .with_note("this program execs or spawns processes: the descriptor leaks into them (a pipe's write end held by a child keeps its reader from seeing EOF)")
-            .with_help(fd.suggest.clone())
+            .with_help(fd.suggest.clone());
+            // A test's descriptor reaches only the processes its test
+            // binary starts while it is open: pedantic.
+            if test {
+                f.in_group(Group::Pedantic)
+                    .with_note("test code: only the test binary's own children can inherit it")
+            } else {
+                f
+            }
         })
         .collect()
 }

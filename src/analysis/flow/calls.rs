@@ -453,6 +453,7 @@ impl Walker<'_> {
             handled: false,
             entry_end: false,
             later_calls: Vec::new(),
+            in_test: self.test_mods > 0 || self.in_test_fn,
         });
         let idx = self.facts.fds_without_cloexec.len() - 1;
         self.unit.fd_unflagged.push((root, idx));

@@ -88,7 +88,10 @@ impl Walker<'_> {
                     imports.add_items(items);
                     self.imports.push(imports);
                     self.module.push(m.ident.to_string());
+                    let test = m.attrs.iter().any(is_cfg_test);
+                    self.test_mods += usize::from(test);
                     self.walk_items(items);
+                    self.test_mods -= usize::from(test);
                     self.module.pop();
                     self.imports.pop();
                 }
@@ -115,6 +118,11 @@ impl Walker<'_> {
         let saved_keys = std::mem::replace(&mut self.function_keys, keys.clone());
         let saved_depth = std::mem::replace(&mut self.depth, 0);
         let saved_entry = std::mem::replace(&mut self.in_entry, entry);
+        let test_fn = attrs
+            .iter()
+            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "test"));
+        let inherited = self.in_test_fn;
+        let saved_test = std::mem::replace(&mut self.in_test_fn, test_fn || inherited);
         let mut state = State::new();
         if let Some((what, harness)) = thread_context(attrs, sig) {
             let id = self.id();
@@ -194,6 +202,7 @@ impl Walker<'_> {
             entry,
         });
         self.in_entry = saved_entry;
+        self.in_test_fn = saved_test;
         self.function = saved_fn;
         self.function_keys = saved_keys;
         self.depth = saved_depth;
@@ -323,6 +332,18 @@ pub(super) fn thread_what(locks: &[String]) -> String {
         let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
         format!("thread spawned here; it locks {}", names.join(", "))
     }
+}
+
+/// `#[cfg(test)]`, `#[cfg(all(test, ..))]` (not `not(test)`): test code.
+fn is_cfg_test(a: &syn::Attribute) -> bool {
+    if !a.path().is_ident("cfg") {
+        return false;
+    }
+    let tokens = a.meta.to_token_stream().to_string();
+    tokens
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == "test")
+        && !tokens.contains("not")
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[tokio::main]`...: the function is an entry point.

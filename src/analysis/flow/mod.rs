@@ -318,6 +318,10 @@ pub struct Walker<'a> {
     /// only if it calls something that forks or a rule reads what it does,
     /// which the analysis can tell once the rest of the crate is walked.
     pub defer_entries: bool,
+    /// Walking test code: inside a `#[cfg(test)]` module (a depth), or a
+    /// `#[test]` function.
+    test_mods: usize,
+    in_test_fn: bool,
     /// Ids handed to branches (`Arms`).
     branch_seq: u32,
     /// Functions the file declares in `extern "C"` blocks.
@@ -357,6 +361,8 @@ impl<'a> Walker<'a> {
             own_wrappers: Default::default(),
             in_entry: false,
             defer_entries: false,
+            test_mods: 0,
+            in_test_fn: false,
         }
     }
 
