@@ -857,14 +857,20 @@ fn a_descriptor_made_by_test_code_is_pedantic() {
         "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     );
     let body = "let mut fds = [0; 2];\n        unsafe { libc::pipe(fds.as_mut_ptr()) };\n        std::process::Command::new(\"true\").status().ok();";
-    // A unit test in a #[cfg(test)] module, an integration test, and the
-    // same code in the binary.
+    // A unit test in a #[cfg(test)] module, a helper in a file declared
+    // `#[cfg(test)]`, an integration test, and the same code in the binary.
     common::write(
         &dir,
         "src/main.rs",
         format!(
-            "fn main() {{\n    {body}\n}}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn leaks() {{\n        {body}\n    }}\n}}\n"
+            "fn main() {{\n    {body}\n}}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn leaks() {{\n        {body}\n    }}\n}}\n#[cfg(test)]\nmod helpers;\n"
         ),
+    );
+    // A helper (no #[test] of its own) in a file declared `#[cfg(test)]`.
+    common::write(
+        &dir,
+        "src/helpers.rs",
+        format!("pub fn spawn_with_pipe() {{\n    {body}\n}}\n"),
     );
     common::write(
         &dir,
@@ -892,7 +898,12 @@ fn a_descriptor_made_by_test_code_is_pedantic() {
     got.sort();
     assert_eq!(
         got,
-        ["src/main.rs:11", "src/main.rs:3", "tests/spawn.rs:4"],
+        [
+            "src/helpers.rs:3",
+            "src/main.rs:11",
+            "src/main.rs:3",
+            "tests/spawn.rs:4"
+        ],
         "{all:?}"
     );
 }

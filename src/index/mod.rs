@@ -24,6 +24,9 @@ pub struct CrateTable {
     pub modules: FxHashSet<String>,
     /// Each file's module path.
     pub file_modules: FxHashMap<FileId, Vec<String>>,
+    /// Files that are test code: declared `#[cfg(test)] mod tests;` (or
+    /// below such a module).
+    pub test_files: FxHashSet<FileId>,
     /// `pub use` items by the module they are in (joined path): the
     /// module's path and what each makes visible.
     pub reexports: FxHashMap<String, (Vec<String>, Vec<crate::scan::Reexport>)>,
@@ -81,7 +84,13 @@ impl CrateTable {
         scans: &[&crate::scan::FileScan],
     ) -> CrateTable {
         let mut t = CrateTable::default();
-        let modules = modules::module_paths(paths, scans);
+        let (modules, test) = modules::module_tree(paths, scans);
+        t.test_files = ids
+            .iter()
+            .zip(&test)
+            .filter(|(_, t)| **t)
+            .map(|(id, _)| *id)
+            .collect();
         for (((&id, s), module), path) in ids.iter().zip(scans).zip(modules).zip(paths) {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {

@@ -18,9 +18,16 @@ use crate::scan::FileScan;
 
 /// The module path of each file, in the order given (`[]` for a root).
 pub fn module_paths(paths: &[&Path], scans: &[&FileScan]) -> Vec<Vec<String>> {
+    module_tree(paths, scans).0
+}
+
+/// [`module_paths`], and whether each file is test code: declared with
+/// `#[cfg(test)]`, or below such a declaration.
+pub fn module_tree(paths: &[&Path], scans: &[&FileScan]) -> (Vec<Vec<String>>, Vec<bool>) {
     let index: FxHashMap<&Path, usize> = paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     // The declaring file and the path below it, for each declared file.
     let mut parent: Vec<Option<(usize, Vec<String>)>> = vec![None; paths.len()];
+    let mut declared_test = vec![false; paths.len()];
     for (i, scan) in scans.iter().enumerate() {
         if scan.mods.is_empty() {
             continue;
@@ -57,6 +64,7 @@ pub fn module_paths(paths: &[&Path], scans: &[&FileScan]) -> Vec<Vec<String>> {
                 let mut below = decl.inline.clone();
                 below.push(decl.name.clone());
                 parent[j] = Some((i, below));
+                declared_test[j] = decl.test;
             }
         }
     }
@@ -65,18 +73,27 @@ pub fn module_paths(paths: &[&Path], scans: &[&FileScan]) -> Vec<Vec<String>> {
         .map(|i| {
             // Up to the root; a cycle of declarations (not valid Rust) stops.
             let mut parts: Vec<&[String]> = Vec::new();
+            let mut test = false;
             let mut at = i;
             while let Some((up, below)) = &parent[at] {
                 parts.push(below);
+                test |= declared_test[at];
                 at = *up;
                 if parts.len() > paths.len() {
                     break;
                 }
             }
             parts.push(&roots[at]);
-            parts.iter().rev().flat_map(|p| p.iter().cloned()).collect()
+            (
+                parts
+                    .iter()
+                    .rev()
+                    .flat_map(|p| p.iter().cloned())
+                    .collect::<Vec<String>>(),
+                test,
+            )
         })
-        .collect()
+        .unzip()
 }
 
 /// The module path of a file nothing declares (see the module docs).
@@ -127,7 +144,29 @@ mod tests {
             inline: inline.iter().map(|s| s.to_string()).collect(),
             name: name.into(),
             path: path.map(String::from),
+            test: false,
         }
+    }
+
+    #[test]
+    fn a_module_declared_under_cfg_test_and_its_children_are_test_code() {
+        let words = crate::scan::Words::new(crate::knowledge::Knowledge::builtin());
+        let files = [
+            (
+                "p/src/lib.rs",
+                "#[cfg(test)]\nmod tests;\n#[cfg(not(test))]\nmod real;\n",
+            ),
+            ("p/src/tests.rs", "mod deeper;"),
+            ("p/src/tests/deeper.rs", ""),
+            ("p/src/real.rs", ""),
+        ];
+        let scans: Vec<FileScan> = files
+            .iter()
+            .map(|(_, t)| crate::scan::scan(t, &words, false))
+            .collect();
+        let paths: Vec<&Path> = files.iter().map(|(p, _)| Path::new(*p)).collect();
+        let (_, test) = module_tree(&paths, &scans.iter().collect::<Vec<_>>());
+        assert_eq!(test, [false, true, true, false]);
     }
 
     #[test]

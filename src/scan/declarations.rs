@@ -24,11 +24,27 @@ pub struct ModDecl {
     pub name: String,
     /// `#[path = "x.rs"]` on it.
     pub path: Option<String>,
+    /// `#[cfg(test)]` on it: the file is test code.
+    pub test: bool,
 }
 
 /// `#[path = "x.rs"]` right before the `mod` at `at` (after `pub`,
-/// `pub(crate)` and other attributes).
-pub(super) fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
+/// `pub(crate)` and other attributes), and whether a `#[cfg(test)]` (or
+/// `cfg(all(test, ..))`, not `not(test)`) is among them.
+pub(super) fn mod_attrs(toks: &[Tok], at: usize) -> (Option<String>, bool) {
+    let mut test = false;
+    let path = attrs_before(toks, at, |attr| {
+        if let [_, name, rest @ ..] = attr {
+            if name.text == b"cfg" {
+                let says = |w: &[u8]| rest.iter().any(|t| t.kind == TokenKind::Word && t.text == w);
+                test |= says(b"test") && !says(b"not");
+            }
+        }
+    });
+    (path, test)
+}
+
+fn attrs_before(toks: &[Tok], at: usize, mut each: impl FnMut(&[Tok])) -> Option<String> {
     let mut i = at;
     // Back over a visibility: `pub`, `pub(crate)`, `pub(in a::b)`.
     if i >= 1 && toks[i - 1].text == b")" {
@@ -41,6 +57,7 @@ pub(super) fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
         i -= 1;
     }
     // Attributes, innermost last: `# [ path = "lit" ]`.
+    let mut path = None;
     while i >= 1 && toks[i - 1].text == b"]" {
         let close = i - 1;
         let mut open = close;
@@ -48,18 +65,19 @@ pub(super) fn path_attr(toks: &[Tok], at: usize) -> Option<String> {
             open -= 1;
         }
         let attr = &toks[open..=close];
+        each(attr);
         if let [_, name, eq, lit, _] = attr {
-            if name.text == b"path" && eq.text == b"=" && lit.kind == TokenKind::Literal {
+            if path.is_none() && name.text == b"path" && eq.text == b"=" && lit.kind == TokenKind::Literal {
                 let text = String::from_utf8_lossy(lit.text);
-                return Some(text.trim_matches('"').to_string());
+                path = Some(text.trim_matches('"').to_string());
             }
         }
         i = open.saturating_sub(1);
         if i < toks.len() && toks[i].text != b"#" {
-            return None;
+            break;
         }
     }
-    None
+    path
 }
 
 /// A use tree from `*at` (after `use`) to its end (`;`, or the `,`/`}`

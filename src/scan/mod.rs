@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
 mod declarations;
-use declarations::{path_attr, use_tree};
+use declarations::{mod_attrs, use_tree};
 pub use declarations::{ModDecl, Reexport};
 
 use crate::lexer::{self, Tok, TokenKind};
@@ -288,10 +288,12 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 let name = word(i + 1).map(owned).unwrap_or_default();
                 if punct(i + 2, b";") {
                     declares_mod = true;
+                    let (path, test) = mod_attrs(toks, i);
                     out.mods.push(ModDecl {
                         inline: mods.iter().map(|(_, m)| m.clone()).collect(),
                         name,
-                        path: path_attr(toks, i),
+                        path,
+                        test,
                     });
                 } else if punct(i + 2, b"{") {
                     out.inline_mods.push(name.clone());

@@ -361,7 +361,7 @@ impl<'a> Walker<'a> {
             own_wrappers: Default::default(),
             in_entry: false,
             defer_entries: false,
-            test_mods: 0,
+            test_mods: usize::from(table.test_files.contains(&file)),
             in_test_fn: false,
         }
     }
