@@ -5,6 +5,17 @@ use super::*;
 impl Walker<'_> {
     pub(super) fn eval_call(&mut self, c: &syn::ExprCall, state: State) -> (State, Val) {
         let Expr::Path(func) = &*c.func else {
+            // `(|| -> Result<()> { .. })()`: a closure called where it is
+            // written runs here, in this state (a child's code often sits
+            // in one, to use `?`).
+            let mut callee = &*c.func;
+            while let Expr::Paren(p) = callee {
+                callee = &p.expr;
+            }
+            if let Expr::Closure(closure) = callee {
+                let (s, _) = self.eval_all(c.args.iter(), state);
+                return (self.walk_closure_inline(closure, s), Val::default());
+            }
             let (s, _) = self.eval(&c.func, state);
             let (mut s, _) = self.eval_all(c.args.iter(), s);
             // `(self.on_parent)(pid)` with a `fn(..) -> !` field.
