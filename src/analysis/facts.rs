@@ -268,6 +268,17 @@ pub struct FdCreationFact {
 
 pub use crate::index::FdFlagWrapper;
 
+/// Where a lock owned by a struct field or a static is taken: the
+/// field's or static's name, and whether only a child (or a `pre_exec`
+/// hook) takes it there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockSite {
+    pub file: FileId,
+    pub span: Span,
+    pub owner: String,
+    pub in_child: bool,
+}
+
 /// A closure (or function) run by `pre_exec` in the child between fork and exec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreExecFact {
@@ -364,6 +375,8 @@ pub struct CallContext {
 pub struct FileFacts {
     pub forks: Vec<ForkFact>,
     pub pre_execs: Vec<PreExecFact>,
+    /// Locks of fields and statics, where taken (see `LockSite`).
+    pub lock_sites: Vec<LockSite>,
     pub functions: Vec<FnFact>,
     /// fd creations lacking close-on-exec.
     pub fds_without_cloexec: Vec<FdCreationFact>,

@@ -205,6 +205,19 @@ pub fn analyze_crate(
             chain.extend(demand::called_names(wrappers.fd_flags.keys()));
         }
         chain.extend(demand::called_names(wrappers.closure_child.keys()));
+        // A lock a child or hook takes, owned by a field or static: every
+        // file naming it, so that a lock of it elsewhere is seen.
+        chain.extend(
+            facts
+                .iter()
+                .flatten()
+                .flat_map(|f| f.lock_sites.iter())
+                .filter(|s| s.in_child)
+                .map(|s| crate::scan::CalledName {
+                    name: s.owner.clone(),
+                    method: true,
+                }),
+        );
         // A hook taken from a struct field: the files that store into it.
         chain.extend(
             facts

@@ -259,6 +259,21 @@ impl RuleCtx<'_> {
             )
     }
 
+    /// Is the lock taken at `span` one that, in the whole crate, only a
+    /// child or a `pre_exec` hook ever takes (by the field or static that
+    /// owns it)? The parent never holds it, so no thread can at a fork.
+    pub fn taken_only_in_children(&self, file: crate::source::FileId, span: &std::ops::Range<usize>) -> bool {
+        let mut sites = self.files.iter().flat_map(|f| f.lock_sites.iter());
+        let Some(owner) = sites
+            .clone()
+            .find(|s| s.file == file && s.span == *span && s.in_child)
+            .map(|s| &s.owner)
+        else {
+            return false;
+        };
+        !sites.any(|s| s.owner == *owner && !s.in_child)
+    }
+
     pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
         fork.child
             .iter()

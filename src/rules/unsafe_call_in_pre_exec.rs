@@ -37,6 +37,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             if !effect.class.is_unsafe() && !unknown {
                 continue;
             }
+            // A lock only children ever take (a mutex around the user's
+            // hook, locked in the hook): no thread of the parent holds it
+            // at the fork.
+            if ctx.taken_only_in_children(file, &call.span) {
+                continue;
+            }
             // Only after a call in the hook failed (`io::Error::other(..)`
             // once `setsid()` returned an error): still a violation, and
             // cheap to fix, but not on the normal path. In a program that

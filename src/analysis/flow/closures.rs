@@ -160,11 +160,13 @@ impl Walker<'_> {
         // the enclosing unit's lists to the closure's unit, then take them back.
         let closures = std::mem::take(&mut self.unit.closures);
         let var_types = std::mem::take(&mut self.unit.var_types);
-        let (n_closures, n_types) = (closures.len(), var_types.len());
+        let var_fields = std::mem::take(&mut self.unit.var_fields);
+        let (n_closures, n_types, n_fields) = (closures.len(), var_types.len(), var_fields.len());
         let unit = Unit {
             is_closure: true,
             closures,
             var_types,
+            var_fields,
             ..Unit::default()
         };
         let saved = std::mem::replace(&mut self.unit, unit);
@@ -172,8 +174,10 @@ impl Walker<'_> {
         let mut unit = std::mem::replace(&mut self.unit, saved);
         unit.closures.truncate(n_closures);
         unit.var_types.truncate(n_types);
+        unit.var_fields.truncate(n_fields);
         self.unit.closures = std::mem::take(&mut unit.closures);
         self.unit.var_types = std::mem::take(&mut unit.var_types);
+        self.unit.var_fields = std::mem::take(&mut unit.var_fields);
         self.unit.spawns.extend(unit.spawns);
         self.closure_locks = unit.locks_taken;
         unit.calls

@@ -133,6 +133,18 @@ impl Walker<'_> {
             if !self.unit.locks_taken.contains(&name) {
                 self.unit.locks_taken.push(name);
             }
+            // Which lock, across functions: a struct field's or a static's.
+            let owner = self
+                .field_of(&m.receiver)
+                .or_else(|| path_ident(&m.receiver).filter(|n| self.table.statics.contains(n)));
+            if let Some(owner) = owner {
+                self.facts.lock_sites.push(LockSite {
+                    file: self.file,
+                    span: span.clone(),
+                    owner,
+                    in_child: self.in_pre_exec || state.in_child_branch().is_some(),
+                });
+            }
             state.guards.push(LiveGuard {
                 id,
                 fact: GuardFact {

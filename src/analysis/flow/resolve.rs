@@ -297,6 +297,15 @@ impl Walker<'_> {
             Expr::MethodCall(m) if self.knowledge.holder_methods.contains_key(&m.method.to_string()) => {
                 self.held_from(&m.receiver)
             }
+            // `Arc::clone(&self.hook)`: the holder method written as a path.
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+                        self.knowledge.holder_methods.contains_key(&s.ident.to_string())
+                    })) =>
+            {
+                self.held_from(&c.args[0])
+            }
             Expr::Field(f) => match &f.member {
                 syn::Member::Named(n) => HeldFrom::Field(n.to_string()),
                 _ => HeldFrom::Other,
