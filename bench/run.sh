@@ -52,6 +52,11 @@ case "$corpus/" in
     "$repo"/*) echo "error: CORPUS_DIR must be outside the repository ($repo)" >&2; exit 2 ;;
 esac
 out="${out:-$(mktemp -d /tmp/forklint-bench.XXXXXX)}"
+# Dependency summaries are cached (~/.cache/forklint by default): the runs
+# use a cache of their own, warm after the first run; the instruction
+# counts measure a cold one too.
+mkdir -p "$out"
+export FORKLINT_CACHE_DIR="$out/summary-cache"
 mkdir -p "$out"
 
 log() { echo "bench: $*" >&2; }
@@ -242,7 +247,10 @@ instructions_of() { # NAME CMD...: instructions executed, from cachegrind's summ
 if [ "$instructions" -eq 1 ]; then
     log "counting instructions (valgrind, 1 thread)"
     ins_floor="$(instructions_of ins-floor "$floor" . --jobs 1)"
+    rm -rf "$FORKLINT_CACHE_DIR"
+    ins_cold="$(instructions_of ins-cold "$forklint" --format json --jobs 1 .)"
     ins_default="$(instructions_of ins-default "$forklint" --format json --jobs 1 .)"
+    ins_nodeps="$(instructions_of ins-nodeps "$forklint" --format json --no-deps --jobs 1 .)"
     ins_full="$(instructions_of ins-full "$forklint" --format json --full --jobs 1 .)"
 fi
 
@@ -297,7 +305,9 @@ parse_failures="$(grep -c '^parse failure' "$out/warmup.out" || true)"
     if [ "$instructions" -eq 1 ]; then
         echo
         echo "Instructions executed at 1 thread (valgrind cachegrind; the same on a loaded machine):"
-        for pair in "floor:$ins_floor" "forklint (default):$ins_default" "forklint --full:$ins_full"; do
+        for pair in "floor:$ins_floor" "forklint (default, warm summary cache):$ins_default" \
+            "forklint (default, cold summary cache):$ins_cold" "forklint --no-deps:$ins_nodeps" \
+            "forklint --full:$ins_full"; do
             awk -v label="${pair%%:*}" -v n="${pair##*:}" -v f="$ins_floor" \
                 'BEGIN { if (n > 0 && f > 0) printf "- %s: %.2f G (%.3fx the floor)\n", label, n / 1e9, n / f; else printf "- %s: not measured\n", label }'
         done
