@@ -89,18 +89,34 @@ pub fn analyze_crate(
     // The names of the dependencies' fork helpers (`deps::forks`): the
     // files calling them are walked in every mode, entry points included.
     // Only a crate that forks or spawns is asked.
-    let dep_helpers: Vec<crate::scan::CalledName> = if opts.no_deps || !starts_processes {
+    let dep_helpers: Vec<(String, String)> = if opts.no_deps || !starts_processes {
         Vec::new()
     } else {
         let found = deps::fork_helper_names(&manifests_of(db, files), knowledge);
         result.notes.extend(found.notes);
         result.dependency_files += found.parsed;
-        found
-            .names
-            .into_iter()
-            .map(|name| crate::scan::CalledName { name, method: true })
-            .collect()
+        found.helpers
     };
+    // The files that name a helper and its library (a common name such as
+    // `new` alone would pull in every file).
+    let calls_dep_helper: Vec<bool> = files
+        .iter()
+        .map(|&id| {
+            dep_helpers.iter().any(|(lib, name)| {
+                let said = |name: &str, method| {
+                    mentions_callers(
+                        db,
+                        id,
+                        &[crate::scan::CalledName {
+                            name: name.to_string(),
+                            method,
+                        }],
+                    )
+                };
+                said(lib, false) && said(name, true)
+            })
+        })
+        .collect();
     // `--full` leaves out the entry points of files that do not matter on
     // their own (no fork, no re-exec, no fd creation that a rule would
     // report), and walks such a file again only if one of them turns out to
@@ -117,7 +133,7 @@ pub fn analyze_crate(
         })
         .collect();
     for (i, d) in defer.iter_mut().enumerate() {
-        *d = *d && !mentions_callers(db, files[i], &dep_helpers);
+        *d = *d && !calls_dep_helper[i];
     }
     // The files that can matter on their own come first, in both modes:
     // fork wrappers they define are then known when their callers are
@@ -126,7 +142,7 @@ pub fn analyze_crate(
         .filter(|&i| {
             db.get(files[i]).parse_always
                 || demand::matters_alone(scans[i], starts_processes)
-                || mentions_callers(db, files[i], &dep_helpers)
+                || calls_dep_helper[i]
         })
         .collect();
     if todo.is_empty() && opts.full {
@@ -178,7 +194,7 @@ pub fn analyze_crate(
                     facts::Target::External { path } => Some(path),
                     _ => None,
                 })
-                .filter(|p| dep_helpers.iter().any(|h| h.name == demand::called_name(p)))
+                .filter(|p| dep_helpers.iter().any(|(_, name)| name == demand::called_name(p)))
                 .filter(|p| dep_checked.insert((*p).clone()))
                 .cloned()
                 .collect();
@@ -195,7 +211,6 @@ pub fn analyze_crate(
                     }
                 }
             }
-            chain.extend(dep_helpers.iter().cloned());
             wrappers.extend(dep_wrappers.clone());
         }
         // Callers of a descriptor wrapper make the descriptor with their

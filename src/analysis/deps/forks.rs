@@ -23,11 +23,12 @@ fn memo() -> &'static Mutex<FxHashMap<PathBuf, Vec<String>>> {
 }
 
 /// The names of the fork helpers of the dependencies the packages of
-/// `manifests` declare (libc's are the tables'), in `DepSummaries::names`.
+/// `manifests` declare (libc's are the tables'), each with the name of its
+/// library, in `DepSummaries::helpers`.
 pub fn fork_helper_names(manifests: &[PathBuf], knowledge: &Knowledge) -> DepSummaries {
     let mut s = Summarizer::new(knowledge);
     let mut seen: FxHashSet<PathBuf> = FxHashSet::default();
-    let mut names: Vec<String> = Vec::new();
+    let mut helpers: Vec<(String, String)> = Vec::new();
     for m in manifests {
         let from = m.parent().unwrap_or(Path::new(".")).to_path_buf();
         let mut declared: Vec<_> = s.locator.dependencies(m).into_values().collect();
@@ -40,14 +41,15 @@ pub fn fork_helper_names(manifests: &[PathBuf], knowledge: &Knowledge) -> DepSum
                 continue;
             }
             for n in s.fork_helpers(&source) {
-                if !names.contains(&n) {
-                    names.push(n);
+                let helper = (source.lib_name.clone(), n);
+                if !helpers.contains(&helper) {
+                    helpers.push(helper);
                 }
             }
         }
     }
     s.cache.save();
-    s.out.names = names;
+    s.out.helpers = helpers;
     s.out
 }
 

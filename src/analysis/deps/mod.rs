@@ -40,8 +40,9 @@ pub struct DepSummaries {
     pub notes: Vec<String>,
     /// Dependency files parsed (none on a warm cache).
     pub parsed: usize,
-    /// The names of the dependencies' fork helpers (`fork_helper_names`).
-    pub names: Vec<String>,
+    /// The dependencies' fork helpers (`fork_helper_names`): each library's
+    /// name and the helper's.
+    pub helpers: Vec<(String, String)>,
 }
 
 /// Calls into one dependency: each path as called (`P`), and the path
