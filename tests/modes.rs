@@ -203,17 +203,18 @@ fn a_test_named_like_a_helper_a_child_calls_lends_it_nothing() {
 #[test]
 fn demand_mode_follows_callers_of_forking_functions_across_files() {
     // main.rs starts a thread through a helper, then calls probe::run(),
-    // which forks in another file: the fork happens after a thread spawn.
+    // which forks in another file: the fork happens after a thread spawn,
+    // and that thread takes the lock the child takes.
     let dir = TempCrate::new(
         "callers",
         &[
             (
                 "main.rs",
-                "mod probe;\nfn start_status() {\n    std::thread::spawn(|| loop {});\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
+                "mod probe;\nfn start_status() {\n    std::thread::spawn(|| loop {\n        *probe::STATE.lock().unwrap() += 1;\n    });\n}\nfn main() {\n    start_status();\n    probe::run();\n}\n",
             ),
             (
                 "probe.rs",
-                "use std::sync::Mutex;\nstatic STATE: Mutex<u32> = Mutex::new(0);\npub fn run() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n = *STATE.lock().unwrap();\n        unsafe { libc::_exit(n as i32) };\n    }\n}\n",
+                "use std::sync::Mutex;\npub static STATE: Mutex<u32> = Mutex::new(0);\npub fn run() {\n    let pid = unsafe { libc::fork() };\n    if pid == 0 {\n        let n = *STATE.lock().unwrap();\n        unsafe { libc::_exit(n as i32) };\n    }\n}\n",
             ),
         ],
     );

@@ -274,11 +274,26 @@ impl RuleCtx<'_> {
         !sites.any(|s| s.owner == *owner && !s.in_child)
     }
 
+    /// [`Self::effect_of`] a call written in `file` that runs in a child or
+    /// a `pre_exec` hook: a lock only children ever take (see
+    /// `taken_only_in_children`) is no hazard there, whatever rule asks.
+    pub fn effect_in_child(&self, file: crate::source::FileId, call: &CallSite) -> Effect {
+        let effect = self.effect_of(call);
+        if effect.class.takes_lock() && self.taken_only_in_children(file, &call.span) {
+            return Effect {
+                class: Class::Safe,
+                why: "a lock no code of the parent takes".to_string(),
+                error_path: effect.error_path,
+            };
+        }
+        effect
+    }
+
     pub fn child_calls<'f>(&self, fork: &'f ForkFact) -> Vec<(&'f CallSite, Effect)> {
         fork.child
             .iter()
             .filter_map(|e| match e {
-                ChildEvent::Call(c) => Some((c, self.effect_of(c))),
+                ChildEvent::Call(c) => Some((c, self.effect_in_child(fork.file, c))),
                 _ => None,
             })
             .collect()

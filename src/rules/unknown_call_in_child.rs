@@ -35,7 +35,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
     for p in ctx.files.iter().flat_map(|f| f.pre_execs.iter()) {
         let sites = ctx
             .hook_calls(p)
-            .map(|(file, c)| (file, c, ctx.effect_of(c)))
+            .map(|(file, c)| (file, c, ctx.effect_in_child(file, c)))
             .filter(|(_, c, e)| e.class == Class::Unknown && c.role.is_none())
             .map(|site| (site, Group::Pedantic))
             .collect();

@@ -32,15 +32,9 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         let calls = ctx.hook_calls(p);
         let mut sites = Vec::new();
         for (file, call) in calls {
-            let effect = ctx.effect_of(call);
+            let effect = ctx.effect_in_child(file, call);
             let unknown = effect.class == crate::knowledge::Class::Unknown && ctx.opts.unknown_calls_warn;
             if !effect.class.is_unsafe() && !unknown {
-                continue;
-            }
-            // A lock only children ever take (a mutex around the user's
-            // hook, locked in the hook): no thread of the parent holds it
-            // at the fork.
-            if ctx.taken_only_in_children(file, &call.span) {
                 continue;
             }
             // Only after a call in the hook failed (`io::Error::other(..)`

@@ -101,9 +101,7 @@ impl Summarizer<'_> {
                 break;
             }
             let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
-            if std::env::var_os("FORKLINT_DEBUG_DEPS").is_some() {
-                eprintln!("deps: fork helpers in {}", c.paths[i].display());
-            }
+            super::debug(|| format!("fork helpers in {}", c.paths[i].display()));
             // Only the functions that fork themselves can be helpers.
             let text = super::bodies::keep_mentioning(&text, b"fork");
             self.out.parsed += 1;

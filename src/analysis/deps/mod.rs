@@ -110,16 +110,13 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
             None => groups.push((from, spec, vec![(path, rest)])),
         }
     }
-    let debug = std::env::var_os("FORKLINT_DEBUG_DEPS").is_some();
     for (from, spec, calls) in groups {
         let rests: Vec<Vec<String>> = calls.iter().map(|(_, r)| r.clone()).collect();
         let found = s.summaries_in(spec, from, &rests, 0);
         let source = s.locator.locate(spec, from).ok();
         for ((path, _), sum) in calls.into_iter().zip(found) {
             let Some(mut sum) = sum else {
-                if debug {
-                    eprintln!("deps: {path}: not found");
-                }
+                debug(|| format!("{path}: not found"));
                 continue;
             };
             // Say where the chain goes: into which dependency.
@@ -131,9 +128,7 @@ pub fn summarize(manifests: &[PathBuf], paths: &[String], knowledge: &Knowledge)
                     e.why = format!("in `{}` {}, it {}", source.package, source.version, e.why);
                 }
             }
-            if debug {
-                eprintln!("deps: {path}: {:?}", sum.effect());
-            }
+            debug(|| format!("{path}: {:?}", sum.effect()));
             s.out.summaries.insert(path.clone(), sum);
         }
     }
@@ -330,7 +325,6 @@ impl Summarizer<'_> {
     /// `dir` (only those functions' bodies: see `bodies`), adding what they
     /// call, to a fixed point. `true` when the file bound cut it.
     fn read(&mut self, dir: &Path, needed: &mut FxHashSet<String>) -> bool {
-        let debug = std::env::var_os("FORKLINT_DEBUG_DEPS").is_some();
         let Some(c) = self.crates.get_mut(dir) else {
             return false;
         };
@@ -357,9 +351,7 @@ impl Summarizer<'_> {
                 let text = std::fs::read_to_string(&c.paths[i]).unwrap_or_default();
                 let wanted: FxHashSet<&str> = new.iter().map(String::as_str).collect();
                 let text = bodies::keep_only(&text, &wanted);
-                if debug {
-                    eprintln!("deps: parse {} ({wanted:?})", c.paths[i].display());
-                }
+                debug(|| format!("parse {} ({wanted:?})", c.paths[i].display()));
                 self.out.parsed += 1;
                 let facts =
                     crate::analysis::walk_source(i, &text, &c.table, self.knowledge).unwrap_or_default();
@@ -508,6 +500,15 @@ fn resolve(c: &DepCrate, rest: &[String]) -> Option<Resolved> {
     c.table
         .foreign_reexport(&c.root, &written)
         .map(Resolved::Elsewhere)
+}
+
+/// With `FORKLINT_DEBUG_DEPS` set, says on stderr what the dependency
+/// reading does (what is parsed, what each call came to).
+fn debug(what: impl FnOnce() -> String) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("FORKLINT_DEBUG_DEPS").is_some()) {
+        eprintln!("deps: {}", what());
+    }
 }
 
 /// A call whose summary cannot be had, and why.

@@ -134,9 +134,15 @@ impl Walker<'_> {
                 self.unit.locks_taken.push(name);
             }
             // Which lock, across functions: a struct field's or a static's.
+            // A static by its name however its path is written
+            // (`STATE`, `probe::STATE`).
+            let static_name = match &*m.receiver {
+                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
             let owner = self
                 .field_of(&m.receiver)
-                .or_else(|| path_ident(&m.receiver).filter(|n| self.table.statics.contains(n)));
+                .or_else(|| static_name.filter(|n| self.table.statics.contains(n)));
             if let Some(owner) = owner {
                 self.facts.lock_sites.push(LockSite {
                     file: self.file,
