@@ -298,6 +298,34 @@ pub struct PreExecFact {
     /// Threads shown running where the hook is registered (callers'
     /// threads are in the entry contexts).
     pub threads: Vec<ThreadFact>,
+    /// The variable (or parameter) holding the `Command` the hook is
+    /// registered on, and the function holding it: how that Command is
+    /// launched decides where the hook runs (`FnFact::commands`).
+    pub command: Option<String>,
+    pub function_keys: Vec<String>,
+}
+
+/// How a `Command` a function holds is launched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Launch {
+    /// `spawn`, `output`, `status`: std forks and runs the hooks in the child.
+    Forks(Span),
+    /// `exec`: the hooks run in the calling process, which then execs.
+    InPlace(Span),
+    /// Handed to a function of the crate as its parameter at this input
+    /// position (`self` is 0 for methods).
+    Passed { keys: Vec<String>, param: usize },
+    /// Launched, stored or handed on in a way the walk does not follow.
+    Unknown,
+}
+
+/// A `Command` held in a variable or parameter, and its launches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandFact {
+    pub var: String,
+    /// The parameter's input position, when the Command is the caller's.
+    pub param: Option<usize>,
+    pub launches: Vec<Launch>,
 }
 
 /// Where a call sits among its function's branches: (branch, arm) pairs
@@ -361,6 +389,8 @@ pub struct FnFact {
     /// Functions called in the branch of a role switch (`if args.nth(1) ==
     /// Some("--child") { child_main() }`): the re-exec'd child's code.
     pub role_calls: Vec<Vec<String>>,
+    /// The `Command`s it holds and how each is launched.
+    pub commands: Vec<CommandFact>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

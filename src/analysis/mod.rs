@@ -1,6 +1,7 @@
 //! Flow facts: fork sites and child regions, lock guards, thread evidence,
 //! calls and their signal-safety class. Rules consume these.
 
+pub mod commands;
 pub mod facts;
 pub mod flow;
 pub mod summary;
@@ -173,11 +174,17 @@ pub fn analyze_crate(
             facts[*i] = Some(f);
         }
         // Pull in the definitions the facts so far call into, to a fixed point.
-        let needed = demand::needed_names(facts.iter().flatten());
+        let mut needed = demand::needed_names(facts.iter().flatten());
         // Callers of the functions on the way to a fork; entry points
         // (`main`, tests) have none to look for.
         let entries = demand::entry_points(facts.iter().flatten());
-        let callers = demand::fork_callers(facts.iter().flatten());
+        let mut callers = demand::fork_callers(facts.iter().flatten());
+        // Where each hook's Command is launched: the functions it is
+        // handed to, and the callers handing in a Command a hook is
+        // registered on.
+        let (launch_callees, launch_callers) = commands::launch_needs(facts.iter().flatten());
+        needed.extend(launch_callees);
+        callers.extend(launch_callers);
         let mut chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
         // Callers of a descriptor wrapper make the descriptor with their
         // flags, where a process may be started.

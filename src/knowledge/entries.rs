@@ -205,3 +205,32 @@ pub enum ForkProcess {
     Child,
     Parent,
 }
+
+/// What a method called on a `Command` does to the process it describes
+/// (rules/process.toml [command_methods]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandMethod {
+    pub launch: CommandLaunch,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandLaunch {
+    /// Configures or reads the Command; starts nothing.
+    None,
+    /// Forks (or clones) and runs the `pre_exec` hooks in the child.
+    Forks,
+    /// Replaces the calling process: the hooks run in the caller itself.
+    InPlace,
+}
+
+/// Whether a `cfg` predicate holds on the target forklint judges
+/// (rules/values.toml [cfg_predicates]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CfgPredicate {
+    pub holds: bool,
+    pub why: String,
+}

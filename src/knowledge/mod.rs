@@ -237,6 +237,10 @@ pub struct Knowledge {
     pub mutating_methods: FxHashMap<String, Why>,
     /// Builder methods that return the builder they are called on.
     pub builder_methods: FxHashMap<String, Why>,
+    /// What each method of a `Command` does: configures it, forks, or execs in place.
+    pub command_methods: FxHashMap<String, CommandMethod>,
+    /// `cfg` predicates known to hold or not on the judged target.
+    pub cfg_predicates: FxHashMap<String, CfgPredicate>,
     /// What the scan looks for before parsing (rules/scan.toml).
     pub scan_words: FxHashMap<String, ScanWord>,
     pub scan_qualifiers: FxHashMap<String, ScanQualifier>,
@@ -314,6 +318,10 @@ struct Table {
     mutating_methods: HashMap<String, Why>,
     #[serde(default)]
     builder_methods: HashMap<String, Why>,
+    #[serde(default)]
+    command_methods: HashMap<String, CommandMethod>,
+    #[serde(default)]
+    cfg_predicates: HashMap<String, CfgPredicate>,
     #[serde(default)]
     scan_words: HashMap<String, ScanWord>,
     #[serde(default)]
@@ -436,6 +444,8 @@ impl Knowledge {
             k.fd_same_methods.extend(table.fd_same_methods);
             k.mutating_methods.extend(table.mutating_methods);
             k.builder_methods.extend(table.builder_methods);
+            k.command_methods.extend(table.command_methods);
+            k.cfg_predicates.extend(table.cfg_predicates);
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);
             k.own_binary.extend(table.own_binary);

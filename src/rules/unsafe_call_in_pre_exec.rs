@@ -29,6 +29,13 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                         .any(|k| ctx.entry.get(k).is_some_and(|c| !c.threads.is_empty()))
                 });
         let library = crate::discover::in_library(&ctx.db.get(p.file).path, &mut manifests);
+        // A Command launched only by `exec()` runs its hooks in the process
+        // calling exec: no fork of std's, no lock held across one by another
+        // thread. Whether that process is a threaded program's child is the
+        // child rules' question, at the exec (which itself allocates). Only
+        // std's environment lock is still held, by exec itself, for reading.
+        let launches = crate::analysis::commands::hook_launches(ctx.files, p);
+        let in_place = launches.only_in_place();
         let calls = ctx.hook_calls(p);
         let mut sites = Vec::new();
         for (file, call) in calls {
@@ -44,7 +51,10 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             // locks are free (std's env lock is not: spawn holds it).
             let on_error = call.error_path || effect.error_path;
             let unthreaded = !threads && !library && effect.class != crate::knowledge::Class::Env;
-            let group = if on_error || unthreaded {
+            let env = effect.class == crate::knowledge::Class::Env;
+            let group = if in_place && !env {
+                Group::Pedantic
+            } else if on_error || unthreaded {
                 Group::Suspicious
             } else {
                 Group::Correctness
@@ -62,7 +72,15 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 "not async-signal-safe in a pre_exec closure: {}",
                 describe_call(call, &effect)
             ),
-            Label::new(file, call.span.clone(), "runs in the forked child before exec"),
+            Label::new(
+                file,
+                call.span.clone(),
+                if in_place {
+                    "runs before exec, in the process calling it"
+                } else {
+                    "runs in the forked child before exec"
+                },
+            ),
         )
         .in_group(group)
         .in_function(p.function.clone());
@@ -73,16 +91,37 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                 format!("also: {}", describe_call(c, e)),
             ));
         }
-        if call.error_path || effect.error_path {
+        if in_place {
+            for (file, span) in &launches.in_place {
+                f = f.with_label(Label::new(
+                    *file,
+                    span.clone(),
+                    "the Command is launched here, in place",
+                ));
+            }
+            f = f.with_note(if effect.class == crate::knowledge::Class::Env {
+                "this Command is only launched with exec(), which holds std's environment lock for reading while the hook runs: this call waits for that lock forever"
+            } else {
+                "this Command is only launched with exec(): the hook runs in the process that calls exec, after no fork of std's"
+            });
+        } else if call.error_path || effect.error_path {
             f = f.with_note("this runs only after a call in the hook failed");
         } else if group == Group::Suspicious {
             f = f.with_note("no other thread is shown running where this program spawns");
         }
-        out.push(
-            f.with_label(Label::new(p.file, p.span.clone(), "registered to run before exec here"))
-                .with_note("the closure runs after fork() in the child, where only async-signal-safe calls are allowed; std's Command holds its environment lock across that fork")
-                .with_help("prepare everything before spawn() and call only async-signal-safe functions (libc::dup2, setsid, close, signal masks) in the closure"),
-        );
+        f = f.with_label(Label::new(
+            p.file,
+            p.span.clone(),
+            "registered to run before exec here",
+        ));
+        if !in_place {
+            f = f.with_note("the closure runs after fork() in the child, where only async-signal-safe calls are allowed; std's Command holds its environment lock across that fork");
+        }
+        out.push(f.with_help(if in_place {
+            "make the call before exec(), outside the hook"
+        } else {
+            "prepare everything before spawn() and call only async-signal-safe functions (libc::dup2, setsid, close, signal masks) in the closure"
+        }));
     }
     out
 }

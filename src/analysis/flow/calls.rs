@@ -138,6 +138,7 @@ impl Walker<'_> {
                 }
             }
         }
+        self.command_args(c.args.iter(), &target, 0);
         let text = display_path(&segs);
         self.record_call(
             &state,

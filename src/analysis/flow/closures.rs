@@ -32,6 +32,8 @@ impl Walker<'_> {
             built_by,
             from_fields,
             threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
+            command: self.command_root(&m.receiver).map(|(name, _)| name),
+            function_keys: self.function_keys.clone(),
         });
         (state, Val::default())
     }

@@ -29,7 +29,15 @@ impl Walker<'_> {
                 break;
             }
             let is_tail = i + 1 == n && matches!(stmt, Stmt::Expr(_, None));
-            let (s, v) = self.walk_stmt(stmt, state);
+            let (s, v) = match self.stmt_compiled(stmt) {
+                cfg::Compiled::Yes => self.walk_stmt(stmt, state),
+                cfg::Compiled::No => continue,
+                // Compiled on some targets: a branch that may be skipped.
+                cfg::Compiled::Maybe => {
+                    let (s, v) = self.walk_stmt(stmt, state.clone());
+                    (join(vec![s, state]), v)
+                }
+            };
             state = s;
             if is_tail {
                 val = v;
@@ -124,6 +132,8 @@ impl Walker<'_> {
         }
         self.fd_bind(&local.pat, &val, &init.expr);
         self.type_channel_ends(&local.pat, &init.expr);
+        let held_ty = ty.clone().or_else(|| val.ty.clone());
+        self.command_binding(&local.pat, &init.expr, held_ty.as_deref());
         for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
             if !state.fds.contains(fd) {
                 state.fds.push(*fd);

@@ -335,6 +335,7 @@ impl Walker<'_> {
                         if let Some(ty) = crate::index::type_name(&t.ty) {
                             self.unit.var_types.push((p.ident.to_string(), ty));
                         }
+                        self.command_param(&p.ident, &t.ty, i);
                         (p.ident.to_string(), self.span(&p.ident))
                     }
                     _ => continue,

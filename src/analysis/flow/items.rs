@@ -169,7 +169,13 @@ impl Walker<'_> {
             Some(shape) => (shape, true),
             None => (returns_fork, false),
         };
-        let unit = std::mem::replace(&mut self.unit, saved_unit);
+        let mut unit = std::mem::replace(&mut self.unit, saved_unit);
+        // The function's own text, from its name to its closing brace.
+        let code = self
+            .text
+            .get(self.span(&sig.ident).start..self.close_span(block).end)
+            .unwrap_or("");
+        let commands = std::mem::take(&mut unit.commands).finish(code);
         self.facts.functions.push(FnFact {
             keys,
             file: self.file,
@@ -200,6 +206,7 @@ impl Walker<'_> {
             returns_fork,
             hands_fork_back,
             entry,
+            commands,
         });
         self.in_entry = saved_entry;
         self.in_test_fn = saved_test;

@@ -37,6 +37,7 @@ impl Walker<'_> {
         if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
             self.facts.starts_processes = true;
         }
+        self.command_method(m, &span);
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
@@ -253,6 +254,7 @@ impl Walker<'_> {
         } else {
             self.method_by_name(&method, recv_kind.as_deref())
         };
+        self.command_args(m.args.iter(), &target, 1);
         if let Target::Local { keys } = &target {
             let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
             args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));

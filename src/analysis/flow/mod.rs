@@ -8,7 +8,9 @@
 //! `break`, `?` and diverging calls end or split paths.
 
 mod calls;
+mod cfg;
 mod closures;
+mod commands;
 mod control;
 mod expr;
 mod fds;
@@ -270,6 +272,8 @@ struct Unit {
     /// Guards created in the current statement and not yet bound.
     temps: Vec<usize>,
     is_closure: bool,
+    /// The `Command`s it holds (see `commands`).
+    commands: commands::Commands,
 }
 
 pub struct Walker<'a> {

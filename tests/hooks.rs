@@ -1,0 +1,109 @@
+//! Where a `pre_exec` hook runs decides how its calls are judged: in the
+//! child std forks at `spawn` (an error where it is not async-signal-safe),
+//! or in the calling process at `exec` (no fork: allocation there is
+//! pedantic; std's environment lock is still held). How the Command is
+//! launched is followed through the crate's functions both ways; anything
+//! the walk does not follow counts as a fork.
+
+mod common;
+
+/// Findings as `(level, line)`.
+type Levels = Vec<(String, u64)>;
+
+/// The hook findings of `main_rs`, at default levels and with every group on.
+fn hook_findings(name: &str, main_rs: &str) -> (Levels, Levels) {
+    let dir = common::project("hooks", name);
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    common::write(&dir, "src/main.rs", main_rs);
+    let run = |args: &[&str]| -> Levels {
+        let mut all = vec!["--format", "json", "--no-deps"];
+        all.extend(args);
+        all.push(".");
+        let r = common::forklint(&dir, &all);
+        r.stdout
+            .lines()
+            .filter(|l| l.contains("unsafe_call_in_pre_exec"))
+            .map(|l| {
+                let d: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    d["level"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    (run(&[]), run(&["-W", "pedantic"]))
+}
+
+const HOOK: &str = "use std::os::unix::process::CommandExt;\nuse std::process::Command;\n\
+fn announce(cmd: &mut Command) {\n    unsafe {\n        cmd.pre_exec(|| {\n            let line = format!(\"pid {}\", std::process::id());\n            drop(line);\n            Ok(())\n        });\n    }\n}\n";
+
+#[test]
+fn a_hook_on_a_command_only_execd_in_place_is_pedantic() {
+    let main = format!(
+        "{HOOK}fn replace_self(mut cmd: Command) -> ! {{\n    let err = cmd.exec();\n    eprintln!(\"{{err}}\");\n    std::process::exit(1)\n}}\n\
+fn main() {{\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    replace_self(cmd)\n}}\n"
+    );
+    let (default, all) = hook_findings("exec_in_place", &main);
+    assert_eq!(default, vec![], "no fork of std's: nothing at the default levels");
+    assert_eq!(
+        all,
+        vec![("warning".to_string(), 6)],
+        "pedantic: the finding is still there to see"
+    );
+}
+
+#[test]
+fn a_command_spawned_on_any_path_or_handed_away_keeps_its_hooks_level() {
+    let cases = [
+        (
+            "spawned_in_other_branch",
+            "fn main() {\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    if std::env::args().count() > 1 {\n        let _ = cmd.exec();\n    } else {\n        let _ = cmd.status();\n    }\n}\n",
+        ),
+        (
+            "handed_to_a_helper_that_spawns",
+            "fn run(mut c: Command) { let _ = c.arg(\"x\").output(); }\nfn main() {\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    run(cmd);\n}\n",
+        ),
+        (
+            "stored_in_a_struct",
+            "struct Job { cmd: Command }\nfn main() {\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    let job = Job { cmd };\n    let _ = job.cmd;\n}\n",
+        ),
+        (
+            "aliased",
+            "fn main() {\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    let c = &mut cmd;\n    let _ = c.exec();\n    let _ = cmd.exec();\n}\n",
+        ),
+        (
+            "launched_by_an_unknown_method",
+            "trait Pty { fn spawn_pty(&mut self); }\nimpl Pty for Command { fn spawn_pty(&mut self) {} }\nfn main() {\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);\n    cmd.spawn_pty();\n    let _ = cmd.exec();\n}\n",
+        ),
+    ];
+    for (name, rest) in cases {
+        let (default, _) = hook_findings(name, &format!("{HOOK}{rest}"));
+        // Suspicious, not pedantic: these programs show no other thread.
+        assert_eq!(default, vec![("warning".to_string(), 6)], "{name}");
+    }
+}
+
+#[test]
+fn a_hook_on_a_library_functions_parameter_is_judged_as_spawned() {
+    // No caller in the crate: whoever calls it may spawn the Command.
+    let dir = common::project("hooks", "library_param");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    common::write(&dir, "src/lib.rs", HOOK.replace("fn announce", "pub fn announce"));
+    let r = common::forklint(&dir, &["--format", "json", "--no-deps", "."]);
+    let levels: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("unsafe_call_in_pre_exec"))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["level"].to_string())
+        .collect();
+    assert_eq!(levels, ["\"error\""], "{r:?}");
+}
