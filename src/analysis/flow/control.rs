@@ -240,36 +240,6 @@ impl Walker<'_> {
         self.branch_seq
     }
 
-    pub(super) fn escape_if_child(&mut self, state: &State, kind: EscapeKind, span: Span) {
-        // A `return` that runs only after a call failed (`Err(e) => return
-        // Err(e)`) is the error path's way out, as a `?` is.
-        let kind = if kind == EscapeKind::Return && state.error_path {
-            EscapeKind::Try
-        } else {
-            kind
-        };
-        // Leaving by return or exit() flushes stdio at the process's exit.
-        if kind != EscapeKind::Panic {
-            self.note_flush(state);
-        }
-        if let Some(ctx) = state.in_child() {
-            if !ctx.escaped && !self.facts.forks[ctx.idx].survivor {
-                self.facts.forks[ctx.idx]
-                    .child
-                    .push(ChildEvent::Escape { kind, span });
-            }
-        } else if let Some((outer, procs)) = state.fork.filter(|_| state.live).and_then(|f| f.outer) {
-            // The parent side of a fork made in another fork's child (the
-            // middle process of a double fork) is that outer child: its
-            // exit() there is the outer fork's escape.
-            if procs & CHILD != 0 && !self.facts.forks[outer].survivor && kind == EscapeKind::ExitCleanup {
-                self.facts.forks[outer]
-                    .child
-                    .push(ChildEvent::Escape { kind, span });
-            }
-        }
-    }
-
     /// `break`/`continue`, to the innermost loop or the one `label` names
     /// (`break 'outer` from an inner loop).
     pub(super) fn loop_exit(

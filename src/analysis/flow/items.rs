@@ -331,16 +331,6 @@ pub(super) fn uses_super_glob(items: &[syn::Item]) -> bool {
     })
 }
 
-/// "thread spawned here", naming the locks its closure takes.
-pub(super) fn thread_what(locks: &[String]) -> String {
-    if locks.is_empty() {
-        "thread spawned here".to_string()
-    } else {
-        let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
-        format!("thread spawned here; it locks {}", names.join(", "))
-    }
-}
-
 /// `#[cfg(test)]`, `#[cfg(all(test, ..))]` (not `not(test)`): test code.
 fn is_cfg_test(a: &syn::Attribute) -> bool {
     if !a.path().is_ident("cfg") {
@@ -359,38 +349,6 @@ pub(super) fn is_entry_attr(a: &syn::Attribute) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident == "test" || s.ident == "main")
-}
-
-/// Why a function body runs with other threads around.
-/// The threads an entry point runs among, implied by its attributes: a
-/// description, and whether they are only the test harness's.
-pub(super) fn thread_context(attrs: &[syn::Attribute], sig: &syn::Signature) -> Option<(String, bool)> {
-    for a in attrs {
-        // Most attributes are doc comments: look at the name first.
-        if !is_entry_attr(a) {
-            continue;
-        }
-        let path = a.path().to_token_stream().to_string().replace(' ', "");
-        if path == "test" || path.ends_with("::test") {
-            return Some((
-                "a `#[test]` body runs on one of the test harness's threads".into(),
-                true,
-            ));
-        }
-        if path.ends_with("::main") && !path.starts_with("std") {
-            return Some((
-                format!("`#[{path}]` runs this body on an async runtime's worker threads"),
-                false,
-            ));
-        }
-    }
-    if sig.asyncness.is_some() {
-        return Some((
-            "an `async fn` runs on an async runtime, which may have worker threads".into(),
-            false,
-        ));
-    }
-    None
 }
 
 /// The functions an `extern "C" { fn forkpty(..) -> pid_t; }` block declares

@@ -10,20 +10,18 @@
 mod calls;
 mod cfg;
 mod closures;
-mod commands;
 mod control;
+mod domains;
 mod expr;
-mod fds;
 mod items;
 mod located;
 mod macros;
 mod methods;
-mod output;
 mod patterns;
 mod resolve;
 mod spans;
 
-use self::{items::*, output::*, patterns::*};
+use self::{domains::*, items::*, patterns::*};
 #[cfg(test)]
 use self::{macros::*, spans::*};
 
@@ -50,48 +48,23 @@ const ALL: Procs = CHILD | PARENT | FAILED;
 /// (`crate::nesting`); this guard only keeps the recursion bounded.
 use crate::nesting::MAX_DEPTH;
 
-#[derive(Debug, Clone)]
-struct LiveGuard {
-    id: usize,
-    fact: GuardFact,
-    /// Variable (or `self.field`) holding it; `None` while a temporary.
-    binding: Option<String>,
-    depth: usize,
-}
-
-#[derive(Debug, Clone)]
-struct LiveThread {
-    id: usize,
-    fact: ThreadFact,
-    handle: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct ForkCtx {
-    idx: usize,
-    procs: Procs,
-    /// exec was called on this path: later calls run only if it failed.
-    execed: bool,
-    /// An escape was already reported on this path.
-    escaped: bool,
-    /// How many loops enclosed the fork (a break out of them escapes).
-    loop_depth: usize,
-    /// The fork this process came out of before this one (a double fork):
-    /// what it does at exit it does for that fork's copy of the buffers too.
-    outer: Option<(usize, Procs)>,
-}
-
+/// The state at a point of the walk: the framework's (is the path live,
+/// did it end the process, is it an error path) and each domain's slice
+/// (see `domains`), joined slice by slice where paths meet.
 #[derive(Debug, Clone)]
 struct State {
     live: bool,
     /// The path ended by ending the process (exit, _exit, exec+_exit).
     exited: bool,
+    /// `domains::locks`: guards live here.
     guards: Vec<LiveGuard>,
+    /// `domains::threads`: threads running here.
     threads: Vec<LiveThread>,
+    /// `domains::processes`: the fork this path came out of, if any.
     fork: Option<ForkCtx>,
-    /// Output written into a userspace buffer and not flushed yet.
+    /// `domains::output`: output written into a userspace buffer and not flushed yet.
     pending: Vec<PendingOutput>,
-    /// Descriptors open on this path (created and not closed).
+    /// `domains::fds`: descriptors open on this path (created and not closed).
     fds: Vec<FdId>,
     /// Every path here runs only after a call failed (an `Err(..)` arm,
     /// `if ret < 0`, a `map_err` closure): what happens here is an error
@@ -130,21 +103,15 @@ impl State {
         self.in_child().filter(|f| !f.escaped)
     }
 
-    /// Same guards, threads, fork context, pending output and descriptors.
+    /// Same facts in every domain (a loop's second walk changed nothing).
     fn same_facts(&self, other: &State) -> bool {
-        let ids = |s: &State| {
-            (
-                s.guards.iter().map(|g| g.id).collect::<Vec<_>>(),
-                s.threads.iter().map(|t| t.id).collect::<Vec<_>>(),
-            )
-        };
-        let fork = |s: &State| s.fork.map(|f| (f.idx, f.procs, f.execed, f.escaped));
         self.live == other.live
             && self.error_path == other.error_path
-            && ids(self) == ids(other)
-            && fork(self) == fork(other)
-            && self.pending == other.pending
-            && self.fds == other.fds
+            && self.guards.same(&other.guards)
+            && self.threads.same(&other.threads)
+            && self.fork.same(&other.fork)
+            && self.pending.same(&other.pending)
+            && self.fds.same(&other.fds)
     }
 
     fn in_parent(&self) -> Option<ForkCtx> {
@@ -161,36 +128,11 @@ fn join(states: Vec<State>) -> State {
     for s in live {
         // A point is on an error path only if every way into it is.
         out.error_path &= s.error_path;
-        for g in s.guards {
-            if !out.guards.iter().any(|h| h.id == g.id) {
-                out.guards.push(g);
-            }
-        }
-        for t in s.threads {
-            if !out.threads.iter().any(|h| h.id == t.id) {
-                out.threads.push(t);
-            }
-        }
-        for p in s.pending {
-            if !out.pending.contains(&p) {
-                out.pending.push(p);
-            }
-        }
-        for f in s.fds {
-            if !out.fds.contains(&f) {
-                out.fds.push(f);
-            }
-        }
-        out.fork = match (out.fork, s.fork) {
-            (Some(a), Some(b)) if a.idx == b.idx => Some(ForkCtx {
-                procs: a.procs | b.procs,
-                execed: a.execed && b.execed,
-                escaped: a.escaped || b.escaped,
-                ..a
-            }),
-            (Some(a), Some(b)) => Some(if a.idx > b.idx { a } else { b }),
-            (a, b) => a.or(b),
-        };
+        out.guards.join(s.guards);
+        out.threads.join(s.threads);
+        out.pending.join(s.pending);
+        out.fds.join(s.fds);
+        out.fork.join(s.fork);
     }
     out
 }
@@ -273,7 +215,7 @@ struct Unit {
     temps: Vec<usize>,
     is_closure: bool,
     /// The `Command`s it holds (see `commands`).
-    commands: commands::Commands,
+    commands: Commands,
 }
 
 pub struct Walker<'a> {

@@ -5,7 +5,7 @@ use super::*;
 impl Walker<'_> {
     /// Where writes to this expression end up buffered: stdout (line
     /// buffered), a `LineWriter`, or a `BufWriter` (fully buffered).
-    pub(super) fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
+    pub(in crate::analysis::flow) fn sink_of(&self, target: &Expr, v: &Val) -> Option<(String, Buffering)> {
         let text = self.src(target);
         let ty = v.ty.as_deref().unwrap_or("");
         if text.ends_with("stdout()") || ty.ends_with("Stdout") || ty.ends_with("StdoutLock") {
@@ -26,7 +26,7 @@ impl Walker<'_> {
 
     /// Output of `text` (when it is a literal) to `sink`; `ends_line`: a
     /// newline follows it whatever it is (println!, writeln!).
-    pub(super) fn note_output(
+    pub(in crate::analysis::flow) fn note_output(
         &mut self,
         state: &mut State,
         sink: String,
@@ -47,14 +47,14 @@ impl Walker<'_> {
         }
     }
 
-    pub(super) fn flushed(&mut self, state: &mut State, sink: &str) {
+    pub(in crate::analysis::flow) fn flushed(&mut self, state: &mut State, sink: &str) {
         state.pending.retain(|p| p.sink != sink);
         self.note_flush(state);
     }
 
     /// The processes at this point flush their copy of userspace buffers
     /// (a line written, a flush, a normal exit).
-    pub(super) fn note_flush(&mut self, state: &State) {
+    pub(in crate::analysis::flow) fn note_flush(&mut self, state: &State) {
         let Some(ctx) = state.fork.filter(|_| state.live) else {
             return;
         };
@@ -73,14 +73,28 @@ impl Walker<'_> {
     }
 }
 
+impl Lattice for Vec<PendingOutput> {
+    fn join(&mut self, other: Self) {
+        for p in other {
+            if !self.contains(&p) {
+                self.push(p);
+            }
+        }
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Buffering {
+pub(in crate::analysis::flow) enum Buffering {
     /// Flushed at each newline (stdout, `LineWriter`).
     Line,
     /// Flushed when full or asked (`BufWriter`).
     Full,
 }
 
-pub(super) fn is_stdio(recv: &str) -> bool {
+pub(in crate::analysis::flow) fn is_stdio(recv: &str) -> bool {
     recv.ends_with("stdout()") || recv.ends_with("stderr()") || recv == "stdout" || recv == "stderr"
 }

@@ -30,7 +30,7 @@ impl Walker<'_> {
     }
 
     /// A path call that creates, wraps, closes or uses a descriptor.
-    pub(super) fn fd_call(
+    pub(in crate::analysis::flow) fn fd_call(
         &mut self,
         candidates: &[String],
         c: &syn::ExprCall,
@@ -117,7 +117,7 @@ impl Walker<'_> {
     }
 
     /// A method call on a value that may hold a descriptor.
-    pub(super) fn fd_method(
+    pub(in crate::analysis::flow) fn fd_method(
         &mut self,
         m: &syn::ExprMethodCall,
         recv: &Val,
@@ -164,7 +164,7 @@ impl Walker<'_> {
     }
 
     /// The per-element descriptors of a variable bound to a pair of pipe ends.
-    pub(super) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
+    pub(in crate::analysis::flow) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
         if self.unit.fd_elem_vars.is_empty() {
             return None;
         }
@@ -178,7 +178,7 @@ impl Walker<'_> {
     }
 
     /// The descriptors a path or index expression names.
-    pub(super) fn fd_value(&self, expr: &Expr) -> Vec<FdId> {
+    pub(in crate::analysis::flow) fn fd_value(&self, expr: &Expr) -> Vec<FdId> {
         // A field of an fd-holding value (`self.file`) holds its descriptor.
         if let Expr::Field(f) = expr {
             return self.fd_value(&f.base);
@@ -203,7 +203,7 @@ impl Walker<'_> {
 
     /// Moving an owned descriptor into a call that is not a wrapper hands
     /// it over: this process no longer holds it after the call.
-    pub(super) fn fd_moved(&mut self, arg: &Expr, state: &mut State) {
+    pub(in crate::analysis::flow) fn fd_moved(&mut self, arg: &Expr, state: &mut State) {
         if path_ident(arg).is_none() {
             return;
         }
@@ -268,7 +268,7 @@ impl Walker<'_> {
 
     /// Binds `let name = value` for descriptors, including tuple and array
     /// patterns over a pipe's pair of ends.
-    pub(super) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
+    pub(in crate::analysis::flow) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
         match pat {
             syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {
                 // `Ok(ends) => ends`: a pair of pipe ends kept together.
@@ -325,7 +325,7 @@ impl Walker<'_> {
 impl Walker<'_> {
     /// Each parameter (and `self`) of the function being walked holds a
     /// placeholder descriptor, so its summary can say what it does to them.
-    pub(super) fn bind_params(&mut self, sig: &syn::Signature, state: &mut State) {
+    pub(in crate::analysis::flow) fn bind_params(&mut self, sig: &syn::Signature, state: &mut State) {
         for (i, input) in sig.inputs.iter().enumerate() {
             let (name, span) = match input {
                 syn::FnArg::Receiver(r) => ("self".to_string(), self.span(r)),
@@ -350,7 +350,7 @@ impl Walker<'_> {
     }
 
     /// A function whose value is a file it opened: `Some(append)`.
-    pub(super) fn returned_file(&self, tail: &Val) -> Option<bool> {
+    pub(in crate::analysis::flow) fn returned_file(&self, tail: &Val) -> Option<bool> {
         tail.fds
             .iter()
             .find_map(|&fd| match self.facts.fds.get(fd).map(|f| f.kind) {
@@ -361,7 +361,13 @@ impl Walker<'_> {
 
     /// Descriptors passed to a function of the crate: recorded per
     /// parameter, resolved against the callee's summary by the rules.
-    pub(super) fn fd_args(&mut self, keys: &[String], args: &[(usize, &Val)], span: Span, state: &State) {
+    pub(in crate::analysis::flow) fn fd_args(
+        &mut self,
+        keys: &[String],
+        args: &[(usize, &Val)],
+        span: Span,
+        state: &State,
+    ) {
         for &(param, v) in args {
             for &fd in &v.fds {
                 let kind = self.facts.fds.get(fd).map(|f| f.kind);
@@ -400,7 +406,12 @@ impl Walker<'_> {
 
     /// The value of a call to a function of the crate may be a file it
     /// opened: a placeholder the rules resolve through `returns_file`.
-    pub(super) fn fd_returned(&mut self, keys: &[String], span: Span, state: &mut State) -> FdId {
+    pub(in crate::analysis::flow) fn fd_returned(
+        &mut self,
+        keys: &[String],
+        span: Span,
+        state: &mut State,
+    ) -> FdId {
         let fd = self.new_fd(span, FdKind::Returned, state);
         if !self.facts.returned_by.iter().any(|(f, _)| *f == fd) {
             self.facts.returned_by.push((fd, keys.to_vec()));
@@ -409,6 +420,20 @@ impl Walker<'_> {
         // values are not files and are dropped at once.
         state.fds.retain(|f| *f != fd);
         fd
+    }
+}
+
+impl super::Lattice for Vec<FdId> {
+    fn join(&mut self, other: Self) {
+        for f in other {
+            if !self.contains(&f) {
+                self.push(f);
+            }
+        }
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        self == other
     }
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet;
 
 /// The Commands of the unit being walked.
 #[derive(Default)]
-pub(super) struct Commands {
+pub(in crate::analysis::flow) struct Commands {
     vars: Vec<Tracked>,
 }
 
@@ -68,7 +68,7 @@ impl Commands {
     /// The facts, once the function's text (`code`) is walked: a name the
     /// text uses more often than the walk followed is used in a way it did
     /// not see, and its launch is unknown.
-    pub(super) fn finish(self, code: &str) -> Vec<CommandFact> {
+    pub(in crate::analysis::flow) fn finish(self, code: &str) -> Vec<CommandFact> {
         self.vars
             .into_iter()
             .map(|mut t| {
@@ -121,7 +121,12 @@ impl Walker<'_> {
     }
 
     /// A parameter `cmd: &mut Command` at this input position.
-    pub(super) fn command_param(&mut self, ident: &syn::Ident, ty: &syn::Type, position: usize) {
+    pub(in crate::analysis::flow) fn command_param(
+        &mut self,
+        ident: &syn::Ident,
+        ty: &syn::Type,
+        position: usize,
+    ) {
         let mut ty = ty;
         while let syn::Type::Reference(r) = ty {
             ty = &r.elem;
@@ -135,7 +140,7 @@ impl Walker<'_> {
 
     /// `let name = init` with the value's type known: a new Command; a
     /// value taken from a held Command (`let c = &mut cmd`) hides its launches.
-    pub(super) fn command_binding(&mut self, pat: &Pat, init: &Expr, ty: Option<&str>) {
+    pub(in crate::analysis::flow) fn command_binding(&mut self, pat: &Pat, init: &Expr, ty: Option<&str>) {
         if let Some((held, _)) = self.command_root(init) {
             self.unit.commands.launch(&held, None, Launch::Unknown);
         }
@@ -150,7 +155,7 @@ impl Walker<'_> {
 
     /// The held Command a receiver chain starts from (`cmd`, `&mut cmd`,
     /// `cmd.arg(x).env(k, v)`), with where its name is written.
-    pub(super) fn command_root(&self, e: &Expr) -> Option<(String, usize)> {
+    pub(in crate::analysis::flow) fn command_root(&self, e: &Expr) -> Option<(String, usize)> {
         match e {
             Expr::Paren(p) => self.command_root(&p.expr),
             Expr::Reference(r) => self.command_root(&r.expr),
@@ -177,7 +182,7 @@ impl Walker<'_> {
 
     /// A method called on a chain from a held Command: a launch, a
     /// setting, or something the tables do not know (an unknown launch).
-    pub(super) fn command_method(&mut self, m: &syn::ExprMethodCall, span: &Span) {
+    pub(in crate::analysis::flow) fn command_method(&mut self, m: &syn::ExprMethodCall, span: &Span) {
         let Some((name, at)) = self.command_root(&m.receiver) else {
             return;
         };
@@ -204,7 +209,7 @@ impl Walker<'_> {
     /// Held Commands passed as arguments: to a function of the crate, as
     /// its parameter (`first` is the input position of the first argument:
     /// 1 for a method, whose `self` is 0); to anything else, an unknown launch.
-    pub(super) fn command_args<'e>(
+    pub(in crate::analysis::flow) fn command_args<'e>(
         &mut self,
         args: impl Iterator<Item = &'e Expr>,
         target: &Target,

@@ -1,0 +1,41 @@
+//! Statics: what a function reads and writes of them (for a re-executed
+//! child, which starts them afresh), and assignments a child makes.
+
+use super::*;
+
+impl Walker<'_> {
+    pub(in crate::analysis::flow) fn child_assign(&mut self, state: &State, target: &str, span: Span) {
+        if let Some(ctx) = state.in_child_branch() {
+            if !ctx.execed {
+                self.facts.forks[ctx.idx].child.push(ChildEvent::Assign {
+                    target: target.to_string(),
+                    span,
+                });
+            }
+        }
+    }
+
+    pub(in crate::analysis::flow) fn global_write(&mut self, state: &State, name: &str, span: Span) {
+        let in_role = self.unit.in_role_branch > 0;
+        self.unit
+            .static_writes
+            .push((name.to_string(), span.clone(), in_role));
+        if let Some(ctx) = state.in_child_branch() {
+            self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
+                name: name.to_string(),
+                span,
+            });
+        }
+    }
+
+    pub(in crate::analysis::flow) fn global_read(&mut self, state: &State, name: &str, span: Span) {
+        self.unit.static_reads.push((name.to_string(), span.clone()));
+        if let Some(ctx) = state.in_parent() {
+            if ctx.procs & CHILD == 0 {
+                self.facts.forks[ctx.idx]
+                    .parent_reads
+                    .push((name.to_string(), span));
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Threads: started and still running on a path (the evidence a fork's
+//! child is judged by), their handles, and the joins that end them.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub(in crate::analysis::flow) struct LiveThread {
+    pub(in crate::analysis::flow) id: usize,
+    pub(in crate::analysis::flow) fact: ThreadFact,
+    pub(in crate::analysis::flow) handle: Option<String>,
+}
+
+impl Lattice for Vec<LiveThread> {
+    fn join(&mut self, other: Self) {
+        for t in other {
+            if !self.iter().any(|h| h.id == t.id) {
+                self.push(t);
+            }
+        }
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        self.iter().map(|t| t.id).eq(other.iter().map(|t| t.id))
+    }
+}
+
+impl Walker<'_> {
+    /// `thread::scope(|s| body)`: the body runs here, on this thread, and
+    /// the threads it starts with `s.spawn` run beside it until the scope
+    /// ends, which joins them all.
+    pub(in crate::analysis::flow) fn thread_scope(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        state: State,
+    ) -> (State, Vec<Val>, Vec<String>) {
+        let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
+        let (mut state, vals, locks) = self.eval_args(args, false, state);
+        state.threads.retain(|t| running.contains(&t.id));
+        (state, vals, locks)
+    }
+
+    pub(in crate::analysis::flow) fn add_thread(
+        &mut self,
+        state: &mut State,
+        span: Span,
+        what: String,
+    ) -> usize {
+        let id = self.id();
+        let fact = ThreadFact {
+            span,
+            what,
+            harness: false,
+        };
+        self.unit.spawns.push(fact.clone());
+        state.threads.push(LiveThread {
+            id,
+            fact,
+            handle: None,
+        });
+        id
+    }
+}
+
+/// "thread spawned here", naming the locks its closure takes.
+pub(in crate::analysis::flow) fn thread_what(locks: &[String]) -> String {
+    if locks.is_empty() {
+        "thread spawned here".to_string()
+    } else {
+        let names: Vec<String> = locks.iter().map(|l| format!("`{l}`")).collect();
+        format!("thread spawned here; it locks {}", names.join(", "))
+    }
+}
+
+/// Why a function body runs with other threads around.
+/// The threads an entry point runs among, implied by its attributes: a
+/// description, and whether they are only the test harness's.
+pub(in crate::analysis::flow) fn thread_context(
+    attrs: &[syn::Attribute],
+    sig: &syn::Signature,
+) -> Option<(String, bool)> {
+    for a in attrs {
+        // Most attributes are doc comments: look at the name first.
+        if !is_entry_attr(a) {
+            continue;
+        }
+        let path = a.path().to_token_stream().to_string().replace(' ', "");
+        if path == "test" || path.ends_with("::test") {
+            return Some((
+                "a `#[test]` body runs on one of the test harness's threads".into(),
+                true,
+            ));
+        }
+        if path.ends_with("::main") && !path.starts_with("std") {
+            return Some((
+                format!("`#[{path}]` runs this body on an async runtime's worker threads"),
+                false,
+            ));
+        }
+    }
+    if sig.asyncness.is_some() {
+        return Some((
+            "an `async fn` runs on an async runtime, which may have worker threads".into(),
+            false,
+        ));
+    }
+    None
+}
