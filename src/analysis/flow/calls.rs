@@ -1,4 +1,4 @@
-//! Calls of paths: threads, processes (fork, exec, exit, spawn), descriptors, constructors, and the fork sites they create.
+//! Calls of paths: resolution, closures run where written or elsewhere, arguments and the values they hand over; what a call means to locks, threads, processes, descriptors and Commands is the domains' (`domains::on_path_call`).
 
 use super::*;
 
@@ -122,23 +122,8 @@ impl Walker<'_> {
             self.eval_args(&c.args, runs_elsewhere, state)
         };
         self.unit.var_types.truncate(n_types);
-        // Moving a guard or handle into a call (`drop(g)`, `helper(g)`) ends
-        // it here; a buffered writer flushes when dropped.
-        for a in &c.args {
-            if let Some(name) = path_ident(a) {
-                self.flushed(&mut state, &name);
-                state
-                    .guards
-                    .retain(|g| g.binding.as_deref() != Some(name.as_str()));
-                let wraps = candidates
-                    .iter()
-                    .any(|c| self.knowledge.fd_wrappers.contains_key(c));
-                if (matches!(target, Target::Local { .. }) || target.is_foreign()) && !wraps {
-                    self.fd_moved(a, &mut state);
-                }
-            }
-        }
-        self.command_args(c.args.iter(), &target, 0);
+        // Values handed over by name (`drop(g)`, `helper(fd)`): the callee owns them now.
+        self.on_moved_args(&c.args, &target, &candidates, &mut state);
         let text = display_path(&segs);
         self.record_call(
             &state,
@@ -152,54 +137,16 @@ impl Walker<'_> {
             },
         );
         let mut val = Val::default();
-        // Command::new(current_exe()): the program starts a copy of itself.
-        if canonical == "std::process::Command::new" {
-            if let Some(arg) = c.args.first() {
-                let mut text = self.src(arg);
-                if let Some(name) = path_ident(arg).or_else(|| match arg {
-                    Expr::Reference(r) => path_ident(&r.expr),
-                    _ => None,
-                }) {
-                    if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
-                        text = t.clone();
-                    }
-                }
-                if self.knowledge.names_own_binary(text.as_bytes()) {
-                    self.facts.reexecs.push((self.file, span.clone()));
-                }
-            }
-        }
         if canonical == "std::io::stdout" {
             val.ty = Some("std::io::Stdout".into());
         }
-        self.fd_handled(&candidates, c);
-        if let Some(fd) = candidates
-            .iter()
-            .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
+        // `Spool::open(..)`: an associated function of a type of the crate
+        // is taken to return that type, for resolving its methods.
+        if matches!(target, Target::Local { .. })
+            && segs.len() >= 2
+            && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
         {
-            self.fd_creation(fd.0.clone(), fd.1, c, span.clone(), &state);
-        }
-        self.fd_call(&candidates, c, &arg_vals, span.clone(), &mut state, &mut val);
-        if let Target::Local { keys } = &target {
-            let args: Vec<(usize, &Val)> = arg_vals.iter().enumerate().collect();
-            self.fd_args(keys, &args, span.clone(), &state);
-            if val.fds.is_empty() {
-                val.fds = vec![self.fd_returned(keys, span.clone(), &mut state)];
-            }
-            // `Spool::open(..)`: an associated function of a type of the crate
-            // is taken to return that type, for resolving its methods.
-            if segs.len() >= 2
-                && segs[segs.len() - 2].starts_with(|c: char| c.is_uppercase())
-                && val.ty.is_none()
-            {
-                val.ty = Some(segs[segs.len() - 2].clone());
-            }
-        }
-        if matches!(
-            role,
-            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
-        ) {
-            self.facts.starts_processes = true;
+            val.ty = Some(segs[segs.len() - 2].clone());
         }
         if segs.len() >= 2
             && (last == "new" || last.starts_with("with_") || last == "default" || last.starts_with("from"))
@@ -208,92 +155,25 @@ impl Walker<'_> {
             let full = candidates.first().cloned().unwrap_or_else(|| segs.join("::"));
             val.ty = full.rsplit_once("::").map(|(ty, _)| ty.to_string());
         }
-        match role {
-            Some(Role::Fork(shape)) => {
-                let idx = self.fork_site(
-                    &state,
-                    span,
-                    canonical,
-                    false,
-                    shape == ForkResultShape::ChildOnly,
-                );
-                if shape == ForkResultShape::ParentOnly {
-                    self.clone_callback(idx, c, &state);
-                }
-                let procs = match shape {
-                    ForkResultShape::ChildOnly => CHILD,
-                    ForkResultShape::ParentOnly => PARENT | FAILED,
-                    _ => ALL,
-                };
-                state.fork = Some(ForkCtx {
-                    idx,
-                    procs,
-                    execed: false,
-                    escaped: false,
-                    loop_depth: self.unit.loops.len(),
-                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
-                });
-                val.fork = Some((idx, shape, procs));
-            }
-            Some(Role::Vfork) => {
-                let idx = self.fork_site(&state, span, canonical, true, false);
-                state.fork = Some(ForkCtx {
-                    idx,
-                    procs: ALL,
-                    execed: false,
-                    escaped: false,
-                    loop_depth: self.unit.loops.len(),
-                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
-                });
-                val.fork = Some((idx, ForkResultShape::Raw, ALL));
-            }
-            Some(Role::Exec) => {
-                // What follows runs only when the exec failed.
-                state.error_path = true;
-                if let Some(ctx) = state.in_child_branch() {
-                    self.facts.forks[ctx.idx].child.push(ChildEvent::Exec(span));
-                    if let Some(f) = state.fork.as_mut() {
-                        f.execed = true;
-                    }
-                }
-            }
-            Some(Role::ExitNow) => {
-                state.live = false;
-                state.exited = true;
-            }
-            Some(Role::ExitCleanup) => {
-                self.escape_if_child(&state, EscapeKind::ExitCleanup, span);
-                state.live = false;
-                state.exited = true;
-            }
-            Some(Role::SpawnThread | Role::Runtime) => {
-                let what = if role == Some(Role::Runtime) {
-                    format!("`{}` starts worker threads here", display_path(&segs))
-                } else {
-                    thread_what(&spawned_locks)
-                };
-                // The thread is shown at the callee (`thread::spawn`), found
-                // only here: spans cost a lookup in proc-macro2's source map.
-                val.thread = Some(self.add_thread(&mut state, self.span(&c.func), what));
-            }
-            _ => {}
-        }
-        // `check(libc::fork())?`, `cvt(fork())`, `Errno::result(fork())`: a
-        // call that is handed the fork it contains checks or wraps its
-        // result, so its value is still the fork's (not so for a pid taken
-        // from a variable, as in `waitpid(pid, ..)`).
-        if role.is_none() && val.fork.is_none() && self.facts.forks.len() > forks_before {
-            val.fork = arg_vals
-                .iter()
-                .find_map(|a| a.fork.filter(|f| f.0 >= forks_before));
-        }
+        let event = PathCall {
+            call: c,
+            span,
+            segs: &segs,
+            candidates: &candidates,
+            canonical: &canonical,
+            target: &target,
+            role,
+            arg_vals: &arg_vals,
+            spawned_locks: &spawned_locks,
+            forks_before,
+        };
+        self.on_path_call(&event, &mut state, &mut val);
+        // A function of the crate that never returns.
         if let Target::Local { keys } = &target {
             if keys.iter().any(|k| self.table.diverging.contains(k)) {
                 state.live = false;
                 state.exited = true;
             }
-            let span = self.span(c);
-            self.fd_wrapper_call(keys, c.args.iter(), false, &display_path(&segs), span);
         }
         (state, val)
     }

@@ -1,4 +1,4 @@
-//! Macros: which macros print, panic or are inert, and the token-level reading of macro bodies.
+//! Macros: which macros print, panic or are inert, and the token-level reading of macro bodies (output is `domains::output`'s).
 
 use super::*;
 
@@ -77,27 +77,8 @@ impl<'a> Walker<'a> {
             state = s;
             vals.push(v);
         }
-        // Buffered output (rules/locks.toml [output_macros]): text that
-        // does not end in a newline stays in a line buffer.
         if let Some(out) = output {
-            let sink = match out.sink {
-                MacroSink::Stdout => Some(("stdout".to_string(), Buffering::Line)),
-                MacroSink::FirstArg => match (args.first(), vals.first()) {
-                    (Some(target), Some(v)) => self.sink_of(target, v),
-                    _ => None,
-                },
-            };
-            if let Some((sink, buffering)) = sink {
-                let text = args.get(out.text_arg).and_then(str_lit);
-                self.note_output(
-                    &mut state,
-                    sink,
-                    buffering,
-                    text.as_deref(),
-                    out.newline,
-                    span.clone(),
-                );
-            }
+            self.output_on_macro(out, &args, &vals, span.clone(), &mut state);
         }
         let fact = self.knowledge.macros.get(&name);
         // A macro that writes to the writer it is given takes stdout's lock
@@ -113,10 +94,7 @@ impl<'a> Walker<'a> {
             return (state, Val::default());
         };
         if class == Class::Prints {
-            let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
-            if !self.unit.locks_taken.contains(&stream) {
-                self.unit.locks_taken.push(stream);
-            }
+            self.locks_on_print(&name);
         }
         self.record_call(
             &state,

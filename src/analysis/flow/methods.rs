@@ -1,4 +1,4 @@
-//! Method calls: receivers typed where the code states them, guards, writers, handles and the methods that pass a value through.
+//! Method calls: receivers typed where the code states them, the methods that pass a value through, resolution; what a method means to each domain is theirs (`domains::on_method`).
 
 use super::*;
 
@@ -34,10 +34,7 @@ impl Walker<'_> {
                 }
             });
         let runs_elsewhere = matches!(role, Some(Role::SpawnThread | Role::Runtime));
-        if matches!(role, Some(Role::PreExec | Role::SpawnProcess)) {
-            self.facts.starts_processes = true;
-        }
-        self.command_method(m, &span);
+        self.on_method_named(m, role, &span);
         if role == Some(Role::PreExec) {
             return self.pre_exec(m, state, span);
         }
@@ -69,115 +66,16 @@ impl Walker<'_> {
                 .filter(|_| self.knowledge.builder_methods.contains_key(&method)),
             ..Val::default()
         };
-        // Statics: a writing method is a write (the path itself was already
-        // recorded as a read where it was evaluated).
-        if let Some(name) = &recv.static_root {
-            if self.knowledge.mutates(&method) || (method == "with" && self.closure_writes(&m.args)) {
-                self.global_write(&state, name, span.clone());
-            }
-        }
-        let guard = self
-            .knowledge
-            .guard_methods
-            .get(&method)
-            .filter(|g| match g.receiver {
-                GuardReceiver::Any => true,
-                GuardReceiver::LockType => {
-                    self.is_rwlock(&m.receiver, &recv)
-                    // A lock type the user declared (config `lock_types`).
-                    || typed_key
-                        .as_ref()
-                        .and_then(|k| self.knowledge.function(k))
-                        .is_some_and(|f| f.class == Some(Class::Locks))
-                }
-            });
-        // Built by hand: this runs for every method call, and `format!`
-        // costs several times as much.
-        let mut text = String::with_capacity(method.len() + 3);
-        text.push('.');
-        text.push_str(&method);
-        text.push_str("()");
-        if let Some(guard) = guard {
-            let recv_text = self.src(&*m.receiver);
-            let stdio = is_stdio(&recv_text);
-            let id = self.id();
-            // try_lock never blocks; its guard (if it got one) is still held.
-            let class = if !guard.blocks {
-                Class::Safe
-            } else if stdio {
-                Class::Prints
-            } else {
-                Class::Locks
-            };
-            self.record_call(
-                &state,
-                CallSite {
-                    span: span.clone(),
-                    text,
-                    target: Target::Known {
-                        class,
-                        why: format!("`{recv_text}.{method}()` takes a lock another thread may hold"),
-                    },
-                    kind: CallKind::Method,
-                    role: None,
-                    error_path: false,
-                },
-            );
-            if stdio {
-                val.ty = Some("std::io::StdoutLock".into());
-            }
-            let name = if stdio {
-                "stdout".to_string()
-            } else {
-                recv_text.clone()
-            };
-            if !self.unit.locks_taken.contains(&name) {
-                self.unit.locks_taken.push(name);
-            }
-            // Which lock, across functions: a struct field's or a static's.
-            // A static by its name however its path is written
-            // (`STATE`, `probe::STATE`).
-            let static_name = match &*m.receiver {
-                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            };
-            let owner = self
-                .field_of(&m.receiver)
-                .or_else(|| static_name.filter(|n| self.table.statics.contains(n)));
-            if let Some(owner) = owner {
-                self.facts.lock_sites.push(LockSite {
-                    file: self.file,
-                    span: span.clone(),
-                    owner,
-                    in_child: self.in_pre_exec || state.in_child_branch().is_some(),
-                });
-            }
-            state.guards.push(LiveGuard {
-                id,
-                fact: GuardFact {
-                    span,
-                    lock: recv_text,
-                    stdio,
-                },
-                binding: None,
-                depth: self.depth,
-            });
-            self.unit.temps.push(id);
-            val.guards.push(id);
+        let event = MethodCall {
+            call: m,
+            method: &method,
+            span: span.clone(),
+            recv: &recv,
+            typed_key: typed_key.as_deref(),
+            arg_vals: &arg_vals,
+        };
+        if self.on_method(&event, &mut state, &mut val) {
             return (state, val);
-        }
-        self.fd_method(m, &recv, span.clone(), &mut state, &mut val);
-        let writer_op = self.knowledge.writer_methods.get(&method).map(|w| w.op);
-        if let Some((op, (sink, buffering))) =
-            writer_op.and_then(|op| Some((op, self.sink_of(&m.receiver, &recv)?)))
-        {
-            match op {
-                WriterOp::Flush => self.flushed(&mut state, &sink),
-                WriterOp::Write => {
-                    let text = m.args.first().and_then(str_lit);
-                    self.note_output(&mut state, sink, buffering, text.as_deref(), false, span.clone());
-                }
-            }
         }
         if let Some(vm) = self.knowledge.value_methods.get(&method) {
             use crate::knowledge::ValueOp;
@@ -203,43 +101,6 @@ impl Walker<'_> {
             }
             return (state, val);
         }
-        let stores = self.knowledge.storing_methods.contains_key(&method);
-        match method.as_str() {
-            "join" => {
-                // Joining a handle ends its thread's evidence; joining the
-                // loop variable over a collection of handles ends them all.
-                let handle = path_ident(&m.receiver);
-                if let Some(h) = &handle {
-                    // `let h = start_metrics(); h.join()`: the helper's thread is joined.
-                    if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
-                        self.unit.joined_calls.push((call.clone(), span.clone()));
-                    }
-                }
-                if let Some(h) = handle {
-                    let coll = self
-                        .unit
-                        .loop_vars
-                        .iter()
-                        .rev()
-                        .find(|l| l.0 == h)
-                        .map(|l| l.1.clone());
-                    state.threads.retain(|t| {
-                        t.handle.as_deref() != Some(h.as_str()) && t.handle.as_deref() != coll.as_deref()
-                    });
-                }
-            }
-            _ if stores => {
-                // handles.push(thread::spawn(..)): the collection holds the handle.
-                if let (Some(coll), Some(t)) =
-                    (path_ident(&m.receiver), arg_vals.iter().find_map(|v| v.thread))
-                {
-                    if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
-                        th.handle = Some(coll);
-                    }
-                }
-            }
-            _ => {}
-        }
         let target = if let Some(k) = &typed_key {
             match self.knowledge.function(k) {
                 Some(f) => f.class.map_or(Target::Unknown, |class| Target::Known {
@@ -254,14 +115,13 @@ impl Walker<'_> {
         } else {
             self.method_by_name(&method, recv_kind.as_deref())
         };
-        self.command_args(m.args.iter(), &target, 1);
-        if let Target::Local { keys } = &target {
-            let mut args: Vec<(usize, &Val)> = vec![(0, &recv)];
-            args.extend(arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
-            self.fd_args(keys, &args, span.clone(), &state);
-            let display = crate::index::display_key(&keys[0]).to_string();
-            self.fd_wrapper_call(keys, m.args.iter(), true, &display, span.clone());
-        }
+        self.on_method_resolved(&event, &target, &state);
+        // Built by hand: this runs for every method call, and `format!`
+        // costs several times as much.
+        let mut text = String::with_capacity(method.len() + 3);
+        text.push('.');
+        text.push_str(&method);
+        text.push_str("()");
         self.record_call(
             &state,
             CallSite {
@@ -273,13 +133,7 @@ impl Walker<'_> {
                 error_path: false,
             },
         );
-        if matches!(role, Some(Role::SpawnThread | Role::Runtime)) {
-            val.thread = Some(self.add_thread(&mut state, self.span(&m.method), thread_what(&spawned_locks)));
-        }
-        // `cmd.exec()` returns only when it failed.
-        if role == Some(Role::Exec) {
-            state.error_path = true;
-        }
+        self.on_method_recorded(&event, role, &spawned_locks, &mut state, &mut val);
         (state, val)
     }
 }

@@ -6,6 +6,13 @@
 //! explicit CFG: branches are walked on copies of the state and joined;
 //! loops are walked twice so that facts flow along the back edge; `return`,
 //! `break`, `?` and diverging calls end or split paths.
+//!
+//! The framework (this module, `control`, `expr`, `calls`, `methods`,
+//! `closures`, `macros`, `patterns`, `resolve`, `cfg`) walks the code and
+//! resolves names; what a call means to locks, threads, processes,
+//! descriptors, buffered output, statics and Commands is decided in
+//! `domains/`, one module each, which receive the calls as events and keep
+//! their own slice of the state.
 
 mod calls;
 mod cfg;

@@ -227,3 +227,35 @@ enum FlagsLack {
     /// The flags come from the parameter at this input position.
     FromParam(usize),
 }
+
+impl Walker<'_> {
+    /// A path call, for the descriptors: one it creates (and whether with
+    /// close-on-exec), one it closes or hands on, one a function of the
+    /// crate returns or is given.
+    pub(in crate::analysis::flow) fn fds_on_call(&mut self, ev: &PathCall, state: &mut State, val: &mut Val) {
+        let c = ev.call;
+        self.fd_handled(ev.candidates, c);
+        if let Some(fd) = ev
+            .candidates
+            .iter()
+            .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
+        {
+            self.fd_creation(fd.0.clone(), fd.1, c, ev.span.clone(), state);
+        }
+        self.fd_call(ev.candidates, c, ev.arg_vals, ev.span.clone(), state, val);
+        if let Target::Local { keys } = ev.target {
+            let args: Vec<(usize, &Val)> = ev.arg_vals.iter().enumerate().collect();
+            self.fd_args(keys, &args, ev.span.clone(), state);
+            if val.fds.is_empty() {
+                val.fds = vec![self.fd_returned(keys, ev.span.clone(), state)];
+            }
+            self.fd_wrapper_call(
+                keys,
+                c.args.iter(),
+                false,
+                &display_path(ev.segs),
+                ev.span.clone(),
+            );
+        }
+    }
+}

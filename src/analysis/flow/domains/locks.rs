@@ -25,3 +25,119 @@ impl Lattice for Vec<LiveGuard> {
         self.iter().map(|g| g.id).eq(other.iter().map(|g| g.id))
     }
 }
+
+impl Walker<'_> {
+    /// A method that takes a lock and returns its guard (`lock()`, `read()`
+    /// on a lock type, `stdout().lock()`): the guard is live from here, and
+    /// the call is the lock's, nothing else's.
+    pub(in crate::analysis::flow) fn locks_on_method(
+        &mut self,
+        ev: &MethodCall,
+        state: &mut State,
+        val: &mut Val,
+    ) -> bool {
+        let guard = self
+            .knowledge
+            .guard_methods
+            .get(ev.method)
+            .filter(|g| match g.receiver {
+                GuardReceiver::Any => true,
+                GuardReceiver::LockType => {
+                    self.is_rwlock(&ev.call.receiver, ev.recv)
+                    // A lock type the user declared (config `lock_types`).
+                    || ev.typed_key
+                        .and_then(|k| self.knowledge.function(k))
+                        .is_some_and(|f| f.class == Some(Class::Locks))
+                }
+            });
+        // Built by hand: this runs for every method call, and `format!`
+        // costs several times as much.
+        let mut text = String::with_capacity(ev.method.len() + 3);
+        text.push('.');
+        text.push_str(ev.method);
+        text.push_str("()");
+        if let Some(guard) = guard {
+            let recv_text = self.src(&*ev.call.receiver);
+            let stdio = is_stdio(&recv_text);
+            let id = self.id();
+            // try_lock never blocks; its guard (if it got one) is still held.
+            let class = if !guard.blocks {
+                Class::Safe
+            } else if stdio {
+                Class::Prints
+            } else {
+                Class::Locks
+            };
+            self.record_call(
+                state,
+                CallSite {
+                    span: ev.span.clone(),
+                    text,
+                    target: Target::Known {
+                        class,
+                        why: format!(
+                            "`{recv_text}.{}()` takes a lock another thread may hold",
+                            ev.method
+                        ),
+                    },
+                    kind: CallKind::Method,
+                    role: None,
+                    error_path: false,
+                },
+            );
+            if stdio {
+                val.ty = Some("std::io::StdoutLock".into());
+            }
+            let name = if stdio {
+                "stdout".to_string()
+            } else {
+                recv_text.clone()
+            };
+            if !self.unit.locks_taken.contains(&name) {
+                self.unit.locks_taken.push(name);
+            }
+            // Which lock, across functions: a struct field's or a static's.
+            // A static by its name however its path is written
+            // (`STATE`, `probe::STATE`).
+            let static_name = match &*ev.call.receiver {
+                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            let owner = self
+                .field_of(&ev.call.receiver)
+                .or_else(|| static_name.filter(|n| self.table.statics.contains(n)));
+            if let Some(owner) = owner {
+                self.facts.lock_sites.push(LockSite {
+                    file: self.file,
+                    span: ev.span.clone(),
+                    owner,
+                    in_child: self.in_pre_exec || state.in_child_branch().is_some(),
+                });
+            }
+            state.guards.push(LiveGuard {
+                id,
+                fact: GuardFact {
+                    span: ev.span.clone(),
+                    lock: recv_text,
+                    stdio,
+                },
+                binding: None,
+                depth: self.depth,
+            });
+            self.unit.temps.push(id);
+            val.guards.push(id);
+            return true;
+        }
+        false
+    }
+}
+
+impl Walker<'_> {
+    /// A printing macro takes its stream's lock (`eprintln!` stderr's).
+    pub(in crate::analysis::flow) fn locks_on_print(&mut self, name: &str) {
+        let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
+        if !self.unit.locks_taken.contains(&stream) {
+            self.unit.locks_taken.push(stream);
+        }
+    }
+}

@@ -98,3 +98,46 @@ pub(in crate::analysis::flow) enum Buffering {
 pub(in crate::analysis::flow) fn is_stdio(recv: &str) -> bool {
     recv.ends_with("stdout()") || recv.ends_with("stderr()") || recv == "stdout" || recv == "stderr"
 }
+
+impl Walker<'_> {
+    /// A writer's method: output buffered, or flushed.
+    pub(in crate::analysis::flow) fn output_on_method(&mut self, ev: &MethodCall, state: &mut State) {
+        let writer_op = self.knowledge.writer_methods.get(ev.method).map(|w| w.op);
+        if let Some((op, (sink, buffering))) =
+            writer_op.and_then(|op| Some((op, self.sink_of(&ev.call.receiver, ev.recv)?)))
+        {
+            match op {
+                WriterOp::Flush => self.flushed(state, &sink),
+                WriterOp::Write => {
+                    let text = ev.call.args.first().and_then(str_lit);
+                    self.note_output(state, sink, buffering, text.as_deref(), false, ev.span.clone());
+                }
+            }
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// An output macro (rules/locks.toml [output_macros]): text that does
+    /// not end in a newline stays in a line buffer.
+    pub(in crate::analysis::flow) fn output_on_macro(
+        &mut self,
+        out: &crate::knowledge::OutputMacro,
+        args: &[Expr],
+        vals: &[Val],
+        span: Span,
+        state: &mut State,
+    ) {
+        let sink = match out.sink {
+            MacroSink::Stdout => Some(("stdout".to_string(), Buffering::Line)),
+            MacroSink::FirstArg => match (args.first(), vals.first()) {
+                (Some(target), Some(v)) => self.sink_of(target, v),
+                _ => None,
+            },
+        };
+        if let Some((sink, buffering)) = sink {
+            let text = args.get(out.text_arg).and_then(str_lit);
+            self.note_output(state, sink, buffering, text.as_deref(), out.newline, span);
+        }
+    }
+}

@@ -209,3 +209,110 @@ impl Walker<'_> {
         }
     }
 }
+
+impl Walker<'_> {
+    /// A path call: a fork, vfork, exec or exit by its role; a program
+    /// that runs itself again (`Command::new(current_exe())`).
+    pub(in crate::analysis::flow) fn processes_on_call(
+        &mut self,
+        ev: &PathCall,
+        state: &mut State,
+        val: &mut Val,
+    ) {
+        // Command::new(current_exe()): the program starts a copy of itself.
+        if ev.canonical == "std::process::Command::new" {
+            if let Some(arg) = ev.call.args.first() {
+                let mut text = self.src(arg);
+                if let Some(name) = path_ident(arg).or_else(|| match arg {
+                    Expr::Reference(r) => path_ident(&r.expr),
+                    _ => None,
+                }) {
+                    if let Some((_, t)) = self.unit.var_texts.iter().rev().find(|v| v.0 == name) {
+                        text = t.clone();
+                    }
+                }
+                if self.knowledge.names_own_binary(text.as_bytes()) {
+                    self.facts.reexecs.push((self.file, ev.span.clone()));
+                }
+            }
+        }
+        if matches!(
+            ev.role,
+            Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
+        ) {
+            self.facts.starts_processes = true;
+        }
+        match ev.role {
+            Some(Role::Fork(shape)) => {
+                let idx = self.fork_site(
+                    state,
+                    ev.span.clone(),
+                    ev.canonical.to_string(),
+                    false,
+                    shape == ForkResultShape::ChildOnly,
+                );
+                if shape == ForkResultShape::ParentOnly {
+                    self.clone_callback(idx, ev.call, state);
+                }
+                let procs = match shape {
+                    ForkResultShape::ChildOnly => CHILD,
+                    ForkResultShape::ParentOnly => PARENT | FAILED,
+                    _ => ALL,
+                };
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                });
+                val.fork = Some((idx, shape, procs));
+            }
+            Some(Role::Vfork) => {
+                let idx = self.fork_site(state, ev.span.clone(), ev.canonical.to_string(), true, false);
+                state.fork = Some(ForkCtx {
+                    idx,
+                    procs: ALL,
+                    execed: false,
+                    escaped: false,
+                    loop_depth: self.unit.loops.len(),
+                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                });
+                val.fork = Some((idx, ForkResultShape::Raw, ALL));
+            }
+            Some(Role::Exec) => {
+                // What follows runs only when the exec failed.
+                state.error_path = true;
+                if let Some(ctx) = state.in_child_branch() {
+                    self.facts.forks[ctx.idx]
+                        .child
+                        .push(ChildEvent::Exec(ev.span.clone()));
+                    if let Some(f) = state.fork.as_mut() {
+                        f.execed = true;
+                    }
+                }
+            }
+            Some(Role::ExitNow) => {
+                state.live = false;
+                state.exited = true;
+            }
+            Some(Role::ExitCleanup) => {
+                self.escape_if_child(state, EscapeKind::ExitCleanup, ev.span.clone());
+                state.live = false;
+                state.exited = true;
+            }
+            _ => {}
+        }
+        // `check(libc::fork())?`, `cvt(fork())`, `Errno::result(fork())`: a
+        // call that is handed the fork it contains checks or wraps its
+        // result, so its value is still the fork's (not so for a pid taken
+        // from a variable, as in `waitpid(pid, ..)`).
+        if ev.role.is_none() && val.fork.is_none() && self.facts.forks.len() > ev.forks_before {
+            val.fork = ev
+                .arg_vals
+                .iter()
+                .find_map(|a| a.fork.filter(|f| f.0 >= ev.forks_before));
+        }
+    }
+}

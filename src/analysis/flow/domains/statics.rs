@@ -39,3 +39,17 @@ impl Walker<'_> {
         }
     }
 }
+
+impl Walker<'_> {
+    /// A method on a value rooted at a static: a writing method is a write
+    /// (the path itself was recorded as a read where it was evaluated).
+    pub(in crate::analysis::flow) fn statics_on_method(&mut self, ev: &MethodCall, state: &State) {
+        if let Some(name) = &ev.recv.static_root {
+            if self.knowledge.mutates(ev.method)
+                || (ev.method == "with" && self.closure_writes(&ev.call.args))
+            {
+                self.global_write(state, name, ev.span.clone());
+            }
+        }
+    }
+}

@@ -105,3 +105,68 @@ pub(in crate::analysis::flow) fn thread_context(
     }
     None
 }
+
+impl Walker<'_> {
+    /// A path call that starts a thread or a runtime's worker threads.
+    pub(in crate::analysis::flow) fn threads_on_call(
+        &mut self,
+        ev: &PathCall,
+        state: &mut State,
+        val: &mut Val,
+    ) {
+        if let Some(Role::SpawnThread | Role::Runtime) = ev.role {
+            let what = if ev.role == Some(Role::Runtime) {
+                format!("`{}` starts worker threads here", display_path(ev.segs))
+            } else {
+                thread_what(ev.spawned_locks)
+            };
+            // The thread is shown at the callee (`thread::spawn`), found
+            // only here: spans cost a lookup in proc-macro2's source map.
+            val.thread = Some(self.add_thread(state, self.span(&ev.call.func), what));
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// A handle joined (its thread no longer runs), or stored in a collection.
+    pub(in crate::analysis::flow) fn threads_on_method(&mut self, ev: &MethodCall, state: &mut State) {
+        let stores = self.knowledge.storing_methods.contains_key(ev.method);
+        match ev.method {
+            "join" => {
+                // Joining a handle ends its thread's evidence; joining the
+                // loop variable over a collection of handles ends them all.
+                let handle = path_ident(&ev.call.receiver);
+                if let Some(h) = &handle {
+                    // `let h = start_metrics(); h.join()`: the helper's thread is joined.
+                    if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
+                        self.unit.joined_calls.push((call.clone(), ev.span.clone()));
+                    }
+                }
+                if let Some(h) = handle {
+                    let coll = self
+                        .unit
+                        .loop_vars
+                        .iter()
+                        .rev()
+                        .find(|l| l.0 == h)
+                        .map(|l| l.1.clone());
+                    state.threads.retain(|t| {
+                        t.handle.as_deref() != Some(h.as_str()) && t.handle.as_deref() != coll.as_deref()
+                    });
+                }
+            }
+            _ if stores => {
+                // handles.push(thread::spawn(..)): the collection holds the handle.
+                if let (Some(coll), Some(t)) = (
+                    path_ident(&ev.call.receiver),
+                    ev.arg_vals.iter().find_map(|v| v.thread),
+                ) {
+                    if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
+                        th.handle = Some(coll);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
