@@ -40,9 +40,8 @@ pub struct CrateTable {
     /// The traits each type implements (`impl Trait for Type`): a trait's
     /// default method is the type's too (`Self::open()`, `master.open()`).
     pub trait_impls: FxHashMap<String, Vec<String>>,
-    /// The module that first defines each method key, and the keys that
-    /// more than one module defines: a call cannot tell which it is.
-    pub method_homes: FxHashMap<String, String>,
+    /// `Type::name` keys more than one module defines: each of those
+    /// methods is keyed by its module too (`impl_method_key`).
     pub ambiguous_methods: FxHashSet<String>,
     /// Names (fields, parameters) typed as a function pointer that never
     /// returns (`Option<fn(i32) -> !>`).
@@ -85,6 +84,24 @@ impl CrateTable {
     ) -> CrateTable {
         let mut t = CrateTable::default();
         let (modules, test) = modules::module_tree(paths, scans);
+        // `Type::name` defined in two modules: two types of one name (or
+        // platform variants in `unix/` and `windows/`). Such a method is
+        // keyed by its module too, so the two never share a summary.
+        let mut homes: FxHashMap<&str, Vec<&String>> = FxHashMap::default();
+        for (s, module) in scans.iter().zip(&modules) {
+            for f in s.fns.iter().filter(|f| f.method) {
+                let home: Vec<&String> = module.iter().chain(&f.inline).collect();
+                match homes.get(f.key.as_str()) {
+                    Some(h) if *h != home => {
+                        t.ambiguous_methods.insert(f.key.clone());
+                    }
+                    Some(_) => {}
+                    None => {
+                        homes.insert(&f.key, home);
+                    }
+                }
+            }
+        }
         t.test_files = ids
             .iter()
             .zip(&test)
@@ -95,19 +112,12 @@ impl CrateTable {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
                 let key = if f.method {
-                    // `Type::name` defined in two modules: two types of one
-                    // name, or platform variants (`unix/`, `windows/`).
-                    let home = module.join("::");
-                    match t.method_homes.get(&f.key) {
-                        Some(h) if *h != home => {
-                            t.ambiguous_methods.insert(f.key.clone());
-                        }
-                        Some(_) => {}
-                        None => {
-                            t.method_homes.insert(f.key.clone(), home);
-                        }
+                    if f.inline.is_empty() {
+                        t.impl_method_key(&module, &f.key)
+                    } else {
+                        let home: Vec<String> = module.iter().chain(&f.inline).cloned().collect();
+                        t.impl_method_key(&home, &f.key)
                     }
-                    f.key.clone()
                 } else {
                     let key = qualified(&module, &f.key);
                     t.names.entry(f.name.clone()).or_default().push(key.clone());
@@ -176,6 +186,49 @@ impl CrateTable {
 impl CrateTable {
     /// The key of method `name` of type `ty`: its own (`Type::name`), else
     /// the default method of a trait it implements (`Trait::name`).
+    /// The key of a method an impl in `module` (a file's module path)
+    /// defines: `Type::name`, or `module::Type::name` when another module
+    /// defines a `Type::name` too.
+    pub fn impl_method_key(&self, module: &[String], key: &str) -> String {
+        if self.ambiguous_methods.contains(key) {
+            qualified(module, key)
+        } else {
+            key.to_string()
+        }
+    }
+
+    /// A method two modules define, called on a type `written` (as the code
+    /// names it, from `module`) that the `use` table resolves to `imported`:
+    /// the one of the module the type's path leads to, or of the caller's
+    /// own module. `None` when nothing tells.
+    pub fn ambiguous_method_key(
+        &self,
+        module: &[String],
+        written: &[String],
+        imported: &[String],
+        name: &str,
+    ) -> Option<String> {
+        let ty = written.last()?;
+        let own = path_key(ty, name);
+        if !self.ambiguous_methods.contains(&own) {
+            return None;
+        }
+        let mut paths: Vec<Vec<&str>> = imported.iter().map(|p| segments_of(p).collect()).collect();
+        if written.len() > 1 {
+            paths.push(written.iter().map(String::as_str).collect());
+        }
+        for parts in paths {
+            for candidate in self.anchored(module, &parts) {
+                let key = path_key(&candidate, name);
+                if self.functions.contains(&key) {
+                    return Some(key);
+                }
+            }
+        }
+        let here = qualified(module, &own);
+        self.functions.contains(&here).then_some(here)
+    }
+
     pub fn method_key(&self, ty: &str, name: &str) -> Option<String> {
         let own = path_key(ty, name);
         if self.functions.contains(&own) {
@@ -580,5 +633,32 @@ mod tests {
         assert_eq!(t.method_key("Sender", "send").as_deref(), Some("Sender::send"));
         // Platform variants in one module are one method.
         assert_eq!(t.method_key("Pipe", "open").as_deref(), Some("Pipe::open"));
+        // Each backend's is keyed by its module, and found from a path to
+        // its type, through a `use`, or from its own module.
+        let root = t.file_modules.values().find(|m| m.len() == 1).unwrap()[0].clone();
+        let unix = vec![root.clone(), "unix".to_string()];
+        let inprocess = vec![root.clone(), "inprocess".to_string()];
+        let key = |m: &str| format!("{root}::{m}::Sender::connect");
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let at_root = vec![root.clone()];
+        let find = |module: &[String], written: &[&str], imported: &[&str]| {
+            t.ambiguous_method_key(module, &s(written), &s(imported), "connect")
+        };
+        assert_eq!(find(&unix, &["Sender"], &[]), Some(key("unix")));
+        assert_eq!(find(&inprocess, &["Sender"], &[]), Some(key("inprocess")));
+        assert_eq!(find(&at_root, &["unix", "Sender"], &[]), Some(key("unix")));
+        assert_eq!(
+            find(&at_root, &["Sender"], &["crate::inprocess::Sender"]),
+            Some(key("inprocess"))
+        );
+        assert_eq!(find(&at_root, &["Sender"], &[]), None, "nothing tells which");
+        assert_eq!(
+            find(&unix, &["Sender"], &[]).as_deref(),
+            t.file_keys
+                .iter()
+                .flatten()
+                .find(|k| k.contains("unix::Sender::connect"))
+                .map(String::as_str)
+        );
     }
 }

@@ -106,6 +106,9 @@ pub struct FnDef {
     pub diverging: bool,
     /// In an impl or trait: keyed by its type, not by module.
     pub method: bool,
+    /// A method's inline modules (`mod inner { impl T { .. } }`), outside in:
+    /// where two modules define a `Type::name`, the key says which.
+    pub inline: Vec<String>,
     /// Declared in an `extern "C" { .. }` block: a C function, no body.
     pub foreign: bool,
 }
@@ -277,6 +280,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         name: owned(name),
                         diverging: false,
                         method: true,
+                        inline: Vec::new(),
                         foreign: false,
                     });
                 }
@@ -334,6 +338,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         name: owned(name),
                         diverging,
                         method: ty.is_some(),
+                        inline: match ty {
+                            Some(_) => mods.iter().map(|(_, m)| m.clone()).collect(),
+                            None => Vec::new(),
+                        },
                         foreign: !externs.is_empty(),
                     });
                 }

@@ -34,6 +34,7 @@ impl Walker<'_> {
                     if let syn::ImplItem::Fn(f) = it {
                         let name = f.sig.ident.to_string();
                         let key = path_key(self.impl_type.as_deref().unwrap_or("Self"), &name);
+                        let key = self.table.impl_method_key(&self.module, &key);
                         self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
                     }
                 }

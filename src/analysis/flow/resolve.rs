@@ -77,11 +77,11 @@ impl Walker<'_> {
         };
         if segs.len() >= 2 {
             let ty = &segs[segs.len() - 2];
-            let own = (ty == "Self")
-                .then_some(())
-                .and(self.impl_type.as_ref())
-                .unwrap_or(ty);
-            if let Some(k) = self.table.method_key(own, last) {
+            let own = match self.impl_type.as_ref() {
+                Some(impl_type) if ty == "Self" => impl_type.clone(),
+                _ => segs[..segs.len() - 1].join("::"),
+            };
+            if let Some(k) = self.method_key(&own, last) {
                 return vec![k];
             }
             if ty == "Self" {
@@ -208,7 +208,7 @@ impl Walker<'_> {
     /// `Type::method` as a knowledge or crate key, when the receiver's type is known.
     pub(super) fn typed_method(&self, ty: &str, method: &str) -> Option<String> {
         let short = ty.rsplit("::").next().unwrap_or(ty);
-        if let Some(local) = self.table.method_key(short, method) {
+        if let Some(local) = self.method_key(ty, method) {
             return Some(local);
         }
         let full = path_key(ty, method);
@@ -223,6 +223,27 @@ impl Walker<'_> {
         resolved
             .into_iter()
             .find(|k| self.knowledge.function(k).is_some())
+    }
+
+    /// The crate's method `method` of the type `ty` (as written or resolved:
+    /// `Sender`, `unix::Sender`): by the type's name, or, where two modules
+    /// define one of that name, by the module the type's path leads to.
+    pub(super) fn method_key(&self, ty: &str, method: &str) -> Option<String> {
+        let short = ty.rsplit("::").next().unwrap_or(ty);
+        if let Some(k) = self.table.method_key(short, method) {
+            return Some(k);
+        }
+        if self.table.ambiguous_methods.is_empty() {
+            return None;
+        }
+        let written: Vec<String> = ty.split("::").map(str::to_string).collect();
+        let imported = self
+            .imports
+            .last()
+            .map(|i| i.resolve(&written))
+            .unwrap_or_default();
+        self.table
+            .ambiguous_method_key(&self.module, &written, &imported, method)
     }
 
     /// A method of unknown target, by its name: `receiver` is the
