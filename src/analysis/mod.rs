@@ -48,8 +48,10 @@ pub struct CrateModel {
     pub entry: context::EntryContexts,
     /// The crate forks or spawns processes.
     pub starts_processes: bool,
-    /// A file of the crate declares a `#[global_allocator]`.
-    pub global_allocator: bool,
+    /// The programs (`discover::program_of`) a `#[global_allocator]` is
+    /// declared for: its own, or `ROOT#*` when a package's library declares
+    /// it (every program of the package links it).
+    pub global_allocator_programs: rustc_hash::FxHashSet<String>,
     /// The programs (`discover::program_of`) whose files exec or spawn.
     pub exec_programs: rustc_hash::FxHashSet<String>,
     /// Files that could not be parsed (whole), and how many were.
@@ -69,7 +71,20 @@ pub fn analyze_crate(
     let paths: Vec<&std::path::Path> = files.iter().map(|&id| db.get(id).path.as_path()).collect();
     let mut table = CrateTable::from_scans(files, &paths, &scans);
     let starts_processes = scans.iter().any(|s| s.forks || s.spawns);
-    let global_allocator = scans.iter().any(|s| s.global_allocator);
+    let mut global_allocator_programs = rustc_hash::FxHashSet::default();
+    if scans.iter().any(|s| s.global_allocator) {
+        let mut manifests = Default::default();
+        for (i, _) in scans.iter().enumerate().filter(|(_, s)| s.global_allocator) {
+            let path = &db.get(files[i]).path;
+            let program = crate::discover::program_of(path, &mut manifests);
+            global_allocator_programs.insert(if crate::discover::in_library(path, &mut manifests) {
+                let root = program.rsplit_once('#').map_or(program.as_str(), |(r, _)| r);
+                format!("{root}#*")
+            } else {
+                program
+            });
+        }
+    }
     // The programs (cargo targets) that exec or spawn: only there can a
     // descriptor without close-on-exec leak (asked only where one is made).
     let mut exec_programs = rustc_hash::FxHashSet::default();
@@ -341,7 +356,7 @@ pub fn analyze_crate(
         summaries,
         entry,
         starts_processes,
-        global_allocator,
+        global_allocator_programs,
         exec_programs,
         result,
     }

@@ -37,8 +37,9 @@ pub struct RuleCtx<'a> {
     pub opts: &'a Options,
     /// The crate forks or spawns processes (from the token scan of every file).
     pub starts_processes: bool,
-    /// A file of the crate declares a `#[global_allocator]` (from the token scan).
-    pub global_allocator: bool,
+    /// The programs a `#[global_allocator]` is declared for (see
+    /// `CrateModel::global_allocator_programs`).
+    pub global_allocator_programs: &'a rustc_hash::FxHashSet<String>,
     /// The programs (`discover::program_of`) whose files exec or spawn.
     pub exec_programs: &'a rustc_hash::FxHashSet<String>,
     /// `panic = "abort"` by manifest, once read (files given by path have
@@ -55,7 +56,7 @@ pub fn check_crate(db: &SourceDb, model: &crate::analysis::CrateModel, opts: &Op
         entry: &model.entry,
         opts,
         starts_processes: model.starts_processes,
-        global_allocator: model.global_allocator,
+        global_allocator_programs: &model.global_allocator_programs,
         exec_programs: &model.exec_programs,
         panic_abort_of: Default::default(),
     };
@@ -205,6 +206,18 @@ impl RuleCtx<'_> {
     /// Does a call to the crate's functions with these keys start a
     /// process (fork, exec, spawn), directly or through the crate's
     /// functions they call? From the summaries.
+    /// Does the program this file is part of run under a declared
+    /// `#[global_allocator]` (its own, or its package library's)?
+    pub fn global_allocator_in(&self, file: crate::source::FileId) -> bool {
+        if self.global_allocator_programs.is_empty() {
+            return false;
+        }
+        let program = crate::discover::program_of(&self.db.get(file).path, &mut Default::default());
+        let root = program.rsplit_once('#').map_or(program.as_str(), |(r, _)| r);
+        self.global_allocator_programs.contains(&program)
+            || self.global_allocator_programs.contains(&format!("{root}#*"))
+    }
+
     pub fn starts_process(&self, keys: &[String]) -> bool {
         keys.iter()
             .any(|k| self.summaries.get(k).is_some_and(|s| s.starts_process))

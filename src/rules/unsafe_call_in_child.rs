@@ -46,7 +46,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                     Group::Pedantic
                 }
             } else if effect.class == Class::Allocates
-                && ctx.global_allocator
+                && ctx.global_allocator_in(fork.file)
                 && !call.error_path
                 && !effect.error_path
             {
