@@ -180,8 +180,8 @@ impl Walker<'_> {
         self.unit.closures = std::mem::take(&mut unit.closures);
         self.unit.var_types = std::mem::take(&mut unit.var_types);
         self.unit.var_fields = std::mem::take(&mut unit.var_fields);
-        self.unit.spawns.extend(unit.spawns);
-        self.closure_locks = unit.locks_taken;
+        self.unit.threads.spawns.extend(unit.threads.spawns);
+        self.closure_locks = unit.locks.taken;
         unit.calls
     }
 

@@ -56,7 +56,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_stmt(&mut self, stmt: &Stmt, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
         let (mut state, val) = match stmt {
             Stmt::Local(local) => (self.walk_local(local, state), Val::default()),
             Stmt::Expr(e, semi) => {
@@ -77,7 +77,7 @@ impl Walker<'_> {
         };
         // Temporaries die at the end of their statement, unless the value
         // of a tail expression carries them.
-        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
         state
             .guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id) && !val.guards.contains(&g.id)));
@@ -99,7 +99,7 @@ impl Walker<'_> {
             pat_idents(&local.pat, &mut names);
             for n in names {
                 for idx in created.clone() {
-                    self.unit.fd_unflagged.push((n.clone(), idx));
+                    self.unit.fds.unflagged.push((n.clone(), idx));
                 }
             }
         }
@@ -163,7 +163,7 @@ impl Walker<'_> {
                 g.depth = self.depth;
             }
         }
-        self.unit.temps.retain(|t| !val.guards.contains(t));
+        self.unit.locks.temps.retain(|t| !val.guards.contains(t));
         if let Some((idx, shape, procs)) = val.fork {
             self.unit.fork_vars.push((name.clone(), idx, shape, procs));
             self.facts.forks[idx].result_var.get_or_insert(name.clone());
@@ -424,7 +424,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
         let role_reads = self.unit.role_reads;
         let (state, split) = self.split(&i.cond, state);
         let calls_role_source = self.unit.role_reads > role_reads;
@@ -478,7 +478,7 @@ impl Walker<'_> {
         };
         let branches = vec![(then_out, self.close_span(&i.then_branch)), (else_out, else_end)];
         let mut out = self.merge_branches(branches, split.map(|s| s.0));
-        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
         out.guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
         let mut v = tv;
@@ -487,7 +487,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_match(&mut self, m: &syn::ExprMatch, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.temps);
+        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
         let (state, scrut) = self.eval(&m.expr, state);
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
         let mut value = Val::default();
@@ -542,7 +542,7 @@ impl Walker<'_> {
         }
         let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
         // A match scrutinee's temporaries live through every arm, then die.
-        let temps = std::mem::replace(&mut self.unit.temps, saved_temps);
+        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
         out.guards
             .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
         (out, value)

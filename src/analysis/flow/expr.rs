@@ -262,7 +262,7 @@ impl Walker<'_> {
                 g.depth = if target.contains('.') { 0 } else { self.depth };
             }
         }
-        self.unit.temps.retain(|t| !v.guards.contains(t));
+        self.unit.locks.temps.retain(|t| !v.guards.contains(t));
         (s, Val::default())
     }
 }

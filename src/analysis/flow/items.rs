@@ -145,7 +145,7 @@ impl Walker<'_> {
         // nothing runs any more; after a test only other tests do, which
         // may run concurrently, but do not inherit it on purpose.
         if entry {
-            for (_, idx) in std::mem::take(&mut self.unit.fd_unflagged) {
+            for (_, idx) in std::mem::take(&mut self.unit.fds.unflagged) {
                 self.facts.fds_without_cloexec[idx].entry_end = true;
             }
         }
@@ -188,21 +188,21 @@ impl Walker<'_> {
                 end.threads
                     .iter()
                     .map(|t| t.fact.clone())
-                    .filter(|t| unit.spawns.contains(t))
+                    .filter(|t| unit.threads.spawns.contains(t))
                     .collect()
             } else {
-                unit.spawns
+                unit.threads.spawns
             },
             call_contexts: unit.call_contexts,
-            static_reads: unit.static_reads,
-            static_writes: unit.static_writes,
+            static_reads: unit.statics.reads,
+            static_writes: unit.statics.writes,
             role_calls: unit.role_calls,
-            joined_calls: unit.joined_calls,
-            fd_params: unit.fd_params,
-            fd_param_calls: unit.fd_param_calls,
+            joined_calls: unit.threads.joined_calls,
+            fd_params: unit.fds.params,
+            fd_param_calls: unit.fds.param_calls,
             returns_file,
             returned_closure,
-            fd_flag_wrapper: unit.fd_flag_wrapper,
+            fd_flag_wrapper: unit.fds.flag_wrapper,
             runs_closure_in_child,
             returns_fork,
             hands_fork_back,

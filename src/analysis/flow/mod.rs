@@ -164,37 +164,19 @@ struct Val {
 #[derive(Default)]
 struct Unit {
     calls: Vec<CallSite>,
-    spawns: Vec<ThreadFact>,
     fork_vars: Vec<(String, usize, ForkResultShape, Procs)>,
     var_types: Vec<(String, String)>,
     closures: Vec<(String, Vec<CallSite>)>,
-    /// Variables (and `fds[0]`-style places) holding descriptors.
-    fd_vars: Vec<(String, Vec<FdId>)>,
     /// Inside the branch of a role switch (nesting count).
     in_role_branch: usize,
-    static_reads: Vec<(String, Span)>,
-    static_writes: Vec<(String, Span, bool)>,
     role_calls: Vec<Vec<String>>,
     /// `let name = helper()`: the variable holds that call's result.
     call_vars: Vec<(String, Span)>,
-    joined_calls: Vec<(Span, Span)>,
-    /// Locks this unit takes (receiver text), to say which a thread may hold.
-    locks_taken: Vec<String>,
     /// Calls to functions of the crate made with locks held or threads running.
     call_contexts: Vec<CallContext>,
-    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
-    fd_elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
-    /// What the function does with descriptors it receives as parameters.
-    fd_params: Vec<(usize, FdOp)>,
     /// Each parameter's position among the inputs, beside `params`.
     param_positions: Vec<usize>,
     has_self: bool,
-    /// The descriptor this function creates with its caller's flags.
-    fd_flag_wrapper: Option<FdFlagWrapper>,
-    fd_param_calls: Vec<(usize, Vec<String>, usize)>,
-    /// Descriptors of this unit passed to functions of the crate: (fd,
-    /// callee keys, parameter, call).
-    fd_passed: Vec<(FdId, Vec<String>, usize, Span)>,
     /// `let name = expr`: the expression's text, to follow flag variables.
     var_texts: Vec<(String, String)>,
     /// Variables bound from a struct field (`if let Some(hook) =
@@ -214,15 +196,14 @@ struct Unit {
     /// The branch arms being walked, outside in.
     arms: Arms,
     local_call_arms: Vec<(usize, Arms)>,
-    /// Descriptors created without close-on-exec here and not yet past an
-    /// exec, spawn or fork, by the variable holding them: index into
-    /// `FileFacts::fds_without_cloexec`.
-    fd_unflagged: Vec<(String, usize)>,
-    /// Guards created in the current statement and not yet bound.
-    temps: Vec<usize>,
     is_closure: bool,
-    /// The `Command`s it holds (see `commands`).
+    /// The `Command`s it holds (see `domains::commands`).
     commands: Commands,
+    /// Each domain's scratch for the function (see `domains`).
+    fds: FdScratch,
+    locks: LockScratch,
+    threads: ThreadScratch,
+    statics: StaticScratch,
 }
 
 pub struct Walker<'a> {

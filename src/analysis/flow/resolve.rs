@@ -162,7 +162,7 @@ impl Walker<'_> {
             site.role,
             Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
         ) {
-            self.unit.fd_unflagged.clear();
+            self.unit.fds.unflagged.clear();
         } else if let Target::Local { keys } = &site.target {
             if !self.unit.arms.is_empty() {
                 self.unit
@@ -171,7 +171,7 @@ impl Walker<'_> {
             }
             // A function of the crate may start a process: the rule asks
             // (only of an entry point's descriptors, see `entry_end`).
-            for (_, idx) in self.unit.fd_unflagged.iter().filter(|_| self.in_entry) {
+            for (_, idx) in self.unit.fds.unflagged.iter().filter(|_| self.in_entry) {
                 let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
                 if !later.contains(keys) {
                     later.push(keys.clone());

@@ -51,7 +51,7 @@ impl Walker<'_> {
                     FlagsLack::Nothing => false,
                     // A wrapper whose caller picks the flags: judged at its calls.
                     FlagsLack::FromParam(pos) => {
-                        self.unit.fd_flag_wrapper = Some(FdFlagWrapper {
+                        self.unit.fds.flag_wrapper = Some(FdFlagWrapper {
                             param: pos,
                             has_self: self.unit.has_self,
                             needs: flag.clone(),
@@ -98,7 +98,7 @@ impl Walker<'_> {
             in_test: self.test_mods > 0 || self.in_test_fn,
         });
         let idx = self.facts.fds_without_cloexec.len() - 1;
-        self.unit.fd_unflagged.push((root, idx));
+        self.unit.fds.unflagged.push((root, idx));
     }
 
     /// Does this flags argument lack `flag`? Not when it names it, or a
@@ -211,7 +211,7 @@ impl Walker<'_> {
         if !(closes || sets_cloexec()) {
             return;
         }
-        for (_, idx) in self.unit.fd_unflagged.iter().filter(|(v, _)| *v == root) {
+        for (_, idx) in self.unit.fds.unflagged.iter().filter(|(v, _)| *v == root) {
             self.facts.fds_without_cloexec[*idx].handled = true;
         }
     }

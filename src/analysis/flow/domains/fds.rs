@@ -62,9 +62,9 @@ impl Walker<'_> {
                             let pipe = self.next_pipe();
                             let r = self.new_fd(span.clone(), FdKind::PipeRead(pipe), state);
                             let w = self.new_fd(span.clone(), FdKind::PipeWrite(pipe), state);
-                            self.unit.fd_vars.push((format!("{array}[0]"), vec![r]));
-                            self.unit.fd_vars.push((format!("{array}[1]"), vec![w]));
-                            self.unit.fd_vars.push((array, vec![r, w]));
+                            self.unit.fds.vars.push((format!("{array}[0]"), vec![r]));
+                            self.unit.fds.vars.push((format!("{array}[1]"), vec![w]));
+                            self.unit.fds.vars.push((array, vec![r, w]));
                         }
                     }
                 }
@@ -75,7 +75,8 @@ impl Walker<'_> {
                     }
                     let pipe_ends: Vec<FdId> = self
                         .unit
-                        .fd_vars
+                        .fds
+                        .vars
                         .iter()
                         .rev()
                         .take(3)
@@ -165,12 +166,13 @@ impl Walker<'_> {
 
     /// The per-element descriptors of a variable bound to a pair of pipe ends.
     pub(in crate::analysis::flow) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
-        if self.unit.fd_elem_vars.is_empty() {
+        if self.unit.fds.elem_vars.is_empty() {
             return None;
         }
         let text = self.src(expr);
         self.unit
-            .fd_elem_vars
+            .fds
+            .elem_vars
             .iter()
             .rev()
             .find(|(n, _)| *n == text)
@@ -183,10 +185,10 @@ impl Walker<'_> {
         if let Expr::Field(f) = expr {
             return self.fd_value(&f.base);
         }
-        if self.unit.fd_vars.is_empty() {
+        if self.unit.fds.vars.is_empty() {
             return Vec::new();
         }
-        let mut vars = self.unit.fd_vars.iter().rev();
+        let mut vars = self.unit.fds.vars.iter().rev();
         let found = match expr {
             // A plain variable: compare its name, no need to read the source.
             Expr::Path(p) if p.path.segments.len() == 1 => {
@@ -218,15 +220,15 @@ impl Walker<'_> {
         // Inside a helper: remember what it does to its parameters.
         for &fd in fds {
             if let Some(FdKind::Param(i)) = self.facts.fds.get(fd).map(|f| f.kind) {
-                if !self.unit.fd_params.contains(&(i, op)) {
-                    self.unit.fd_params.push((i, op));
+                if !self.unit.fds.params.contains(&(i, op)) {
+                    self.unit.fds.params.push((i, op));
                 }
             }
         }
         // After passing it to a function of the crate (which may fork).
         if state.fork.is_none() && state.live {
             for &fd in fds {
-                for (_, keys, param, call) in self.unit.fd_passed.iter().filter(|p| p.0 == fd) {
+                for (_, keys, param, call) in self.unit.fds.passed.iter().filter(|p| p.0 == fd) {
                     let after = FdAfterCall {
                         keys: keys.clone(),
                         param: *param,
@@ -273,11 +275,12 @@ impl Walker<'_> {
             syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {
                 // `Ok(ends) => ends`: a pair of pipe ends kept together.
                 self.unit
-                    .fd_elem_vars
+                    .fds
+                    .elem_vars
                     .push((i.ident.to_string(), val.fd_elems.clone().unwrap_or_default()));
             }
             syn::Pat::Ident(i) if !val.fds.is_empty() => {
-                self.unit.fd_vars.push((i.ident.to_string(), val.fds.clone()));
+                self.unit.fds.vars.push((i.ident.to_string(), val.fds.clone()));
                 if self.knowledge.yields_raw_fd(&self.src(init)) {
                     self.raw_fds.extend(val.fds.iter().copied());
                 }
@@ -292,7 +295,8 @@ impl Walker<'_> {
                     let base = self.src(init);
                     let r = self
                         .unit
-                        .fd_vars
+                        .fds
+                        .vars
                         .iter()
                         .rev()
                         .find(|(n, _)| *n == format!("{base}[0]"))?
@@ -300,7 +304,8 @@ impl Walker<'_> {
                         .clone();
                     let w = self
                         .unit
-                        .fd_vars
+                        .fds
+                        .vars
                         .iter()
                         .rev()
                         .find(|(n, _)| *n == format!("{base}[1]"))?
@@ -345,7 +350,7 @@ impl Walker<'_> {
             self.unit.has_self |= name == "self" && i == 0;
             self.unit.param_positions.push(i);
             self.unit.params.push(name.clone());
-            self.unit.fd_vars.push((name, vec![fd]));
+            self.unit.fds.vars.push((name, vec![fd]));
         }
     }
 
@@ -373,11 +378,14 @@ impl Walker<'_> {
                 let kind = self.facts.fds.get(fd).map(|f| f.kind);
                 if let Some(FdKind::Param(i)) = kind {
                     let call = (i, keys.to_vec(), param);
-                    if !self.unit.fd_param_calls.contains(&call) {
-                        self.unit.fd_param_calls.push(call);
+                    if !self.unit.fds.param_calls.contains(&call) {
+                        self.unit.fds.param_calls.push(call);
                     }
                 } else if matches!(kind, Some(FdKind::File { .. } | FdKind::Returned)) {
-                    self.unit.fd_passed.push((fd, keys.to_vec(), param, span.clone()));
+                    self.unit
+                        .fds
+                        .passed
+                        .push((fd, keys.to_vec(), param, span.clone()));
                 }
                 let Some(ctx) = state.fork.filter(|_| state.live) else {
                     continue;
@@ -445,4 +453,26 @@ fn array_of_ptr(e: &Expr) -> Option<String> {
         Expr::Cast(c) => array_of_ptr(&c.expr),
         _ => None,
     }
+}
+
+/// What the walk of one function keeps about descriptors.
+#[derive(Default)]
+pub(in crate::analysis::flow) struct FdScratch {
+    /// Variables (and `fds[0]`-style places) holding descriptors.
+    pub(in crate::analysis::flow) vars: Vec<(String, Vec<FdId>)>,
+    /// Variables holding a tuple of descriptors (`ends` of `Ok(ends)`).
+    pub(in crate::analysis::flow) elem_vars: Vec<(String, Vec<Vec<FdId>>)>,
+    /// What the function does with descriptors it receives as parameters.
+    pub(in crate::analysis::flow) params: Vec<(usize, FdOp)>,
+    /// Parameter N passed on as argument M of a call to these keys.
+    pub(in crate::analysis::flow) param_calls: Vec<(usize, Vec<String>, usize)>,
+    /// Descriptors of this unit passed to functions of the crate: (fd,
+    /// callee keys, parameter, call).
+    pub(in crate::analysis::flow) passed: Vec<(FdId, Vec<String>, usize, Span)>,
+    /// The descriptor this function creates with its caller's flags.
+    pub(in crate::analysis::flow) flag_wrapper: Option<crate::analysis::facts::FdFlagWrapper>,
+    /// Descriptors created without close-on-exec here and not yet past an
+    /// exec, spawn or fork, by the variable holding them: index into
+    /// `FileFacts::fds_without_cloexec`.
+    pub(in crate::analysis::flow) unflagged: Vec<(String, usize)>,
 }

@@ -93,8 +93,8 @@ impl Walker<'_> {
             } else {
                 recv_text.clone()
             };
-            if !self.unit.locks_taken.contains(&name) {
-                self.unit.locks_taken.push(name);
+            if !self.unit.locks.taken.contains(&name) {
+                self.unit.locks.taken.push(name);
             }
             // Which lock, across functions: a struct field's or a static's.
             // A static by its name however its path is written
@@ -124,7 +124,7 @@ impl Walker<'_> {
                 binding: None,
                 depth: self.depth,
             });
-            self.unit.temps.push(id);
+            self.unit.locks.temps.push(id);
             val.guards.push(id);
             return true;
         }
@@ -136,8 +136,17 @@ impl Walker<'_> {
     /// A printing macro takes its stream's lock (`eprintln!` stderr's).
     pub(in crate::analysis::flow) fn locks_on_print(&mut self, name: &str) {
         let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
-        if !self.unit.locks_taken.contains(&stream) {
-            self.unit.locks_taken.push(stream);
+        if !self.unit.locks.taken.contains(&stream) {
+            self.unit.locks.taken.push(stream);
         }
     }
+}
+
+/// What the walk of one function keeps about locks.
+#[derive(Default)]
+pub(in crate::analysis::flow) struct LockScratch {
+    /// Locks this unit takes (receiver text), to say which a thread may hold.
+    pub(in crate::analysis::flow) taken: Vec<String>,
+    /// Guards created in the current statement and not yet bound.
+    pub(in crate::analysis::flow) temps: Vec<usize>,
 }

@@ -25,10 +25,12 @@ mod threads;
 use super::*;
 
 pub(super) use self::commands::Commands;
-pub(super) use self::locks::LiveGuard;
+pub(super) use self::fds::FdScratch;
+pub(super) use self::locks::{LiveGuard, LockScratch};
 pub(super) use self::output::*;
 pub(super) use self::processes::ForkCtx;
-pub(super) use self::threads::{thread_context, thread_what, LiveThread};
+pub(super) use self::statics::StaticScratch;
+pub(super) use self::threads::{thread_context, thread_what, LiveThread, ThreadScratch};
 
 /// A domain's slice of the walk's `State`: joined where paths meet, and
 /// compared to tell whether a loop's second walk changed anything.

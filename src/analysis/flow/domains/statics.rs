@@ -18,7 +18,8 @@ impl Walker<'_> {
     pub(in crate::analysis::flow) fn global_write(&mut self, state: &State, name: &str, span: Span) {
         let in_role = self.unit.in_role_branch > 0;
         self.unit
-            .static_writes
+            .statics
+            .writes
             .push((name.to_string(), span.clone(), in_role));
         if let Some(ctx) = state.in_child_branch() {
             self.facts.forks[ctx.idx].child.push(ChildEvent::GlobalWrite {
@@ -29,7 +30,7 @@ impl Walker<'_> {
     }
 
     pub(in crate::analysis::flow) fn global_read(&mut self, state: &State, name: &str, span: Span) {
-        self.unit.static_reads.push((name.to_string(), span.clone()));
+        self.unit.statics.reads.push((name.to_string(), span.clone()));
         if let Some(ctx) = state.in_parent() {
             if ctx.procs & CHILD == 0 {
                 self.facts.forks[ctx.idx]
@@ -52,4 +53,12 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// What the walk of one function keeps about statics.
+#[derive(Default)]
+pub(in crate::analysis::flow) struct StaticScratch {
+    pub(in crate::analysis::flow) reads: Vec<(String, Span)>,
+    /// Writes, with whether they happen inside a role switch's branch.
+    pub(in crate::analysis::flow) writes: Vec<(String, Span, bool)>,
 }

@@ -51,7 +51,7 @@ impl Walker<'_> {
             what,
             harness: false,
         };
-        self.unit.spawns.push(fact.clone());
+        self.unit.threads.spawns.push(fact.clone());
         state.threads.push(LiveThread {
             id,
             fact,
@@ -139,7 +139,10 @@ impl Walker<'_> {
                 if let Some(h) = &handle {
                     // `let h = start_metrics(); h.join()`: the helper's thread is joined.
                     if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
-                        self.unit.joined_calls.push((call.clone(), ev.span.clone()));
+                        self.unit
+                            .threads
+                            .joined_calls
+                            .push((call.clone(), ev.span.clone()));
                     }
                 }
                 if let Some(h) = handle {
@@ -169,4 +172,13 @@ impl Walker<'_> {
             _ => {}
         }
     }
+}
+
+/// What the walk of one function keeps about threads.
+#[derive(Default)]
+pub(in crate::analysis::flow) struct ThreadScratch {
+    /// Threads it starts.
+    pub(in crate::analysis::flow) spawns: Vec<ThreadFact>,
+    /// Calls whose result (a thread handle) was joined: (call, join).
+    pub(in crate::analysis::flow) joined_calls: Vec<(Span, Span)>,
 }
