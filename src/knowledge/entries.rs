@@ -234,3 +234,12 @@ pub struct CfgPredicate {
     pub holds: bool,
     pub why: String,
 }
+
+/// A method testing a `Result` (rules/values.toml [result_tests]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultTest {
+    /// True where the call failed.
+    pub failed: bool,
+    pub why: String,
+}

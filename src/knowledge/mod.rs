@@ -241,6 +241,15 @@ pub struct Knowledge {
     pub command_methods: FxHashMap<String, CommandMethod>,
     /// `cfg` predicates known to hold or not on the judged target.
     pub cfg_predicates: FxHashMap<String, CfgPredicate>,
+    /// Associated functions that return their type (a key ending in `*` is
+    /// a prefix; see [`Knowledge::constructs`]).
+    pub constructor_names: FxHashMap<String, Why>,
+    pub result_tests: FxHashMap<String, ResultTest>,
+    pub pid_types: FxHashMap<String, Why>,
+    pub closure_access_methods: FxHashMap<String, Why>,
+    pub array_pointer_methods: FxHashMap<String, Why>,
+    /// Calls (`name`) and macros (`name!`) that end the process.
+    pub process_enders: FxHashMap<String, Why>,
     /// What the scan looks for before parsing (rules/scan.toml).
     pub scan_words: FxHashMap<String, ScanWord>,
     pub scan_qualifiers: FxHashMap<String, ScanQualifier>,
@@ -322,6 +331,18 @@ struct Table {
     command_methods: HashMap<String, CommandMethod>,
     #[serde(default)]
     cfg_predicates: HashMap<String, CfgPredicate>,
+    #[serde(default)]
+    constructor_names: HashMap<String, Why>,
+    #[serde(default)]
+    result_tests: HashMap<String, ResultTest>,
+    #[serde(default)]
+    pid_types: HashMap<String, Why>,
+    #[serde(default)]
+    closure_access_methods: HashMap<String, Why>,
+    #[serde(default)]
+    array_pointer_methods: HashMap<String, Why>,
+    #[serde(default)]
+    process_enders: HashMap<String, Why>,
     #[serde(default)]
     scan_words: HashMap<String, ScanWord>,
     #[serde(default)]
@@ -446,6 +467,12 @@ impl Knowledge {
             k.builder_methods.extend(table.builder_methods);
             k.command_methods.extend(table.command_methods);
             k.cfg_predicates.extend(table.cfg_predicates);
+            k.constructor_names.extend(table.constructor_names);
+            k.result_tests.extend(table.result_tests);
+            k.pid_types.extend(table.pid_types);
+            k.closure_access_methods.extend(table.closure_access_methods);
+            k.array_pointer_methods.extend(table.array_pointer_methods);
+            k.process_enders.extend(table.process_enders);
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);
             k.own_binary.extend(table.own_binary);
@@ -534,6 +561,17 @@ impl Knowledge {
             .keys()
             .map(String::as_bytes)
             .any(|name| !name.is_empty() && text.windows(name.len()).any(|w| w[0] == name[0] && w == name))
+    }
+
+    /// Is this associated function a constructor of its type (`new`,
+    /// `with_capacity`, `from_raw_fd`)?
+    pub fn constructs(&self, name: &str) -> bool {
+        self.constructor_names.contains_key(name)
+            || self
+                .constructor_names
+                .keys()
+                .filter_map(|k| k.strip_suffix('*'))
+                .any(|prefix| name.starts_with(prefix))
     }
 
     /// Does this method write to the value it is called on?

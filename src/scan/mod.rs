@@ -320,7 +320,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     }
                     has_main |= depth == 0 && name == b"main";
                     let ty = impls.last().map(|(_, t)| t.as_str());
-                    let diverging = fn_diverges(toks, i + 2);
+                    let diverging = fn_diverges(toks, i + 2, look_for.knowledge);
                     let key = match ty {
                         Some(ty) => path_key(ty, &String::from_utf8_lossy(name)),
                         None => {
@@ -566,7 +566,7 @@ fn type_facts(toks: &[Tok], mut i: usize) -> (bool, bool) {
 
 /// After `fn name`: `-> !` in the signature, or a body whose last statement
 /// calls `_exit`/`exit`/`abort` or panics, unconditionally.
-fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
+fn fn_diverges(toks: &[Tok], mut i: usize, knowledge: &crate::knowledge::Knowledge) -> bool {
     let mut paren = 0i32;
     // The signature, up to the body's `{` (or `;` for a declaration).
     while let Some(t) = toks.get(i) {
@@ -644,13 +644,20 @@ fn fn_diverges(toks: &[Tok], mut i: usize) -> bool {
     let conditional = stmt.iter().any(|t| {
         t.kind == TokenKind::Word && matches!(t.text, b"if" | b"match" | b"while" | b"for" | b"loop")
     });
+    // `_exit(..)`, `panic!(..)` (rules/scan.toml [process_enders]).
     let ends = stmt.windows(2).any(|w| {
-        (w[0].kind == TokenKind::Word
-            && matches!(w[0].text, b"_exit" | b"exit" | b"abort" | b"_Exit")
-            && w[1].text == b"(")
-            || (w[0].kind == TokenKind::Word
-                && matches!(w[0].text, b"panic" | b"unreachable")
-                && w[1].text == b"!")
+        let Ok(name) = std::str::from_utf8(w[0].text) else {
+            return false;
+        };
+        w[0].kind == TokenKind::Word
+            && match w[1].text {
+                b"(" => knowledge.process_enders.contains_key(name),
+                b"!" => knowledge
+                    .process_enders
+                    .keys()
+                    .any(|k| k.strip_suffix('!') == Some(name)),
+                _ => false,
+            }
     });
     ends && !conditional
 }

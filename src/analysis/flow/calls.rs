@@ -148,9 +148,7 @@ impl Walker<'_> {
         {
             val.ty = Some(segs[segs.len() - 2].clone());
         }
-        if segs.len() >= 2
-            && (last == "new" || last.starts_with("with_") || last == "default" || last.starts_with("from"))
-        {
+        if segs.len() >= 2 && self.knowledge.constructs(&last) {
             // `T::new()` has type T: keep T's resolved path.
             let full = candidates.first().cloned().unwrap_or_else(|| segs.join("::"));
             val.ty = full.rsplit_once("::").map(|(ty, _)| ty.to_string());

@@ -436,7 +436,7 @@ impl Walker<'_> {
         // a call failed (a test of a fork's result is a split instead).
         if split.is_none() {
             let nonzero_fails = |e: &Expr| self.zero_on_success(e);
-            match error_test(&i.cond, &nonzero_fails) {
+            match error_test(&i.cond, &nonzero_fails, self.knowledge) {
                 Some(true) => then_in.error_path = true,
                 Some(false) => else_in.error_path = true,
                 None => {}

@@ -293,10 +293,12 @@ impl Walker<'_> {
             syn::Type::Never(_) => None,
             syn::Type::Path(p) => {
                 let name = p.path.segments.last()?.ident.to_string();
-                Some(match name.as_str() {
-                    "pid_t" | "i32" | "c_int" => Some(ForkResultShape::Raw),
-                    n if n.contains("Fork") => Some(ForkResultShape::Enum),
-                    _ => None,
+                Some(if self.knowledge.pid_types.contains_key(&name) {
+                    Some(ForkResultShape::Raw)
+                } else if name.contains("Fork") {
+                    Some(ForkResultShape::Enum)
+                } else {
+                    None
                 })
             }
             _ => Some(None),

@@ -217,17 +217,26 @@ pub(super) fn is_err_pat(pat: &Pat) -> bool {
 /// `nonzero_fails` says whether an expression (`unsafe` blocks stripped) is
 /// the result of a call that returns 0 on success, so that `!= 0` is its
 /// failure (`libc::ioctl(..)`, or `ret` after `let ret = libc::ioctl(..)`).
-pub(super) fn error_test(cond: &Expr, nonzero_fails: &dyn Fn(&Expr) -> bool) -> Option<bool> {
+pub(super) fn error_test(
+    cond: &Expr,
+    nonzero_fails: &dyn Fn(&Expr) -> bool,
+    knowledge: &Knowledge,
+) -> Option<bool> {
     match cond {
-        Expr::Paren(p) => error_test(&p.expr, nonzero_fails),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => error_test(&u.expr, nonzero_fails).map(|t| !t),
+        Expr::Paren(p) => error_test(&p.expr, nonzero_fails, knowledge),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            error_test(&u.expr, nonzero_fails, knowledge).map(|t| !t)
+        }
         Expr::Let(l) => match &*l.pat {
             p if is_err_pat(p) => Some(true),
             Pat::TupleStruct(t) if t.path.segments.last().is_some_and(|s| s.ident == "Ok") => Some(false),
             _ => None,
         },
-        Expr::MethodCall(m) if m.method == "is_err" => Some(true),
-        Expr::MethodCall(m) if m.method == "is_ok" => Some(false),
+        // `ret.is_err()`, `ret.is_ok()` (rules/values.toml [result_tests]).
+        Expr::MethodCall(m) => knowledge
+            .result_tests
+            .get(&m.method.to_string())
+            .map(|t| t.failed),
         Expr::Binary(b) => {
             let rhs = int_lit(&b.right);
             // `!= 0` is a failure only for calls that return 0 on success

@@ -57,7 +57,7 @@ impl Walker<'_> {
                     }
                     FdSourceKind::PipeArray => {
                         // libc::pipe(fds.as_mut_ptr()): fds[0] reads, fds[1] writes.
-                        let array = c.args.first().and_then(array_of_ptr);
+                        let array = c.args.first().and_then(|a| array_of_ptr(a, self.knowledge));
                         if let Some(array) = array {
                             let pipe = self.next_pipe();
                             let r = self.new_fd(span.clone(), FdKind::PipeRead(pipe), state);
@@ -445,12 +445,18 @@ impl super::Lattice for Vec<FdId> {
     }
 }
 
-/// `fds.as_mut_ptr()` -> `fds`.
-fn array_of_ptr(e: &Expr) -> Option<String> {
+/// `fds.as_mut_ptr()` -> `fds` (rules/fd-creation.toml [array_pointer_methods]).
+fn array_of_ptr(e: &Expr, knowledge: &crate::knowledge::Knowledge) -> Option<String> {
     match e {
-        Expr::MethodCall(m) if m.method == "as_mut_ptr" => path_ident(&m.receiver),
-        Expr::Reference(r) => array_of_ptr(&r.expr).or_else(|| path_ident(&r.expr)),
-        Expr::Cast(c) => array_of_ptr(&c.expr),
+        Expr::MethodCall(m)
+            if knowledge
+                .array_pointer_methods
+                .contains_key(&m.method.to_string()) =>
+        {
+            path_ident(&m.receiver)
+        }
+        Expr::Reference(r) => array_of_ptr(&r.expr, knowledge).or_else(|| path_ident(&r.expr)),
+        Expr::Cast(c) => array_of_ptr(&c.expr, knowledge),
         _ => None,
     }
 }

@@ -47,7 +47,8 @@ impl Walker<'_> {
     pub(in crate::analysis::flow) fn statics_on_method(&mut self, ev: &MethodCall, state: &State) {
         if let Some(name) = &ev.recv.static_root {
             if self.knowledge.mutates(ev.method)
-                || (ev.method == "with" && self.closure_writes(&ev.call.args))
+                || (self.knowledge.closure_access_methods.contains_key(ev.method)
+                    && self.closure_writes(&ev.call.args))
             {
                 self.global_write(state, name, ev.span.clone());
             }

@@ -131,8 +131,9 @@ impl Walker<'_> {
     /// A handle joined (its thread no longer runs), or stored in a collection.
     pub(in crate::analysis::flow) fn threads_on_method(&mut self, ev: &MethodCall, state: &mut State) {
         let stores = self.knowledge.storing_methods.contains_key(ev.method);
+        let joins = self.knowledge.methods.get(ev.method).and_then(|f| f.role) == Some(Role::Join);
         match ev.method {
-            "join" => {
+            _ if joins => {
                 // Joining a handle ends its thread's evidence; joining the
                 // loop variable over a collection of handles ends them all.
                 let handle = path_ident(&ev.call.receiver);
