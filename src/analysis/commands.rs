@@ -21,6 +21,9 @@ pub struct HookLaunches {
     /// Functions whose callers hand them the Command (the hook is
     /// registered on a parameter): their callers decide.
     pub callers_of: Vec<String>,
+    /// A launch seen forks or is not followed: more code cannot change the
+    /// answer.
+    pub settled: bool,
 }
 
 impl HookLaunches {
@@ -64,7 +67,10 @@ fn launches_among(functions: &[&FnFact], hook: &PreExecFact) -> HookLaunches {
         };
         for launch in &held.launches {
             match launch {
-                Launch::Forks(_) | Launch::Unknown => out.forked = true,
+                Launch::Forks(_) | Launch::Unknown => {
+                    out.forked = true;
+                    out.settled = true;
+                }
                 Launch::InPlace(span) => out.in_place.push((func.file, span.clone())),
                 Launch::Passed { keys, param } => {
                     let callees: Vec<usize> = (0..functions.len())
@@ -136,6 +142,10 @@ pub fn launch_needs<'a>(
     let functions: Vec<&FnFact> = files.flat_map(|f| f.functions.iter()).collect();
     for hook in hooks {
         let l = launches_among(&functions, hook);
+        // Spawned somewhere already: no need to look further.
+        if l.settled {
+            continue;
+        }
         needed.extend(l.missing);
         callers.extend(l.callers_of);
     }

@@ -248,6 +248,7 @@ pub struct Knowledge {
     pub pid_types: FxHashMap<String, Why>,
     pub closure_access_methods: FxHashMap<String, Why>,
     pub array_pointer_methods: FxHashMap<String, Why>,
+    pub flag_adding_methods: FxHashMap<String, Why>,
     /// Calls (`name`) and macros (`name!`) that end the process.
     pub process_enders: FxHashMap<String, Why>,
     /// What the scan looks for before parsing (rules/scan.toml).
@@ -341,6 +342,8 @@ struct Table {
     closure_access_methods: HashMap<String, Why>,
     #[serde(default)]
     array_pointer_methods: HashMap<String, Why>,
+    #[serde(default)]
+    flag_adding_methods: HashMap<String, Why>,
     #[serde(default)]
     process_enders: HashMap<String, Why>,
     #[serde(default)]
@@ -472,6 +475,7 @@ impl Knowledge {
             k.pid_types.extend(table.pid_types);
             k.closure_access_methods.extend(table.closure_access_methods);
             k.array_pointer_methods.extend(table.array_pointer_methods);
+            k.flag_adding_methods.extend(table.flag_adding_methods);
             k.process_enders.extend(table.process_enders);
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);

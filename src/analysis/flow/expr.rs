@@ -114,6 +114,9 @@ impl Walker<'_> {
             Expr::Binary(b) => {
                 let (s, _) = self.eval(&b.left, state);
                 let (s, _) = self.eval(&b.right, s);
+                if matches!(b.op, syn::BinOp::BitOrAssign(_)) {
+                    self.flags_added(&b.left, &b.right);
+                }
                 if is_compound_assign(&b.op) {
                     if let Some(name) = static_root(&b.left) {
                         self.global_write(&s, &name, self.span(b));

@@ -15,6 +15,11 @@ impl Walker<'_> {
         span: Span,
         state: &State,
     ) {
+        // The crate's own definition of a function the tables describe
+        // (nix's `unistd::pipe`): its callers are judged by the table.
+        if self.is_described_creator() {
+            return;
+        }
         let arg = |i: Option<usize>| i.and_then(|i| c.args.iter().nth(i));
         // `fcntl(fd, F_DUPFD, n)`: fcntl's other commands create nothing.
         if let Some(command) = &fd.command {
@@ -235,9 +240,16 @@ impl Walker<'_> {
     pub(in crate::analysis::flow) fn fds_on_call(&mut self, ev: &PathCall, state: &mut State, val: &mut Val) {
         let c = ev.call;
         self.fd_handled(ev.candidates, c);
+        // A function the tables describe, by its path or, called inside
+        // the crate that defines it, by that crate's name for it.
+        let described = match ev.target {
+            Target::Local { keys } => keys.iter().find_map(|k| self.described_path(k)),
+            _ => None,
+        };
         if let Some(fd) = ev
             .candidates
             .iter()
+            .chain(described.as_ref())
             .find_map(|c| self.knowledge.fd_creation.get(c).map(|f| (c, f)))
         {
             self.fd_creation(fd.0.clone(), fd.1, c, ev.span.clone(), state);
@@ -257,5 +269,55 @@ impl Walker<'_> {
                 ev.span.clone(),
             );
         }
+    }
+}
+
+impl Walker<'_> {
+    /// Is the function being walked one the tables list as creating a
+    /// descriptor (`nix::unistd::pipe` in nix itself)? By the library's
+    /// name and the module path.
+    fn is_described_creator(&self) -> bool {
+        let Some(function) = &self.function else {
+            return false;
+        };
+        let mut key = crate::index::qualified(&self.module, "");
+        if let Some(ty) = &self.impl_type {
+            key.push_str(ty);
+            key.push_str("::");
+        }
+        key.push_str(function);
+        self.described_path(&key)
+            .is_some_and(|p| self.knowledge.fd_creation.contains_key(&p))
+    }
+
+    /// The path other crates call a function of this crate's library by
+    /// (`<src/lib.rs>::unistd::pipe` -> `nix::unistd::pipe`).
+    fn described_path(&self, key: &str) -> Option<String> {
+        // Cheap first: the tables name a function of that name at all.
+        if !self
+            .knowledge
+            .call_names
+            .contains(crate::index::display_name(key))
+        {
+            return None;
+        }
+        let (root, rest) = key.split_once("::")?;
+        let (lib, _) = self.table.lib_roots.iter().find(|(_, r)| *r == root)?;
+        Some(format!("{lib}::{rest}"))
+    }
+
+    /// `flags |= O_CLOEXEC`, `flags.insert(OFlag::O_CLOEXEC)`: what a flags
+    /// variable holds grows by the value added, for `flags_lack`.
+    pub(in crate::analysis::flow) fn flags_added(&mut self, var: &Expr, added: &Expr) {
+        let Some(name) = path_ident(var) else { return };
+        let before = self
+            .unit
+            .var_texts
+            .iter()
+            .rev()
+            .find(|v| v.0 == name)
+            .map_or_else(|| name.clone(), |v| v.1.clone());
+        let text = format!("{before}|{}", self.src(added));
+        self.unit.var_texts.push((name, text));
     }
 }

@@ -72,7 +72,11 @@ impl Commands {
         self.vars
             .into_iter()
             .map(|mut t| {
-                if word_count(code, &t.name) > t.followed.len() && !t.launches.contains(&Launch::Unknown) {
+                // The text's raw count bounds the lexed one: most functions
+                // need no lexing.
+                let unseen = code.matches(t.name.as_str()).count() > t.followed.len()
+                    && word_count(code, &t.name) > t.followed.len();
+                if unseen && !t.launches.contains(&Launch::Unknown) {
                     t.launches.push(Launch::Unknown);
                 }
                 CommandFact {

@@ -125,6 +125,12 @@ impl Walker<'_> {
             return true;
         }
         self.fd_method(ev.call, ev.recv, ev.span.clone(), state, val);
+        if let (true, Some(added)) = (
+            self.knowledge.flag_adding_methods.contains_key(ev.method),
+            ev.call.args.first(),
+        ) {
+            self.flags_added(&ev.call.receiver, added);
+        }
         self.output_on_method(ev, state);
         self.threads_on_method(ev, state);
         false
