@@ -86,6 +86,36 @@ pub fn needed_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> H
     }
 }
 
+/// Helpers a descriptor made without close-on-exec is handed to before any
+/// exec (`cloexec(fd)`), and (to a fixed point) the helpers those pass it
+/// on to: do they close it or set the flag? Not for test code's
+/// descriptors (pedantic findings, which would pull in every helper the
+/// tests exercise).
+pub fn fd_helper_names<'a>(files: impl Iterator<Item = &'a FileFacts> + Clone) -> HashSet<String> {
+    let mut set: HashSet<String> = files
+        .clone()
+        .flat_map(|f| f.fds_without_cloexec.iter())
+        .filter(|fd| !fd.handled && !fd.in_test)
+        .flat_map(|fd| fd.handed_to.iter().flat_map(|(keys, _)| keys.iter().cloned()))
+        .collect();
+    if set.is_empty() {
+        return set;
+    }
+    loop {
+        let before = set.len();
+        for func in files.clone().flat_map(|f| f.functions.iter()) {
+            if func.keys.iter().any(|k| set.contains(k)) {
+                for (_, keys, _) in &func.fd_param_calls {
+                    set.extend(keys.iter().cloned());
+                }
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
 /// Functions on the way to a fork: the ones that fork, and (to a fixed
 /// point) the ones that call them. Their callers' context (locks held,
 /// threads started) reaches the fork, so the files calling them matter.

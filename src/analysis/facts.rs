@@ -264,6 +264,10 @@ pub struct FdCreationFact {
     pub later_calls: Vec<Vec<String>>,
     /// Made by test code (a `#[test]` function, a `#[cfg(test)]` module).
     pub in_test: bool,
+    /// Handed, before any exec, spawn or fork, to functions of the crate as
+    /// their parameter at this input position (`cloexec(fd)`): one that
+    /// closes it or makes it close-on-exec handles it (`FnFact::cloexec_params`).
+    pub handed_to: Vec<(Vec<String>, usize)>,
 }
 
 pub use crate::index::FdFlagWrapper;
@@ -391,6 +395,9 @@ pub struct FnFact {
     pub role_calls: Vec<Vec<String>>,
     /// The `Command`s it holds and how each is launched.
     pub commands: Vec<CommandFact>,
+    /// Input positions of the parameters whose descriptor it closes or
+    /// makes close-on-exec (`fn cloexec(fd: RawFd)`).
+    pub cloexec_params: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -201,6 +201,7 @@ pub fn analyze_crate(
         needed.extend(launch_callees);
         callers.extend(launch_callers);
         let mut chain = demand::called_names(callers.iter().filter(|k| !entries.contains(*k)));
+        let fd_helpers = demand::fd_helper_names(facts.iter().flatten());
         // Callers of a descriptor wrapper make the descriptor with their
         // flags, where a process may be started.
         let mut wrappers = demand::wrappers(facts.iter().flatten());
@@ -274,6 +275,7 @@ pub fn analyze_crate(
                 facts[i].is_none()
                     && (opts.full
                         || table.file_keys[i].iter().any(|k| needed.contains(k))
+                        || table.file_keys[i].iter().any(|k| fd_helpers.contains(k))
                         || mentions_callers(db, files[i], &chain))
             })
             .collect();

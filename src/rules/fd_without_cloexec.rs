@@ -16,6 +16,9 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         .flat_map(|f| f.fds_without_cloexec.iter())
         // Closed or made close-on-exec in the same function first.
         .filter(|fd| !fd.handled)
+        // Or by a helper of the crate it is handed to first (`cloexec(fd)`);
+        // not followed from test code (see `demand::fd_helper_names`).
+        .filter(|fd| fd.in_test || !fd.handed_to.iter().any(|(keys, p)| ctx.handles_fd_param(keys, *p)))
         // An entry point's descriptor that no later call can hand to a new
         // process: after `main` nothing runs, after a test only other tests.
         .filter(|fd| {

@@ -149,6 +149,31 @@ impl RuleCtx<'_> {
         ops
     }
 
+    /// Does one of the functions with these keys close the descriptor it is
+    /// given as parameter `param`, or make it close-on-exec, itself or
+    /// through the functions it passes it to?
+    pub fn handles_fd_param(&self, keys: &[String], param: usize) -> bool {
+        let mut todo = vec![(keys.to_vec(), param)];
+        let mut seen = Vec::new();
+        while let Some((keys, param)) = todo.pop() {
+            if seen.contains(&(keys.clone(), param)) {
+                continue;
+            }
+            seen.push((keys.clone(), param));
+            for f in self.functions_with(&keys) {
+                if f.cloexec_params.contains(&param) {
+                    return true;
+                }
+                for (p, callee, arg) in &f.fd_param_calls {
+                    if *p == param {
+                        todo.push((callee.clone(), *arg));
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// A descriptor's kind, with values returned by the crate's own
     /// functions resolved (a constructor that opens a file returns a file).
     pub fn fd_kind(&self, facts: &FileFacts, fd: FdId) -> Option<FdKind> {

@@ -208,6 +208,7 @@ impl Walker<'_> {
             hands_fork_back,
             entry,
             commands,
+            cloexec_params: unit.fds.cloexec_params,
         });
         self.in_entry = saved_entry;
         self.in_test_fn = saved_test;

@@ -101,6 +101,7 @@ impl Walker<'_> {
             entry_end: false,
             later_calls: Vec::new(),
             in_test: self.test_mods > 0 || self.in_test_fn,
+            handed_to: Vec::new(),
         });
         let idx = self.facts.fds_without_cloexec.len() - 1;
         self.unit.fds.unflagged.push((root, idx));
@@ -219,6 +220,37 @@ impl Walker<'_> {
         for (_, idx) in self.unit.fds.unflagged.iter().filter(|(v, _)| *v == root) {
             self.facts.fds_without_cloexec[*idx].handled = true;
         }
+        // A helper doing it to its parameter: its callers' descriptors.
+        if let Some(i) = self.unit.params.iter().position(|p| *p == root) {
+            let pos = self.unit.param_positions[i];
+            if !self.unit.fds.cloexec_params.contains(&pos) {
+                self.unit.fds.cloexec_params.push(pos);
+            }
+        }
+    }
+
+    /// Descriptors not yet made close-on-exec handed to a function of the
+    /// crate (`cloexec(fd)`, `set_cloexec(master.as_raw_fd())`): the rule
+    /// asks whether it handles them. `first` is the input position of the
+    /// first argument (1 for a method).
+    pub(in crate::analysis::flow) fn fds_handed<'e>(
+        &mut self,
+        keys: &[String],
+        args: impl Iterator<Item = &'e Expr>,
+        first: usize,
+    ) {
+        if self.unit.fds.unflagged.is_empty() {
+            return;
+        }
+        for (i, a) in args.enumerate() {
+            let Some(root) = place_root(a) else { continue };
+            for (_, idx) in self.unit.fds.unflagged.iter().filter(|(v, _)| *v == root) {
+                let handed = &mut self.facts.fds_without_cloexec[*idx].handed_to;
+                if !handed.iter().any(|(k, p)| k == keys && *p == first + i) {
+                    handed.push((keys.to_vec(), first + i));
+                }
+            }
+        }
     }
 }
 
@@ -256,6 +288,7 @@ impl Walker<'_> {
         }
         self.fd_call(ev.candidates, c, ev.arg_vals, ev.span.clone(), state, val);
         if let Target::Local { keys } = ev.target {
+            self.fds_handed(keys, c.args.iter(), 0);
             let args: Vec<(usize, &Val)> = ev.arg_vals.iter().enumerate().collect();
             self.fd_args(keys, &args, ev.span.clone(), state);
             if val.fds.is_empty() {

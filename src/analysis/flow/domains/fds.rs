@@ -481,4 +481,7 @@ pub(in crate::analysis::flow) struct FdScratch {
     /// exec, spawn or fork, by the variable holding them: index into
     /// `FileFacts::fds_without_cloexec`.
     pub(in crate::analysis::flow) unflagged: Vec<(String, usize)>,
+    /// Input positions of parameters whose descriptor it closes or makes
+    /// close-on-exec.
+    pub(in crate::analysis::flow) cloexec_params: Vec<usize>,
 }

@@ -140,6 +140,7 @@ impl Walker<'_> {
     pub(super) fn on_method_resolved(&mut self, ev: &MethodCall, target: &Target, state: &State) {
         self.command_args(ev.call.args.iter(), target, 1);
         if let Target::Local { keys } = target {
+            self.fds_handed(keys, ev.call.args.iter(), 1);
             let mut args: Vec<(usize, &Val)> = vec![(0, ev.recv)];
             args.extend(ev.arg_vals.iter().enumerate().map(|(i, v)| (i + 1, v)));
             self.fd_args(keys, &args, ev.span.clone(), state);
