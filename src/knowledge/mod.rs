@@ -570,22 +570,12 @@ impl Knowledge {
     /// Is this associated function a constructor of its type (`new`,
     /// `with_capacity`, `from_raw_fd`)?
     pub fn constructs(&self, name: &str) -> bool {
-        self.constructor_names.contains_key(name)
-            || self
-                .constructor_names
-                .keys()
-                .filter_map(|k| k.strip_suffix('*'))
-                .any(|prefix| name.starts_with(prefix))
+        names_match(&self.constructor_names, name)
     }
 
     /// Does this method write to the value it is called on?
     pub fn mutates(&self, method: &str) -> bool {
-        self.mutating_methods.contains_key(method)
-            || self
-                .mutating_methods
-                .keys()
-                .filter_map(|k| k.strip_suffix('*'))
-                .any(|prefix| method.starts_with(prefix))
+        names_match(&self.mutating_methods, method)
     }
 
     /// Does this code (a callee's path, an initializer) yield a raw fd?
@@ -637,6 +627,16 @@ impl Knowledge {
                 .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         c_name.then_some(fact)
     }
+}
+
+/// Is `name` in this table, by itself or by a key ending in `*` that is a
+/// prefix of it?
+fn names_match(table: &FxHashMap<String, Why>, name: &str) -> bool {
+    table.contains_key(name)
+        || table
+            .keys()
+            .filter_map(|k| k.strip_suffix('*'))
+            .any(|prefix| name.starts_with(prefix))
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn check_crate(db: &SourceDb, model: &crate::analysis::CrateModel, opts: &Op
     check_all(&ctx)
 }
 
-impl RuleCtx<'_> {
+impl<'a> RuleCtx<'a> {
     /// `panic = "abort"` for this file's package: panics cannot unwind.
     pub fn panic_abort(&self, file: crate::source::FileId) -> bool {
         if let Some(p) = self.db.package_of(file) {
@@ -126,33 +126,20 @@ impl RuleCtx<'_> {
     /// parameter `param`, following them into the functions they pass them to.
     pub fn param_ops(&self, keys: &[String], param: usize) -> Vec<FdOp> {
         let mut ops = Vec::new();
-        let mut todo = vec![(keys.to_vec(), param)];
-        let mut seen = Vec::new();
-        while let Some((keys, param)) = todo.pop() {
-            if seen.contains(&(keys.clone(), param)) {
-                continue;
-            }
-            seen.push((keys.clone(), param));
-            for f in self.functions_with(&keys) {
-                for (p, op) in &f.fd_params {
-                    if *p == param && !ops.contains(op) {
-                        ops.push(*op);
-                    }
-                }
-                for (p, callee, arg) in &f.fd_param_calls {
-                    if *p == param {
-                        todo.push((callee.clone(), *arg));
-                    }
+        for (f, param) in self.param_chain(keys, param) {
+            for (p, op) in &f.fd_params {
+                if *p == param && !ops.contains(op) {
+                    ops.push(*op);
                 }
             }
         }
         ops
     }
 
-    /// Does one of the functions with these keys close the descriptor it is
-    /// given as parameter `param`, or make it close-on-exec, itself or
-    /// through the functions it passes it to?
-    pub fn handles_fd_param(&self, keys: &[String], param: usize) -> bool {
+    /// The functions with these keys, with `param`, and those they hand
+    /// that parameter's descriptor on to, with theirs: each pair once.
+    fn param_chain(&self, keys: &[String], param: usize) -> Vec<(&'a FnFact, usize)> {
+        let mut out = Vec::new();
         let mut todo = vec![(keys.to_vec(), param)];
         let mut seen = Vec::new();
         while let Some((keys, param)) = todo.pop() {
@@ -160,10 +147,13 @@ impl RuleCtx<'_> {
                 continue;
             }
             seen.push((keys.clone(), param));
-            for f in self.functions_with(&keys) {
-                if f.cloexec_params.contains(&param) {
-                    return true;
-                }
+            let with_keys = self
+                .files
+                .iter()
+                .flat_map(|f| f.functions.iter())
+                .filter(|f| f.keys.iter().any(|k| keys.contains(k)));
+            for f in with_keys {
+                out.push((f, param));
                 for (p, callee, arg) in &f.fd_param_calls {
                     if *p == param {
                         todo.push((callee.clone(), *arg));
@@ -171,7 +161,16 @@ impl RuleCtx<'_> {
                 }
             }
         }
-        false
+        out
+    }
+
+    /// Does one of the functions with these keys close the descriptor it is
+    /// given as parameter `param`, or make it close-on-exec, itself or
+    /// through the functions it passes it to?
+    pub fn handles_fd_param(&self, keys: &[String], param: usize) -> bool {
+        self.param_chain(keys, param)
+            .iter()
+            .any(|(f, p)| f.cloexec_params.contains(p))
     }
 
     /// A descriptor's kind, with values returned by the crate's own

@@ -433,11 +433,7 @@ impl Walker<'_> {
 
 impl super::Lattice for Vec<FdId> {
     fn join(&mut self, other: Self) {
-        for f in other {
-            if !self.contains(&f) {
-                self.push(f);
-            }
-        }
+        super::union_by(self, other, |&f| f);
     }
 
     fn same(&self, other: &Self) -> bool {

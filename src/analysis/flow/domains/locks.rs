@@ -14,11 +14,7 @@ pub(in crate::analysis::flow) struct LiveGuard {
 
 impl Lattice for Vec<LiveGuard> {
     fn join(&mut self, other: Self) {
-        for g in other {
-            if !self.iter().any(|h| h.id == g.id) {
-                self.push(g);
-            }
-        }
+        super::union_by(self, other, |g| g.id);
     }
 
     fn same(&self, other: &Self) -> bool {

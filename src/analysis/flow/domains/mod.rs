@@ -39,6 +39,17 @@ pub(super) trait Lattice {
     fn same(&self, other: &Self) -> bool;
 }
 
+/// The join of two sets kept as lists: `other`'s items `into` lacks (by
+/// `key`) are added.
+fn union_by<T, K: PartialEq>(into: &mut Vec<T>, other: Vec<T>, key: impl Fn(&T) -> K) {
+    for item in other {
+        let k = key(&item);
+        if !into.iter().any(|x| key(x) == k) {
+            into.push(item);
+        }
+    }
+}
+
 /// A call of a path, as the domains see it once the framework evaluated its
 /// arguments and recorded its site (not a tuple struct's constructor, not
 /// a closure held in a variable).

@@ -75,11 +75,7 @@ impl Walker<'_> {
 
 impl Lattice for Vec<PendingOutput> {
     fn join(&mut self, other: Self) {
-        for p in other {
-            if !self.contains(&p) {
-                self.push(p);
-            }
-        }
+        super::union_by(self, other, |p| p.clone());
     }
 
     fn same(&self, other: &Self) -> bool {

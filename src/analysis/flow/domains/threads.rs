@@ -12,11 +12,7 @@ pub(in crate::analysis::flow) struct LiveThread {
 
 impl Lattice for Vec<LiveThread> {
     fn join(&mut self, other: Self) {
-        for t in other {
-            if !self.iter().any(|h| h.id == t.id) {
-                self.push(t);
-            }
-        }
+        super::union_by(self, other, |t| t.id);
     }
 
     fn same(&self, other: &Self) -> bool {
