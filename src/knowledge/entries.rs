@@ -196,6 +196,10 @@ pub struct PanicMacro {
 pub struct ForkPredicate {
     /// `child` or `parent`: where the predicate is true.
     pub process: ForkProcess,
+    /// Only on a fork result of this shape (`option_pid`: `is_some()` is
+    /// the parent only where the child gets `None`).
+    #[serde(default)]
+    pub shape: Option<String>,
     pub why: String,
 }
 

@@ -101,14 +101,18 @@ pub enum ForkResultShape {
     /// Returns only in the parent: the child runs a callback and exits when
     /// it returns (glibc's `clone`).
     ParentOnly,
+    /// `Option` of the pid: `None` in the child, `Some(pid)` in the parent
+    /// (a wrapper's `fn fork() -> Result<Option<pid_t>>`).
+    OptionPid,
 }
 
 impl ForkResultShape {
-    pub const ALL: [ForkResultShape; 4] = [
+    pub const ALL: [ForkResultShape; 5] = [
         ForkResultShape::Raw,
         ForkResultShape::Enum,
         ForkResultShape::ChildOnly,
         ForkResultShape::ParentOnly,
+        ForkResultShape::OptionPid,
     ];
 
     /// Its name where it is stored (the dependency cache).
@@ -118,6 +122,7 @@ impl ForkResultShape {
             ForkResultShape::Enum => "enum",
             ForkResultShape::ChildOnly => "child_only",
             ForkResultShape::ParentOnly => "parent_only",
+            ForkResultShape::OptionPid => "option_pid",
         }
     }
 }

@@ -110,8 +110,8 @@ impl Walker<'_> {
             // `let ForkResult::Parent { child } = fork()? else { .. }` runs
             // the else block in the child and what follows in the parent.
             let (matched, other) = match val.fork {
-                Some((idx, _, procs)) => {
-                    let mask = pat_procs(&local.pat, procs);
+                Some((idx, shape, procs)) => {
+                    let mask = pat_procs(&local.pat, procs, shape);
                     (
                         self.narrow(state.clone(), idx, mask),
                         self.narrow(state.clone(), idx, procs & !mask),
@@ -373,10 +373,18 @@ impl Walker<'_> {
             }
             Expr::MethodCall(m) if self.knowledge.fork_predicates.contains_key(&m.method.to_string()) => {
                 let (s, v) = self.eval(&m.receiver, state);
-                let Some((idx, _, _)) = v.fork else {
+                let Some((idx, shape, _)) = v.fork else {
                     return (s, None);
                 };
-                let t = match self.knowledge.fork_predicates[&m.method.to_string()].process {
+                let predicate = &self.knowledge.fork_predicates[&m.method.to_string()];
+                if predicate
+                    .shape
+                    .as_deref()
+                    .is_some_and(|only| only != shape.name())
+                {
+                    return (s, None);
+                }
+                let t = match predicate.process {
                     crate::knowledge::ForkProcess::Child => CHILD,
                     crate::knowledge::ForkProcess::Parent => PARENT,
                 };
@@ -385,10 +393,10 @@ impl Walker<'_> {
             Expr::Let(l) => {
                 self.bind_diverging_fn(&l.pat, &l.expr);
                 let (s, v) = self.eval(&l.expr, state);
-                let Some((idx, _, possible)) = v.fork else {
+                let Some((idx, shape, possible)) = v.fork else {
                     return (s, None);
                 };
-                let t = pat_procs(&l.pat, possible);
+                let t = pat_procs(&l.pat, possible, shape);
                 (s, Some((idx, t, ALL & !(t & !guarded(&l.pat)))))
             }
             other => {
@@ -497,8 +505,8 @@ impl Walker<'_> {
             self.unit.arms.push((branch, n as u16));
             self.bind_diverging_fn(&arm.pat, &m.expr);
             let mut arm_state = state.clone();
-            if let Some((idx, _, _)) = scrut.fork {
-                let mask = pat_procs(&arm.pat, remaining);
+            if let Some((idx, shape, _)) = scrut.fork {
+                let mask = pat_procs(&arm.pat, remaining, shape);
                 arm_state = self.narrow(arm_state, idx, mask);
                 if guarded(&arm.pat) == 0 {
                     remaining &= !mask;

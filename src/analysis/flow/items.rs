@@ -294,8 +294,24 @@ impl Walker<'_> {
             syn::Type::Never(_) => None,
             syn::Type::Path(p) => {
                 let name = p.path.segments.last()?.ident.to_string();
+                // `Option<pid_t>`: `None` in the child, the pid in the parent.
+                let option_of_pid = name == "Option"
+                    && match &p.path.segments.last()?.arguments {
+                        syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                            Some(syn::GenericArgument::Type(syn::Type::Path(inner))) => {
+                                inner.path.segments.last().is_some_and(|s| {
+                                    self.knowledge.pid_types.contains_key(&s.ident.to_string())
+                                        || s.ident == "Pid"
+                                })
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    };
                 Some(if self.knowledge.pid_types.contains_key(&name) {
                     Some(ForkResultShape::Raw)
+                } else if option_of_pid {
+                    Some(ForkResultShape::OptionPid)
                 } else if name.contains("Fork") {
                     Some(ForkResultShape::Enum)
                 } else {

@@ -44,8 +44,20 @@ impl Walker<'_> {
         let was_error = state.error_path;
         let mut state = state;
         state.error_path |= on_error;
+        // On a fork's result the error is the failed fork's: the closure
+        // runs in no child (`fork().unwrap_or_else(|e| exit(1))`), and
+        // the other processes go on past it.
+        let fork_error = recv.fork.filter(|_| on_error).map(|(idx, _, procs)| {
+            let past = self.narrow(state.clone(), idx, procs & !FAILED);
+            state = self.narrow(state.clone(), idx, FAILED);
+            past
+        });
         let (mut state, arg_vals, spawned_locks) = self.eval_args(&m.args, runs_elsewhere, state);
         state.error_path = was_error;
+        if let Some(mut past) = fork_error {
+            past.error_path = was_error;
+            state = join(vec![past, state]);
+        }
         // The receiver's type for a by-name method: stated, a variable's,
         // or a thread's handle.
         let recv_name = path_ident(&m.receiver);

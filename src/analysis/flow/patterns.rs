@@ -29,19 +29,22 @@ impl PatTypeHint for syn::Local {
 }
 
 /// Which processes match a pattern on a fork result.
-pub(super) fn pat_procs(pat: &Pat, remaining: Procs) -> Procs {
+pub(super) fn pat_procs(pat: &Pat, remaining: Procs, shape: ForkResultShape) -> Procs {
+    let option = shape == ForkResultShape::OptionPid;
     let named = |name: &str| -> Option<Procs> {
         match name {
             "Child" => Some(CHILD),
             "Parent" => Some(PARENT),
             "Err" => Some(FAILED),
+            // An `Option` of the pid: `None` is the child's.
+            "None" if option => Some(CHILD),
             _ => None,
         }
     };
     let r = match pat {
         Pat::Wild(_) => remaining,
         Pat::Ident(i) => match &i.subpat {
-            Some((_, sub)) => pat_procs(sub, remaining),
+            Some((_, sub)) => pat_procs(sub, remaining, shape),
             None => match named(&i.ident.to_string()) {
                 Some(p) => p,
                 None => remaining,
@@ -69,9 +72,12 @@ pub(super) fn pat_procs(pat: &Pat, remaining: Procs) -> Procs {
             }
             p
         }
-        Pat::Or(o) => o.cases.iter().fold(0, |acc, c| acc | pat_procs(c, remaining)),
-        Pat::Paren(p) => pat_procs(&p.pat, remaining),
-        Pat::Guard(g) => pat_procs(&g.pat, remaining),
+        Pat::Or(o) => o
+            .cases
+            .iter()
+            .fold(0, |acc, c| acc | pat_procs(c, remaining, shape)),
+        Pat::Paren(p) => pat_procs(&p.pat, remaining, shape),
+        Pat::Guard(g) => pat_procs(&g.pat, remaining, shape),
         Pat::Path(p) => p
             .path
             .segments
@@ -92,10 +98,11 @@ pub(super) fn pat_procs(pat: &Pat, remaining: Procs) -> Procs {
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
             match last.as_str() {
-                "Ok" | "Some" => t
-                    .elems
-                    .first()
-                    .map_or(remaining & !FAILED, |inner| pat_procs(inner, remaining & !FAILED)),
+                // `Some(pid)` of an `Option` of the pid: the parent's.
+                "Some" if option => PARENT,
+                "Ok" | "Some" => t.elems.first().map_or(remaining & !FAILED, |inner| {
+                    pat_procs(inner, remaining & !FAILED, shape)
+                }),
                 "Err" | "None" => FAILED,
                 other => named(other).unwrap_or(remaining),
             }
