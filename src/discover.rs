@@ -436,9 +436,63 @@ pub fn program_of(file: &Path, manifests: &mut ManifestDirs) -> String {
             format!("{kind}/{}", stem(name))
         }
         [src, bin, name, ..] if src == "src" && bin == "bin" => format!("bin/{}", stem(name)),
-        _ => "package".to_string(),
+        _ => explicit_target(&root, &rel.join("/")).unwrap_or_else(|| "package".to_string()),
     };
     format!("{}#{target}", root.display())
+}
+
+/// The test, bench or example target a file outside the conventional
+/// directories belongs to by the manifest's `[[test]] path = "test/test.rs"`:
+/// the target whose root is the file, else the one whose root's directory
+/// holds it (the deepest). Read once per package.
+fn explicit_target(root: &Path, rel: &str) -> Option<String> {
+    type Targets = Vec<(String, String)>;
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<rustc_hash::FxHashMap<PathBuf, Targets>>> =
+        std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let targets: Targets = {
+        let mut m = memo.lock().ok()?;
+        m.entry(root.to_path_buf())
+            .or_insert_with(|| {
+                let Some(manifest) = read_manifest(&root.join("Cargo.toml")) else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for (table, kind) in [("test", "tests"), ("bench", "benches"), ("example", "examples")] {
+                    let Some(list) = manifest.get(table).and_then(|t| t.as_array()) else {
+                        continue;
+                    };
+                    for t in list {
+                        let (Some(name), Some(path)) = (
+                            t.get("name").and_then(|n| n.as_str()),
+                            t.get("path").and_then(|p| p.as_str()),
+                        ) else {
+                            continue;
+                        };
+                        let path = path.trim_start_matches("./").to_string();
+                        // The conventional directories are told by path already.
+                        if !path.starts_with("src/") {
+                            out.push((path, format!("{kind}/{name}")));
+                        }
+                    }
+                }
+                out
+            })
+            .clone()
+    };
+    if let Some((_, key)) = targets.iter().find(|(p, _)| p == rel) {
+        return Some(key.clone());
+    }
+    targets
+        .iter()
+        .filter_map(|(p, key)| {
+            let dir = p.rsplit_once('/')?.0;
+            rel.strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with('/'))
+                .then_some((dir.len(), key))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, key)| key.clone())
 }
 
 /// Is the file part of a package's library (under the directory of its

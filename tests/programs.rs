@@ -73,3 +73,42 @@ fn a_global_allocator_declared_by_the_library_holds_in_every_program() {
         ]
     );
 }
+
+#[test]
+fn a_test_target_the_manifest_places_outside_tests_is_a_test_program() {
+    // nix keeps its integration tests in `test/` (`[[test]] path =
+    // "test/test.rs"`): a descriptor its helpers make is test code's.
+    let dir = common::project("programs", "explicit_test_path");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[test]]\nname = \"test\"\npath = \"test/test.rs\"\n",
+    );
+    common::write(&dir, "src/lib.rs", "pub fn f() {}\n");
+    common::write(&dir, "test/test.rs", "mod sys;\n");
+    let body = "pub fn leak() {\n    let mut fds = [0; 2];\n    unsafe { libc::pipe(fds.as_mut_ptr()) };\n    std::process::Command::new(\"true\").status().ok();\n}\n";
+    common::write(&dir, "test/sys/mod.rs", body);
+    let lines = |args: &[&str]| -> Vec<String> {
+        let r = common::forklint(&dir, args);
+        r.stdout
+            .lines()
+            .filter(|l| l.contains("fd_without_cloexec"))
+            .map(|l| {
+                let d: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!(
+                    "{}:{}",
+                    d["path"].as_str().unwrap().trim_start_matches("./"),
+                    d["level"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        lines(&["--format", "json", "--no-deps", "."]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        lines(&["--format", "json", "--no-deps", "-W", "pedantic", "."]),
+        ["test/sys/mod.rs:warning"]
+    );
+}
