@@ -436,7 +436,7 @@ pub fn program_of(file: &Path, manifests: &mut ManifestDirs) -> String {
             format!("{kind}/{}", stem(name))
         }
         [src, bin, name, ..] if src == "src" && bin == "bin" => format!("bin/{}", stem(name)),
-        _ => explicit_target(&root, &rel.join("/")).unwrap_or_else(|| "package".to_string()),
+        _ => explicit_target(&root, &rel).unwrap_or_else(|| "package".to_string()),
     };
     format!("{}#{target}", root.display())
 }
@@ -445,54 +445,68 @@ pub fn program_of(file: &Path, manifests: &mut ManifestDirs) -> String {
 /// directories belongs to by the manifest's `[[test]] path = "test/test.rs"`:
 /// the target whose root is the file, else the one whose root's directory
 /// holds it (the deepest). Read once per package.
-fn explicit_target(root: &Path, rel: &str) -> Option<String> {
-    type Targets = Vec<(String, String)>;
+fn explicit_target(root: &Path, rel: &[String]) -> Option<String> {
+    type Targets = std::sync::Arc<Vec<(String, String, String)>>;
     static MEMO: std::sync::OnceLock<std::sync::Mutex<rustc_hash::FxHashMap<PathBuf, Targets>>> =
         std::sync::OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
     let targets: Targets = {
         let mut m = memo.lock().ok()?;
-        m.entry(root.to_path_buf())
-            .or_insert_with(|| {
-                let Some(manifest) = read_manifest(&root.join("Cargo.toml")) else {
-                    return Vec::new();
-                };
-                let mut out = Vec::new();
-                for (table, kind) in [("test", "tests"), ("bench", "benches"), ("example", "examples")] {
-                    let Some(list) = manifest.get(table).and_then(|t| t.as_array()) else {
-                        continue;
-                    };
-                    for t in list {
-                        let (Some(name), Some(path)) = (
-                            t.get("name").and_then(|n| n.as_str()),
-                            t.get("path").and_then(|p| p.as_str()),
-                        ) else {
-                            continue;
-                        };
-                        let path = path.trim_start_matches("./").to_string();
-                        // The conventional directories are told by path already.
-                        if !path.starts_with("src/") {
-                            out.push((path, format!("{kind}/{name}")));
-                        }
-                    }
-                }
-                out
-            })
-            .clone()
+        if let Some(t) = m.get(root) {
+            t.clone()
+        } else {
+            let t = Targets::new(read_explicit_targets(root));
+            m.insert(root.to_path_buf(), t.clone());
+            t
+        }
     };
-    if let Some((_, key)) = targets.iter().find(|(p, _)| p == rel) {
+    if targets.is_empty() {
+        return None;
+    }
+    let rel = rel.join("/");
+    if let Some((_, _, key)) = targets.iter().find(|(p, _, _)| *p == rel) {
         return Some(key.clone());
     }
     targets
         .iter()
-        .filter_map(|(p, key)| {
-            let dir = p.rsplit_once('/')?.0;
-            rel.strip_prefix(dir)
-                .is_some_and(|rest| rest.starts_with('/'))
-                .then_some((dir.len(), key))
+        .filter_map(|(_, dir, key)| {
+            (!dir.is_empty()
+                && rel
+                    .strip_prefix(dir.as_str())
+                    .is_some_and(|rest| rest.starts_with('/')))
+            .then_some((dir.len(), key))
         })
         .max_by_key(|(len, _)| *len)
         .map(|(_, key)| key.clone())
+}
+
+/// The manifest's test, bench and example targets outside `src/`: (root
+/// file path, its directory, `tests/NAME`).
+fn read_explicit_targets(root: &Path) -> Vec<(String, String, String)> {
+    let Some(manifest) = read_manifest(&root.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (table, kind) in [("test", "tests"), ("bench", "benches"), ("example", "examples")] {
+        let Some(list) = manifest.get(table).and_then(|t| t.as_array()) else {
+            continue;
+        };
+        for t in list {
+            let (Some(name), Some(path)) = (
+                t.get("name").and_then(|n| n.as_str()),
+                t.get("path").and_then(|p| p.as_str()),
+            ) else {
+                continue;
+            };
+            let path = path.trim_start_matches("./").to_string();
+            // The conventional directories are told by path already.
+            if !path.starts_with("src/") {
+                let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                out.push((path, dir, format!("{kind}/{name}")));
+            }
+        }
+    }
+    out
 }
 
 /// Is the file part of a package's library (under the directory of its
