@@ -522,9 +522,7 @@ pub fn in_library(file: &Path, manifests: &mut ManifestDirs) -> bool {
     };
     // The library's directory: that of `[lib] path` (`lib.rs` at the
     // root, for some), else `src/` when `src/lib.rs` exists.
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
-    let lib_path = toml::from_str::<toml::Table>(&manifest)
-        .ok()
+    let lib_path = read_manifest(&root.join("Cargo.toml"))
         .and_then(|t| t.get("lib")?.get("path")?.as_str().map(PathBuf::from))
         .or_else(|| {
             root.join("src/lib.rs")

@@ -34,10 +34,29 @@ impl HookLaunches {
     }
 }
 
-/// Follows the hook's Command to its launches.
-pub fn hook_launches(files: &[FileFacts], hook: &PreExecFact) -> HookLaunches {
-    let functions: Vec<&FnFact> = files.iter().flat_map(|f| f.functions.iter()).collect();
-    launches_among(&functions, hook)
+/// Records on each hook whose Command is launched only in place the
+/// `exec` calls that launch it (`PreExecFact::launched_in_place`).
+pub fn record_launches(files: &mut [FileFacts]) {
+    if files
+        .iter()
+        .all(|f| f.pre_execs.iter().all(|h| h.command.is_none()))
+    {
+        return;
+    }
+    let found: Vec<HookLaunches> = {
+        let functions: Vec<&FnFact> = files.iter().flat_map(|f| f.functions.iter()).collect();
+        files
+            .iter()
+            .flat_map(|f| f.pre_execs.iter())
+            .map(|hook| launches_among(&functions, hook))
+            .collect()
+    };
+    let hooks = files.iter_mut().flat_map(|f| f.pre_execs.iter_mut());
+    for (hook, launches) in hooks.zip(found) {
+        if launches.only_in_place() {
+            hook.launched_in_place = launches.in_place;
+        }
+    }
 }
 
 fn launches_among(functions: &[&FnFact], hook: &PreExecFact) -> HookLaunches {

@@ -307,6 +307,11 @@ pub struct PreExecFact {
     /// launched decides where the hook runs (`FnFact::commands`).
     pub command: Option<String>,
     pub function_keys: Vec<String>,
+    /// Filled once the crate is walked (`analysis::commands`): the `exec`
+    /// calls that launch the Command in place, when every launch is one
+    /// (no fork of std's runs the hook); empty when any launch forks or is
+    /// not followed.
+    pub launched_in_place: Vec<(FileId, Span)>,
 }
 
 /// How a `Command` a function holds is launched.

@@ -315,7 +315,8 @@ pub fn analyze_crate(
         }
     }
     result.parsed = parsed.iter().filter(|&&p| p).count();
-    let all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
+    let mut all: Vec<facts::FileFacts> = facts.into_iter().flatten().collect();
+    commands::record_launches(&mut all);
     if std::env::var_os("FORKLINT_DEBUG_FACTS").is_some() {
         eprintln!("{all:#?}");
     }

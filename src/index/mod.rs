@@ -184,8 +184,16 @@ impl CrateTable {
 }
 
 impl CrateTable {
-    /// The key of method `name` of type `ty`: its own (`Type::name`), else
-    /// the default method of a trait it implements (`Trait::name`).
+    /// The path other crates call a function of this crate's library by:
+    /// its key with the library's root replaced by the library's name
+    /// (`<src/lib.rs>::unistd::pipe` -> `nix::unistd::pipe`). `None` for a
+    /// key outside a library.
+    pub fn external_path(&self, key: &str) -> Option<String> {
+        let (root, rest) = key.split_once("::")?;
+        let (lib, _) = self.lib_roots.iter().find(|(_, r)| *r == root)?;
+        Some(format!("{lib}::{rest}"))
+    }
+
     /// The key of a method an impl in `module` (a file's module path)
     /// defines: `Type::name`, or `module::Type::name` when another module
     /// defines a `Type::name` too.
@@ -229,6 +237,8 @@ impl CrateTable {
         self.functions.contains(&here).then_some(here)
     }
 
+    /// The key of method `name` of type `ty`: its own (`Type::name`), else
+    /// the default method of a trait it implements (`Trait::name`).
     pub fn method_key(&self, ty: &str, name: &str) -> Option<String> {
         let own = path_key(ty, name);
         if self.functions.contains(&own) {

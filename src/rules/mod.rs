@@ -227,9 +227,6 @@ impl<'a> RuleCtx<'a> {
             .any(|f| f.file == fork.file && f.keys == fork.function_keys && f.hands_fork_back)
     }
 
-    /// Does a call to the crate's functions with these keys start a
-    /// process (fork, exec, spawn), directly or through the crate's
-    /// functions they call? From the summaries.
     /// Does the program this file is part of run under a declared
     /// `#[global_allocator]` (its own, or its package library's)?
     pub fn global_allocator_in(&self, file: crate::source::FileId) -> bool {
@@ -242,6 +239,9 @@ impl<'a> RuleCtx<'a> {
             || self.global_allocator_programs.contains(&format!("{root}#*"))
     }
 
+    /// Does a call to the crate's functions with these keys start a
+    /// process (fork, exec, spawn), directly or through the crate's
+    /// functions they call? From the summaries.
     pub fn starts_process(&self, keys: &[String]) -> bool {
         keys.iter()
             .any(|k| self.summaries.get(k).is_some_and(|s| s.starts_process))

@@ -34,8 +34,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // thread. Whether that process is a threaded program's child is the
         // child rules' question, at the exec (which itself allocates). Only
         // std's environment lock is still held, by exec itself, for reading.
-        let launches = crate::analysis::commands::hook_launches(ctx.files, p);
-        let in_place = launches.only_in_place();
+        let in_place = !p.launched_in_place.is_empty();
         let calls = ctx.hook_calls(p);
         let mut sites = Vec::new();
         for (file, call) in calls {
@@ -92,7 +91,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             ));
         }
         if in_place {
-            for (file, span) in &launches.in_place {
+            for (file, span) in &p.launched_in_place {
                 f = f.with_label(Label::new(
                     *file,
                     span.clone(),

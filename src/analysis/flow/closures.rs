@@ -34,6 +34,7 @@ impl Walker<'_> {
             threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
             command: self.command_root(&m.receiver).map(|(name, _)| name),
             function_keys: self.function_keys.clone(),
+            launched_in_place: Vec::new(),
         });
         (state, Val::default())
     }

@@ -323,8 +323,8 @@ impl Walker<'_> {
             .is_some_and(|p| self.knowledge.fd_creation.contains_key(&p))
     }
 
-    /// The path other crates call a function of this crate's library by
-    /// (`<src/lib.rs>::unistd::pipe` -> `nix::unistd::pipe`).
+    /// The path the tables would name a function of this crate's library
+    /// by (`CrateTable::external_path`), where they name one of its name.
     fn described_path(&self, key: &str) -> Option<String> {
         // Cheap first: the tables name a function of that name at all.
         if !self
@@ -334,9 +334,7 @@ impl Walker<'_> {
         {
             return None;
         }
-        let (root, rest) = key.split_once("::")?;
-        let (lib, _) = self.table.lib_roots.iter().find(|(_, r)| *r == root)?;
-        Some(format!("{lib}::{rest}"))
+        self.table.external_path(key)
     }
 
     /// `flags |= O_CLOEXEC`, `flags.insert(OFlag::O_CLOEXEC)`: what a flags
