@@ -878,17 +878,9 @@ fn a_descriptor_made_by_test_code_is_pedantic() {
         format!("#[test]\nfn leaks() {{\n    {body}\n}}\n"),
     );
     let lines = |run: &common::Run| -> Vec<String> {
-        run.stdout
-            .lines()
-            .filter(|l| l.contains("fd_without_cloexec"))
-            .map(|l| {
-                let d: serde_json::Value = serde_json::from_str(l).unwrap();
-                format!(
-                    "{}:{}",
-                    d["path"].as_str().unwrap().trim_start_matches("./"),
-                    d["line"]
-                )
-            })
+        run.findings_of("fd_without_cloexec")
+            .iter()
+            .map(|d| format!("{}:{}", common::finding_path(d), d["line"]))
             .collect()
     };
     let default = common::forklint(&dir, &["--format", "json", "."]);

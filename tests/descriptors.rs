@@ -24,14 +24,9 @@ fn a_binding_the_tables_describe_is_judged_at_its_calls_not_in_its_body() {
     );
     let r = common::forklint(&dir, &["--format", "json", "--no-deps", "."]);
     let mut lines: Vec<u64> = r
-        .stdout
-        .lines()
-        .filter(|l| l.contains("fd_without_cloexec"))
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
-                .as_u64()
-                .unwrap()
-        })
+        .findings_of("fd_without_cloexec")
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
         .collect();
     lines.sort();
     // The undescribed helper's pipe (line 10) and the call of the described

@@ -23,12 +23,10 @@ fn hook_findings(name: &str, main_rs: &str) -> (Levels, Levels) {
         let mut all = vec!["--format", "json", "--no-deps"];
         all.extend(args);
         all.push(".");
-        let r = common::forklint(&dir, &all);
-        r.stdout
-            .lines()
-            .filter(|l| l.contains("unsafe_call_in_pre_exec"))
-            .map(|l| {
-                let d: serde_json::Value = serde_json::from_str(l).unwrap();
+        common::forklint(&dir, &all)
+            .findings_of("unsafe_call_in_pre_exec")
+            .iter()
+            .map(|d| {
                 (
                     d["level"].as_str().unwrap().to_string(),
                     d["line"].as_u64().unwrap(),
@@ -99,11 +97,7 @@ fn a_hook_on_a_library_functions_parameter_is_judged_as_spawned() {
     );
     common::write(&dir, "src/lib.rs", HOOK.replace("fn announce", "pub fn announce"));
     let r = common::forklint(&dir, &["--format", "json", "--no-deps", "."]);
-    let levels: Vec<String> = r
-        .stdout
-        .lines()
-        .filter(|l| l.contains("unsafe_call_in_pre_exec"))
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["level"].to_string())
-        .collect();
-    assert_eq!(levels, ["\"error\""], "{r:?}");
+    let findings = r.findings_of("unsafe_call_in_pre_exec");
+    let levels: Vec<&str> = findings.iter().map(|d| d["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["error"], "{r:?}");
 }

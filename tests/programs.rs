@@ -20,16 +20,9 @@ fn child_levels(name: &str, files: &[(&str, String)]) -> Vec<(String, String)> {
     }
     let r = common::forklint(&dir, &["--format", "json", "--no-deps", "."]);
     let mut out: Vec<(String, String)> = r
-        .stdout
-        .lines()
-        .filter(|l| l.contains("unsafe_call_in_child"))
-        .map(|l| {
-            let d: serde_json::Value = serde_json::from_str(l).unwrap();
-            (
-                d["path"].as_str().unwrap().trim_start_matches("./").to_string(),
-                d["level"].as_str().unwrap().to_string(),
-            )
-        })
+        .findings_of("unsafe_call_in_child")
+        .iter()
+        .map(|d| (common::finding_path(d), d["level"].as_str().unwrap().to_string()))
         .collect();
     out.sort();
     out
@@ -89,18 +82,10 @@ fn a_test_target_the_manifest_places_outside_tests_is_a_test_program() {
     let body = "pub fn leak() {\n    let mut fds = [0; 2];\n    unsafe { libc::pipe(fds.as_mut_ptr()) };\n    std::process::Command::new(\"true\").status().ok();\n}\n";
     common::write(&dir, "test/sys/mod.rs", body);
     let lines = |args: &[&str]| -> Vec<String> {
-        let r = common::forklint(&dir, args);
-        r.stdout
-            .lines()
-            .filter(|l| l.contains("fd_without_cloexec"))
-            .map(|l| {
-                let d: serde_json::Value = serde_json::from_str(l).unwrap();
-                format!(
-                    "{}:{}",
-                    d["path"].as_str().unwrap().trim_start_matches("./"),
-                    d["level"].as_str().unwrap()
-                )
-            })
+        common::forklint(&dir, args)
+            .findings_of("fd_without_cloexec")
+            .iter()
+            .map(|d| format!("{}:{}", common::finding_path(d), d["level"].as_str().unwrap()))
             .collect()
     };
     assert_eq!(

@@ -64,3 +64,26 @@ impl std::fmt::Debug for Run {
         )
     }
 }
+
+// Not every test crate that includes this module reads findings.
+#[allow(dead_code)]
+impl Run {
+    /// The findings of one rule in a `--format json` run, in output order.
+    pub fn findings_of(&self, rule: &str) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .filter(|d| d["rule"] == rule)
+            .collect()
+    }
+}
+
+/// A finding's path as the project names it (without `./`).
+#[allow(dead_code)]
+pub fn finding_path(finding: &serde_json::Value) -> String {
+    finding["path"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("./")
+        .to_string()
+}
