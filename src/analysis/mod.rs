@@ -252,7 +252,7 @@ pub fn analyze_crate(
                 .flat_map(|f| f.lock_sites.iter())
                 .filter(|s| s.in_child)
                 .map(|s| crate::scan::CalledName {
-                    name: s.owner.clone(),
+                    name: crate::index::display_name(&s.owner).to_string(),
                     method: true,
                 }),
         );

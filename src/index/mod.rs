@@ -50,8 +50,12 @@ pub struct CrateTable {
     pub diverging: FxHashSet<String>,
     /// Functions declared in `extern "C"` blocks (C functions, no body).
     pub foreign: FxHashSet<String>,
-    /// `static` items and `thread_local!` statics.
+    /// The names of `static` items and `thread_local!` statics (is this
+    /// name any static's?).
     pub statics: FxHashSet<String>,
+    /// A static's name -> the keys (module paths, `stats::HITS`) of the
+    /// statics so named: two of one name in different modules are two.
+    pub static_keys: FxHashMap<String, Vec<String>>,
     /// `const` items.
     pub consts: FxHashSet<String>,
     /// `const` items holding an integer literal, by name: `None` when
@@ -160,9 +164,21 @@ impl CrateTable {
                     .or_insert_with(|| (at, Vec::new()));
                 entry.1.push(r.clone());
             }
+            for d in &s.statics {
+                t.statics.insert(d.name.clone());
+                let key = if d.inline.is_empty() {
+                    qualified(&module, &d.name)
+                } else {
+                    let home: Vec<String> = module.iter().chain(&d.inline).cloned().collect();
+                    qualified(&home, &d.name)
+                };
+                let keys = t.static_keys.entry(d.name.clone()).or_default();
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
             t.file_modules.insert(id, module);
             t.call_names.extend(s.fns.iter().map(|f| f.name.clone()));
-            t.statics.extend(s.statics.iter().cloned());
             t.consts.extend(s.consts.iter().cloned());
             for (name, n) in &s.const_numbers {
                 let known = t.const_numbers.entry(name.clone()).or_insert(Some(*n));
@@ -282,7 +298,7 @@ impl CrateTable {
                     found = Some(candidate);
                 } else if !self.reexports.is_empty() {
                     // `pub use` made it visible there.
-                    found = self.reexported_as(&candidate);
+                    found = self.reexported_as(&candidate, Namespace::Functions);
                 }
             }
         };
@@ -293,6 +309,54 @@ impl CrateTable {
         let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
         try_path(&written_parts);
         found.or_else(|| (local && keys.len() == 1).then(|| keys[0].clone()))
+    }
+
+    /// The static of the crate that a path names, read or written in
+    /// `module` (`written` as in the source, `imported` as the `use` table
+    /// resolves it): by its module path as [`Self::resolve_fn`] finds a
+    /// function. A path into another crate (`other::STATE`) is none of the
+    /// crate's. When nothing leads to one of several namesakes, the bare
+    /// name: every static of that name is taken as one.
+    pub fn resolve_static(
+        &self,
+        module: &[String],
+        written: &[String],
+        imported: &[String],
+    ) -> Option<String> {
+        let last = written.last()?;
+        let keys: &[String] = match self.static_keys.get(last) {
+            Some(keys) => keys,
+            // `pub use jobs::QUEUE as WORK`: found through the re-export.
+            None if self.alias_names.contains(last) => &[],
+            None => return None,
+        };
+        let mut paths: Vec<Vec<&str>> = imported.iter().map(|p| segments_of(p).collect()).collect();
+        paths.push(written.iter().map(String::as_str).collect());
+        for parts in &paths {
+            for candidate in self.anchored(module, parts) {
+                if keys.contains(&candidate) {
+                    return Some(candidate);
+                }
+                if !self.reexports.is_empty() {
+                    if let Some(found) = self.reexported_as(&candidate, Namespace::Statics) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        // Not imported from elsewhere, and written from the crate (a bare
+        // name, `crate::`, one of its modules): a module tree the
+        // declarations did not show.
+        let from_here =
+            |parts: &[&str]| parts.len() == 1 || parts.first().is_some_and(|f| self.is_local_segment(f));
+        if !paths.iter().all(|p| from_here(p)) {
+            return None;
+        }
+        match keys {
+            [] => None,
+            [only] => Some(only.clone()),
+            _ => Some(last.clone()),
+        }
     }
 
     /// The paths from the crate root `parts`, written in `module`, can name.
@@ -319,18 +383,46 @@ impl CrateTable {
     /// it is in (`sys::openpty` when `sys` has `pub use self::linux::open_pty
     /// as openpty` or `pub use self::linux::*`), a few re-exports deep.
     /// [`Self::through_reexports`], remembered.
-    fn reexported_as(&self, path: &str) -> Option<String> {
-        if let Some(known) = self.reexport_memo.lock().ok().and_then(|m| m.get(path).cloned()) {
+    fn reexported_as(&self, path: &str, ns: Namespace) -> Option<String> {
+        let memo_key = match ns {
+            Namespace::Functions => path.to_string(),
+            Namespace::Statics => format!("static {path}"),
+        };
+        if let Some(known) = self
+            .reexport_memo
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&memo_key).cloned())
+        {
             return known;
         }
-        let found = self.through_reexports(path, 0, &mut FxHashSet::default());
+        let found = self.through_reexports(path, ns, 0, &mut FxHashSet::default());
         if let Ok(mut m) = self.reexport_memo.lock() {
-            m.insert(path.to_string(), found.clone());
+            m.insert(memo_key, found.clone());
         }
         found
     }
 
-    fn through_reexports(&self, path: &str, depth: usize, seen: &mut FxHashSet<String>) -> Option<String> {
+    /// Is `key` an item of this kind?
+    fn defines(&self, ns: Namespace, key: &str) -> bool {
+        match ns {
+            Namespace::Functions => self.functions.contains(key),
+            Namespace::Statics => {
+                let name = display_name(key);
+                self.static_keys
+                    .get(name)
+                    .is_some_and(|keys| keys.iter().any(|k| k == key))
+            }
+        }
+    }
+
+    fn through_reexports(
+        &self,
+        path: &str,
+        ns: Namespace,
+        depth: usize,
+        seen: &mut FxHashSet<String>,
+    ) -> Option<String> {
         // Glob re-exports of glob re-exports (generated crates) would be
         // explored again along every route: each path once.
         if !seen.insert(path.to_string()) {
@@ -345,11 +437,11 @@ impl CrateTable {
                 None => r.target.iter().map(String::as_str).chain([name]).collect(),
             };
             for target in self.anchored(at, &parts) {
-                if self.functions.contains(&target) {
+                if self.defines(ns, &target) {
                     return Some(target);
                 }
                 if depth < 4 {
-                    if let Some(real) = self.through_reexports(&target, depth + 1, seen) {
+                    if let Some(real) = self.through_reexports(&target, ns, depth + 1, seen) {
                         return Some(real);
                     }
                 }
@@ -434,6 +526,13 @@ fn for_each_anchor<'a>(
             }
         }
     }
+}
+
+/// The kinds of item a path is resolved among.
+#[derive(Debug, Clone, Copy)]
+enum Namespace {
+    Functions,
+    Statics,
 }
 
 /// A function that creates a descriptor with flags a parameter carries
@@ -566,109 +665,4 @@ pub fn mentions_rwlock(ty: &syn::Type) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn path_keys_join_with_two_colons() {
-        assert_eq!(super::path_key("Type", "method"), "Type::method");
-        assert_eq!(super::path_key("", "f"), "::f");
-    }
-
-    /// A crate of `(path, text)` files, as the analysis builds its table.
-    fn table(files: &[(&str, &str)]) -> super::CrateTable {
-        let words = crate::scan::Words::new(crate::knowledge::Knowledge::builtin());
-        let scans: Vec<crate::scan::FileScan> = files
-            .iter()
-            .map(|(_, t)| crate::scan::scan(t, &words, false))
-            .collect();
-        let paths: Vec<&std::path::Path> = files.iter().map(|(p, _)| std::path::Path::new(*p)).collect();
-        let ids: Vec<usize> = (0..files.len()).collect();
-        super::CrateTable::from_scans(&ids, &paths, &scans.iter().collect::<Vec<_>>())
-    }
-
-    fn resolve(t: &super::CrateTable, module: &[&str], path: &str) -> Option<String> {
-        let module: Vec<String> = module.iter().map(|m| m.to_string()).collect();
-        let written: Vec<String> = path.split("::").map(String::from).collect();
-        t.resolve_fn(&module, &written, &[], false)
-    }
-
-    #[test]
-    fn namesakes_in_two_modules_resolve_by_path_and_through_reexports() {
-        let t = table(&[
-            (
-                "p/src/lib.rs",
-                "mod visudo; mod pipeline; pub mod sys; fn main_loop() {}",
-            ),
-            ("p/src/visudo.rs", "pub fn run() {}"),
-            ("p/src/pipeline.rs", "pub fn run() { super::visudo::run(); }"),
-            (
-                "p/src/sys/mod.rs",
-                "mod linux; pub use self::linux::*; pub use self::linux::open_pty as openpty;",
-            ),
-            ("p/src/sys/linux.rs", "pub fn open_pty() {} pub fn run() {}"),
-        ]);
-        let lib = "<p/src/lib.rs>";
-        let key = |k: &str| Some(format!("{lib}::{k}"));
-        assert_eq!(resolve(&t, &[lib], "visudo::run"), key("visudo::run"));
-        assert_eq!(
-            resolve(&t, &[lib, "pipeline"], "super::visudo::run"),
-            key("visudo::run")
-        );
-        assert_eq!(resolve(&t, &[lib, "visudo"], "run"), key("visudo::run"));
-        assert_eq!(resolve(&t, &[lib], "crate::pipeline::run"), key("pipeline::run"));
-        // Through the glob and the renaming re-export of `sys`.
-        assert_eq!(resolve(&t, &[lib], "sys::open_pty"), key("sys::linux::open_pty"));
-        assert_eq!(
-            resolve(&t, &[lib, "visudo"], "crate::sys::openpty"),
-            key("sys::linux::open_pty")
-        );
-        assert_eq!(resolve(&t, &[lib], "sys::run"), key("sys::linux::run"));
-        // Ambiguous and written nowhere: no guess.
-        assert_eq!(resolve(&t, &[lib], "run"), None);
-        assert_eq!(resolve(&t, &[lib], "other_crate::run"), None);
-    }
-
-    #[test]
-    fn a_method_two_modules_define_is_no_ones() {
-        let t = table(&[
-            ("q/src/lib.rs", "mod unix; mod inprocess;"),
-            ("q/src/unix.rs", "pub struct Sender; impl Sender { pub fn connect() {} pub fn send(&self) {} }"),
-            (
-                "q/src/inprocess.rs",
-                "pub struct Sender; impl Sender { pub fn connect() {} }\n\
-                 pub struct Pipe; #[cfg(unix)] impl Pipe { fn open() {} } #[cfg(windows)] impl Pipe { fn open() {} }",
-            ),
-        ]);
-        // Two backends' `Sender::connect`: a call cannot tell which.
-        assert_eq!(t.method_key("Sender", "connect"), None);
-        assert_eq!(t.method_key("Sender", "send").as_deref(), Some("Sender::send"));
-        // Platform variants in one module are one method.
-        assert_eq!(t.method_key("Pipe", "open").as_deref(), Some("Pipe::open"));
-        // Each backend's is keyed by its module, and found from a path to
-        // its type, through a `use`, or from its own module.
-        let root = t.file_modules.values().find(|m| m.len() == 1).unwrap()[0].clone();
-        let unix = vec![root.clone(), "unix".to_string()];
-        let inprocess = vec![root.clone(), "inprocess".to_string()];
-        let key = |m: &str| format!("{root}::{m}::Sender::connect");
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let at_root = vec![root.clone()];
-        let find = |module: &[String], written: &[&str], imported: &[&str]| {
-            t.ambiguous_method_key(module, &s(written), &s(imported), "connect")
-        };
-        assert_eq!(find(&unix, &["Sender"], &[]), Some(key("unix")));
-        assert_eq!(find(&inprocess, &["Sender"], &[]), Some(key("inprocess")));
-        assert_eq!(find(&at_root, &["unix", "Sender"], &[]), Some(key("unix")));
-        assert_eq!(
-            find(&at_root, &["Sender"], &["crate::inprocess::Sender"]),
-            Some(key("inprocess"))
-        );
-        assert_eq!(find(&at_root, &["Sender"], &[]), None, "nothing tells which");
-        assert_eq!(
-            find(&unix, &["Sender"], &[]).as_deref(),
-            t.file_keys
-                .iter()
-                .flatten()
-                .find(|k| k.contains("unix::Sender::connect"))
-                .map(String::as_str)
-        );
-    }
-}
+mod tests;

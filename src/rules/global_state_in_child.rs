@@ -25,7 +25,10 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             out.push(
                 Finding::new(
                     "global_state_in_child",
-                    format!("the child writes `{name}`, but the parent reads its own copy after fork()"),
+                    format!(
+                        "the child writes `{}`, but the parent reads its own copy after fork()",
+                        crate::index::display_name(name)
+                    ),
                     Label::new(fork.file, span.clone(), "written in the child's copy of memory"),
                 )
                 .in_function(fork.function.clone())
@@ -136,7 +139,10 @@ fn reexec_reads(ctx: &RuleCtx) -> Vec<Finding> {
                 out.push(
                     Finding::new(
                         "global_state_in_child",
-                        format!("the re-executed child reads `{name}`, which only the parent's run sets: it is empty there"),
+                        format!(
+                            "the re-executed child reads `{}`, which only the parent's run sets: it is empty there",
+                            crate::index::display_name(name)
+                        ),
                         Label::new(g.file, span.clone(), "read by the copy of the program started as a child"),
                     )
                     .in_function(g.keys.first().map(|k| crate::index::display_key(k).to_string()))

@@ -39,9 +39,13 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
                         format!("assigns to `{target}` in the parent's memory"),
                     )
                 }
-                ChildEvent::GlobalWrite { name, span } => {
-                    (span.clone(), format!("writes `{name}` in the parent's memory"))
-                }
+                ChildEvent::GlobalWrite { name, span } => (
+                    span.clone(),
+                    format!(
+                        "writes `{}` in the parent's memory",
+                        crate::index::display_name(name)
+                    ),
+                ),
                 ChildEvent::Escape { span, .. } => (
                     span.clone(),
                     "leaves the vfork branch on the parent's stack".to_string(),

@@ -113,6 +113,14 @@ pub struct FnDef {
     pub foreign: bool,
 }
 
+/// A `static` (or `thread_local!` static) the file defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticDef {
+    pub name: String,
+    /// Its inline modules (`mod stats { static HITS .. }`), outside in.
+    pub inline: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileScan {
     /// Names a fork, vfork, daemon or pre_exec.
@@ -135,7 +143,9 @@ pub struct FileScan {
     pub trait_impls: Vec<(String, String)>,
     /// `pub use` items: what another module can name through this one.
     pub reexports: Vec<Reexport>,
-    pub statics: Vec<String>,
+    /// `static` items and `thread_local!` statics, with the inline modules
+    /// each is in (a static is named by its module path, like a function).
+    pub statics: Vec<StaticDef>,
     /// `const NAME: T` of a file that creates descriptors: a flags argument
     /// naming one is the crate's choice (`SOCK_FLAGS`, which may hold
     /// `SOCK_CLOEXEC`). Kept only there: generated bindings hold thousands.
@@ -361,7 +371,10 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     i + 1
                 };
                 if let (Some(name), true) = (word(at), punct(at + 1, b":")) {
-                    out.statics.push(owned(name));
+                    out.statics.push(StaticDef {
+                        name: owned(name),
+                        inline: mods.iter().map(|(_, m)| m.clone()).collect(),
+                    });
                     if type_mentions(toks, at + 2, b"RwLock") {
                         out.rwlocks.push(owned(name));
                     }

@@ -21,7 +21,10 @@ fn finds_triggers_functions_statics_and_rwlocks() {
     );
     assert!(s.deepest.is_some_and(|d| d.depth > 0));
     assert!(s.forks && !s.spawns && !s.creates_fds);
-    assert_eq!(s.statics, vec!["M", "N"]);
+    assert_eq!(
+        s.statics.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+        vec!["M", "N"]
+    );
     assert_eq!(s.rwlocks, vec!["M", "table"]);
     let keys: Vec<(&str, bool)> = s.fns.iter().map(|f| (f.key.as_str(), f.diverging)).collect();
     assert_eq!(

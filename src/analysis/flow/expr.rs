@@ -118,7 +118,7 @@ impl Walker<'_> {
                     self.flags_added(&b.left, &b.right);
                 }
                 if is_compound_assign(&b.op) {
-                    if let Some(name) = static_root(&b.left) {
+                    if let Some(name) = self.static_root(&b.left) {
                         self.global_write(&s, &name, self.span(b));
                     }
                     let target = self.src(&*b.left);
@@ -218,9 +218,7 @@ impl Walker<'_> {
         let name = last.ident.to_string();
         if path.segments.len() != 1 {
             // `stats::HITS`: a static reached through its module.
-            if self.table.statics.contains(&name) {
-                v.static_root = Some(name);
-            }
+            v.static_root = self.static_key(path);
             return v;
         }
         if let Some((_, idx, shape, procs)) = self.unit.fork_vars.iter().rev().find(|f| f.0 == name) {
@@ -229,9 +227,7 @@ impl Walker<'_> {
         if let Some((_, calls)) = self.unit.closures.iter().rev().find(|c| c.0 == name) {
             v.closure = Some(calls.clone());
         }
-        if self.table.statics.contains(&name) && !self.is_local_var(&name) {
-            v.static_root = Some(name.clone());
-        }
+        v.static_root = self.static_key(path);
         if let Some((_, ty)) = self.unit.var_types.iter().rev().find(|t| t.0 == name) {
             v.ty = Some(ty.clone());
         }
@@ -250,7 +246,7 @@ impl Walker<'_> {
         if !matches!(&*a.left, Expr::Path(_)) {
             s = self.eval(&a.left, s).0;
         }
-        if let Some(name) = static_root(&a.left) {
+        if let Some(name) = self.static_root(&a.left) {
             self.global_write(&s, &name, self.span(a));
         }
         let target = self.src(&*a.left);

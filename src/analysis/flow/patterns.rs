@@ -148,24 +148,6 @@ pub(super) fn path_last(e: &Expr) -> Option<String> {
     }
 }
 
-/// The static at the root of an assignment target (`X`, `*X.lock().unwrap()`, `X.field`).
-pub(super) fn static_root(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Path(p) => {
-            let name = p.path.segments.last()?.ident.to_string();
-            name.chars()
-                .all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit())
-                .then_some(name)
-        }
-        Expr::Unary(u) => static_root(&u.expr),
-        Expr::Field(f) => static_root(&f.base),
-        Expr::Index(i) => static_root(&i.expr),
-        Expr::MethodCall(m) => static_root(&m.receiver),
-        Expr::Paren(p) => static_root(&p.expr),
-        _ => None,
-    }
-}
-
 /// `+=`, `|=`, ... (not the comparisons `==`, `<=`, ...).
 pub(super) fn is_compound_assign(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;

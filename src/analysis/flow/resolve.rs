@@ -116,6 +116,44 @@ impl Walker<'_> {
             .collect()
     }
 
+    /// The key of the crate's static a path names (`HITS`, `stats::HITS`,
+    /// `crate::stats::HITS`, imported or re-exported): its module path, so
+    /// two statics of one name in different modules are two. `None` for a
+    /// local variable or another crate's item.
+    pub(super) fn static_key(&self, path: &syn::Path) -> Option<String> {
+        let last = path.segments.last()?.ident.to_string();
+        let single = path.segments.len() == 1;
+        if single && self.is_local_var(&last) {
+            return None;
+        }
+        let imports = self.imports.last();
+        if !self.table.statics.contains(&last) && !self.table.alias_names.contains(&last) {
+            // `use stats::HITS as VISITS;`: the static by its new name.
+            let renamed = imports
+                .filter(|i| single && i.is_imported(&last))
+                .and_then(|i| i.resolve(std::slice::from_ref(&last)).into_iter().next())?;
+            let segs: Vec<String> = crate::index::segments_of(&renamed).map(String::from).collect();
+            return self.table.resolve_static(&self.module, &segs, &[]);
+        }
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let imported = imports.map(|i| i.resolve(&segs)).unwrap_or_default();
+        self.table.resolve_static(&self.module, &segs, &imported)
+    }
+
+    /// The static at the root of a place (`X`, `*X.lock().unwrap()`,
+    /// `X.field`, `m::X[i]`), by its key.
+    pub(super) fn static_root(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Path(p) => self.static_key(&p.path),
+            Expr::Unary(u) => self.static_root(&u.expr),
+            Expr::Field(f) => self.static_root(&f.base),
+            Expr::Index(i) => self.static_root(&i.expr),
+            Expr::MethodCall(m) => self.static_root(&m.receiver),
+            Expr::Paren(p) => self.static_root(&p.expr),
+            _ => None,
+        }
+    }
+
     /// The other crate's function a path of this crate re-exports.
     fn reexported_from_elsewhere(&self, segs: &[String]) -> Option<String> {
         if self.table.reexports.is_empty() {

@@ -92,16 +92,15 @@ impl Walker<'_> {
             if !self.unit.locks.taken.contains(&name) {
                 self.unit.locks.taken.push(name);
             }
-            // Which lock, across functions: a struct field's or a static's.
-            // A static by its name however its path is written
-            // (`STATE`, `probe::STATE`).
-            let static_name = match &*ev.call.receiver {
-                Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            };
+            // Which lock, across functions: a struct field's or a static's
+            // (by its module path, however it is written: `STATE`,
+            // `probe::STATE`).
             let owner = self
                 .field_of(&ev.call.receiver)
-                .or_else(|| static_name.filter(|n| self.table.statics.contains(n)));
+                .or_else(|| match &*ev.call.receiver {
+                    Expr::Path(p) => self.static_key(&p.path),
+                    _ => None,
+                });
             if let Some(owner) = owner {
                 self.facts.lock_sites.push(LockSite {
                     file: self.file,
