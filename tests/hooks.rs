@@ -56,6 +56,24 @@ fn main() {{\n    let mut cmd = Command::new(\"true\");\n    announce(&mut cmd);
 }
 
 #[test]
+fn a_command_named_through_a_type_alias_is_followed_to_its_launch() {
+    // `type Cmd = Command;` (a file's alias names the type as a `use`
+    // would): exec'd in place, pedantic; spawned, suspicious (no other
+    // thread shows).
+    let hook = "use std::os::unix::process::CommandExt;\ntype Cmd = std::process::Command;\n\
+fn main() {\n    let mut cmd = Cmd::new(\"true\");\n    unsafe {\n        cmd.pre_exec(|| {\n            let line = format!(\"pid {}\", std::process::id());\n            drop(line);\n            Ok(())\n        });\n    }\n";
+    let (default, all) = hook_findings("alias_exec", &format!("{hook}    let _ = cmd.exec();\n}}\n"));
+    assert_eq!(default, vec![], "exec in place through the alias: no fork");
+    assert_eq!(all, vec![("warning".to_string(), 7)]);
+    let (default, _) = hook_findings("alias_spawn", &format!("{hook}    let _ = cmd.spawn();\n}}\n"));
+    assert_eq!(
+        default,
+        vec![("warning".to_string(), 7)],
+        "spawned through the alias: std forks"
+    );
+}
+
+#[test]
 fn a_command_spawned_on_any_path_or_handed_away_keeps_its_hooks_level() {
     let cases = [
         (

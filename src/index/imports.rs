@@ -36,6 +36,27 @@ impl Imports {
                 self.add_tree(&u.tree, String::new());
             }
         }
+        // `type Cmd = std::process::Command;` names the type as a renaming
+        // `use` would (a generic alias is left alone).
+        for item in items {
+            let Item::Type(t) = item else { continue };
+            let syn::Type::Path(p) = &*t.ty else { continue };
+            if !t.generics.params.is_empty()
+                || p.qself.is_some()
+                || p.path.segments.iter().any(|s| !s.arguments.is_none())
+            {
+                continue;
+            }
+            let segs = segments(&p.path);
+            // Through the file's own `use` of its first segment.
+            let target = match segs.first().and_then(|f| self.names.get(f)) {
+                Some(_) => self.resolve(&segs).into_iter().next(),
+                None => Some(canonical(&segs.join("::"))),
+            };
+            if let Some(target) = target {
+                self.names.insert(t.ident.to_string(), target);
+            }
+        }
     }
 
     fn add_tree(&mut self, tree: &UseTree, prefix: String) {
@@ -188,5 +209,17 @@ mod tests {
         assert_eq!(r(&i, "mem::drop"), vec!["std::mem::drop"]);
         assert_eq!(r(&i, "libc::fork")[0], "libc::fork");
         assert!(r(&i, "drop").contains(&"std::mem::drop".to_string()));
+    }
+
+    #[test]
+    fn a_type_alias_names_its_type_as_a_renaming_use_would() {
+        let i = imports(
+            "type Cmd = std::process::Command; type Fd = unistd::Fd; use nix::unistd; \
+             type Generic<T> = Vec<T>; type Local = Real;",
+        );
+        assert_eq!(r(&i, "Cmd::new"), vec!["std::process::Command::new"]);
+        assert_eq!(r(&i, "Fd::close"), vec!["nix::unistd::Fd::close"]);
+        assert_eq!(r(&i, "Local::open"), vec!["Real::open"]);
+        assert!(!i.is_imported("Generic"));
     }
 }

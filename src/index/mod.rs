@@ -40,6 +40,10 @@ pub struct CrateTable {
     /// The traits each type implements (`impl Trait for Type`): a trait's
     /// default method is the type's too (`Self::open()`, `master.open()`).
     pub trait_impls: FxHashMap<String, Vec<String>>,
+    /// `type Alias = Type;` -> `Type` (by last segment; `None` where two
+    /// aliases of one name name different types): `Alias::new()` is
+    /// `Type::new()`, and so is a method an `impl Alias` defines.
+    pub type_aliases: FxHashMap<String, Option<String>>,
     /// `Type::name` keys more than one module defines: each of those
     /// methods is keyed by its module too (`impl_method_key`).
     pub ambiguous_methods: FxHashSet<String>,
@@ -88,20 +92,30 @@ impl CrateTable {
     ) -> CrateTable {
         let mut t = CrateTable::default();
         let (modules, test) = modules::module_tree(paths, scans);
+        for (alias, target) in scans.iter().flat_map(|s| s.type_aliases.iter()) {
+            let known = t
+                .type_aliases
+                .entry(alias.clone())
+                .or_insert_with(|| Some(target.clone()));
+            if known.as_ref() != Some(target) {
+                *known = None;
+            }
+        }
         // `Type::name` defined in two modules: two types of one name (or
         // platform variants in `unix/` and `windows/`). Such a method is
         // keyed by its module too, so the two never share a summary.
-        let mut homes: FxHashMap<&str, Vec<&String>> = FxHashMap::default();
+        let mut homes: FxHashMap<std::borrow::Cow<str>, Vec<&String>> = FxHashMap::default();
         for (s, module) in scans.iter().zip(&modules) {
             for f in s.fns.iter().filter(|f| f.method) {
                 let home: Vec<&String> = module.iter().chain(&f.inline).collect();
-                match homes.get(f.key.as_str()) {
+                let key = t.unaliased(&f.key);
+                match homes.get(&key) {
                     Some(h) if *h != home => {
-                        t.ambiguous_methods.insert(f.key.clone());
+                        t.ambiguous_methods.insert(key.into_owned());
                     }
                     Some(_) => {}
                     None => {
-                        homes.insert(&f.key, home);
+                        homes.insert(key, home);
                     }
                 }
             }
@@ -116,11 +130,12 @@ impl CrateTable {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
                 let key = if f.method {
+                    let own = t.unaliased(&f.key);
                     if f.inline.is_empty() {
-                        t.impl_method_key(&module, &f.key)
+                        t.impl_method_key(&module, &own)
                     } else {
                         let home: Vec<String> = module.iter().chain(&f.inline).cloned().collect();
-                        t.impl_method_key(&home, &f.key)
+                        t.impl_method_key(&home, &own)
                     }
                 } else {
                     let key = qualified(&module, &f.key);
@@ -189,7 +204,8 @@ impl CrateTable {
             t.rwlocks.extend(s.rwlocks.iter().cloned());
             t.diverging_values.extend(s.diverging_values.iter().cloned());
             for (ty, tr) in &s.trait_impls {
-                let traits = t.trait_impls.entry(ty.clone()).or_default();
+                let ty = t.type_name_of(ty).to_string();
+                let traits = t.trait_impls.entry(ty).or_default();
                 if !traits.contains(tr) {
                     traits.push(tr.clone());
                 }
@@ -232,7 +248,7 @@ impl CrateTable {
         imported: &[String],
         name: &str,
     ) -> Option<String> {
-        let ty = written.last()?;
+        let ty = self.type_name_of(written.last()?);
         let own = path_key(ty, name);
         if !self.ambiguous_methods.contains(&own) {
             return None;
@@ -253,9 +269,39 @@ impl CrateTable {
         self.functions.contains(&here).then_some(here)
     }
 
+    /// The type an alias names (`W` of `type W = Real;` -> `Real`), or `ty`.
+    pub fn type_name_of<'a>(&'a self, ty: &'a str) -> &'a str {
+        if self.type_aliases.is_empty() {
+            return ty;
+        }
+        match self.type_aliases.get(ty) {
+            Some(Some(target)) => target,
+            _ => ty,
+        }
+    }
+
+    /// A method key (`Type::name`) with an alias's type replaced by the
+    /// type it names.
+    fn unaliased<'a>(&self, key: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.type_aliases.is_empty() {
+            return key.into();
+        }
+        // `Type::name` (split on one byte: cheaper than on `::`).
+        let Some((ty, name)) = key.rsplit_once(':') else {
+            return key.into();
+        };
+        let ty = ty.trim_end_matches(':');
+        match self.type_aliases.get(ty) {
+            Some(Some(target)) => path_key(target, name).into(),
+            _ => key.into(),
+        }
+    }
+
     /// The key of method `name` of type `ty`: its own (`Type::name`), else
-    /// the default method of a trait it implements (`Trait::name`).
+    /// the default method of a trait it implements (`Trait::name`). An
+    /// alias's methods are its type's.
     pub fn method_key(&self, ty: &str, name: &str) -> Option<String> {
+        let ty = self.type_name_of(ty);
         let own = path_key(ty, name);
         if self.functions.contains(&own) {
             return (!self.ambiguous_methods.contains(&own)).then_some(own);

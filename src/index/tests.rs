@@ -153,3 +153,24 @@ fn a_method_two_modules_define_is_no_ones() {
             .map(String::as_str)
     );
 }
+
+#[test]
+fn an_alias_s_methods_are_its_type_s() {
+    let t = table(&[
+        (
+            "a/src/lib.rs",
+            "mod real; pub type Handle = real::Real; type Mixed = real::Real;",
+        ),
+        (
+            "a/src/real.rs",
+            "pub struct Real; impl Real { pub fn open() {} } impl super::Handle { pub fn close(&self) {} }\n\
+             type Mixed = Other; pub struct Other; impl Tr for Handle {}",
+        ),
+    ]);
+    assert_eq!(t.method_key("Handle", "open").as_deref(), Some("Real::open"));
+    // A method an `impl Alias` defines is the type's too.
+    assert_eq!(t.method_key("Real", "close").as_deref(), Some("Real::close"));
+    assert_eq!(t.trait_impls.get("Real"), Some(&vec!["Tr".to_string()]));
+    // Two aliases of one name naming different types: neither.
+    assert_eq!(t.method_key("Mixed", "open"), None);
+}

@@ -141,6 +141,9 @@ pub struct FileScan {
     pub inline_mods: Vec<String>,
     /// `impl Trait for Type`: (type, trait), by last segment.
     pub trait_impls: Vec<(String, String)>,
+    /// `type Alias = path::Type;` items (not generic): (alias, the type's
+    /// last segment). An alias's methods are its type's.
+    pub type_aliases: Vec<(String, String)>,
     /// `pub use` items: what another module can name through this one.
     pub reexports: Vec<Reexport>,
     /// `static` items and `thread_local!` statics, with the inline modules
@@ -293,6 +296,18 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         inline: Vec::new(),
                         foreign: false,
                     });
+                }
+            }
+            // Only a CamelCase alias of a CamelCase type can have methods
+            // of the crate (not bindings' `type c_int = i32;`, by the
+            // thousand in generated crates).
+            (TokenKind::Word, b"type")
+                if impls.is_empty()
+                    && punct(i + 2, b"=")
+                    && word(i + 1).is_some_and(|w| w.first().is_some_and(u8::is_ascii_uppercase)) =>
+            {
+                if let (Some(alias), Some(target)) = (word(i + 1), alias_target(toks, i + 3)) {
+                    out.type_aliases.push((owned(alias), target));
                 }
             }
             // A trait's default methods are keyed by the trait (`Self::f()`
@@ -529,6 +544,26 @@ fn impl_type(toks: &[Tok], mut i: usize) -> (String, Option<String>) {
         i += 1;
     }
     (last, trait_name.filter(|t| !t.is_empty()))
+}
+
+/// The type a `type Alias = a::b::Type;` names, by its last segment
+/// (`None` for anything but a plain path: `Box<dyn Fn()>`, a tuple).
+fn alias_target(toks: &[Tok], mut i: usize) -> Option<String> {
+    let mut last = None;
+    while let Some(t) = toks.get(i) {
+        match (t.kind, t.text) {
+            (TokenKind::Punct, b";") => {
+                return last
+                    .filter(|w: &&[u8]| w.first().is_some_and(u8::is_ascii_uppercase))
+                    .map(owned)
+            }
+            (TokenKind::Punct, b":") => {}
+            (TokenKind::Word, w) => last = Some(w),
+            _ => return None,
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Up to the `{` or `;` that ends a type or signature: does it name `what`?

@@ -271,6 +271,22 @@ impl Walker<'_> {
         if let Some(k) = self.table.method_key(short, method) {
             return Some(k);
         }
+        // `use loud::Loud as Announcer;`: the type by its own name.
+        if !ty.contains("::") {
+            let renamed = self
+                .imports
+                .last()
+                .filter(|i| i.is_imported(short))
+                .and_then(|i| i.resolve(&[short.to_string()]).into_iter().next());
+            if let Some(k) = renamed.as_deref().and_then(|full| {
+                let own = full.rsplit("::").next().unwrap_or(full);
+                (own != short)
+                    .then(|| self.table.method_key(own, method))
+                    .flatten()
+            }) {
+                return Some(k);
+            }
+        }
         if self.table.ambiguous_methods.is_empty() {
             return None;
         }
