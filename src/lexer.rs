@@ -297,6 +297,13 @@ fn skip_word_or_prefixed_literal(text: &str, i: usize) -> usize {
     match (b[i], b.get(i + 1)) {
         (b'b' | b'c', Some(b'"')) => return skip_quoted(b, i + 2, b'"'),
         (b'b', Some(b'\'')) => return skip_quoted(b, i + 2, b'\''),
+        // A raw identifier (`r#type`) is one word.
+        (b'r', Some(b'#'))
+            if b.get(i + 2)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+        {
+            return ident_end(b, i + 2)
+        }
         _ => {}
     }
     ident_end(b, i)

@@ -4,6 +4,7 @@
 
 pub mod imports;
 pub mod modules;
+pub mod symbols;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -106,7 +107,8 @@ impl CrateTable {
         // keyed by its module too, so the two never share a summary.
         let mut homes: FxHashMap<std::borrow::Cow<str>, Vec<&String>> = FxHashMap::default();
         for (s, module) in scans.iter().zip(&modules) {
-            for f in s.fns.iter().filter(|f| f.method) {
+            // Macros (`name!`) are scoped by text: one key per name.
+            for f in s.fns.iter().filter(|f| f.method && !f.key.ends_with('!')) {
                 let home: Vec<&String> = module.iter().chain(&f.inline).collect();
                 let key = t.unaliased(&f.key);
                 match homes.get(&key) {
@@ -129,7 +131,9 @@ impl CrateTable {
         for (((&id, s), module), path) in ids.iter().zip(scans).zip(modules).zip(paths) {
             let mut keys = Vec::with_capacity(s.fns.len());
             for f in &s.fns {
-                let key = if f.method {
+                let key = if f.key.ends_with('!') {
+                    f.key.clone()
+                } else if f.method {
                     let own = t.unaliased(&f.key);
                     if f.inline.is_empty() {
                         t.impl_method_key(&module, &own)
@@ -224,6 +228,13 @@ impl CrateTable {
         let (root, rest) = key.split_once("::")?;
         let (lib, _) = self.lib_roots.iter().find(|(_, r)| *r == root)?;
         Some(format!("{lib}::{rest}"))
+    }
+
+    /// The key of method `name` an `impl` of (or a trait) `ty` in `home`
+    /// (the file's module path and its inline modules) defines: by the type
+    /// an alias names, and by its module where two modules define one.
+    pub fn method_def_key(&self, home: &[String], ty: &str, name: &str) -> String {
+        self.impl_method_key(home, &path_key(self.type_name_of(ty), name))
     }
 
     /// The key of a method an impl in `module` (a file's module path)
@@ -704,6 +715,28 @@ pub fn type_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Group(g) => type_name(&g.elem),
         _ => None,
     }
+}
+
+/// The name an impl block's methods are keyed by, as the scan keys them:
+/// [`type_name`], and for `impl Ext for [u8]` or `for *const T` the
+/// element's, for `for (Class, bool, Tag)` the last element's, for `for dyn
+/// Write + Send` the first bound's; `Self` when none.
+pub fn impl_type_name(ty: &syn::Type) -> String {
+    fn named(ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Reference(r) => named(&r.elem),
+            syn::Type::Slice(s) => named(&s.elem),
+            syn::Type::Array(a) => named(&a.elem),
+            syn::Type::Ptr(p) => named(&p.elem),
+            syn::Type::Tuple(t) => t.elems.last().and_then(named),
+            syn::Type::TraitObject(o) => o.bounds.iter().find_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            }),
+            _ => type_name(ty),
+        }
+    }
+    named(ty).unwrap_or_else(|| "Self".to_string())
 }
 
 pub fn mentions_rwlock(ty: &syn::Type) -> bool {

@@ -277,12 +277,26 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 in_use = false;
                 use_of_fork_path = false;
             }
-            (TokenKind::Word, b"impl") => {
-                let (ty, trait_name) = impl_type(toks, i + 1);
+            // An impl block, not `impl Trait` in a signature (`w: impl
+            // Write`, `-> impl Fn()`): an item starts after `}`, `;`, `{`,
+            // an attribute's `]`, `unsafe` or `default`.
+            (TokenKind::Word, b"impl")
+                if i == 0
+                    || toks[i - 1].text == b"}"
+                    || toks[i - 1].text == b";"
+                    || toks[i - 1].text == b"{"
+                    || toks[i - 1].text == b"]"
+                    || toks[i - 1].text == b"unsafe"
+                    || toks[i - 1].text == b"default" =>
+            {
+                let (ty, trait_name, end) = impl_type(toks, i + 1);
                 if let Some(tr) = trait_name {
                     out.trait_impls.push((ty.clone(), tr));
                 }
                 pending_impl = Some(ty);
+                // Past the header: a `;` in it (`Box<[T; N]>`) ends nothing.
+                i = end;
+                continue;
             }
             // `macro_rules! name`: walked as a function `name!`, which its
             // callers call (macros are named by text, not by module).
@@ -344,7 +358,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         extern_fd_creators.push(i + 1);
                     }
                     has_main |= depth == 0 && name == b"main";
-                    let ty = impls.last().map(|(_, t)| t.as_str());
+                    // Directly in an impl or trait (a function nested in a
+                    // method's body is the module's).
+                    let ty = impls.last().filter(|(d, _)| *d == depth).map(|(_, t)| t.as_str());
                     let diverging = fn_diverges(toks, i + 2, look_for.knowledge);
                     let key = match ty {
                         Some(ty) => path_key(ty, &String::from_utf8_lossy(name)),
@@ -527,23 +543,39 @@ pub fn mentions_any(text: &str, names: &[CalledName]) -> bool {
 }
 
 /// `impl<T> Foo<T> for Bar<T> where .. {`: the type implemented on (`Bar`).
-fn impl_type(toks: &[Tok], mut i: usize) -> (String, Option<String>) {
-    let mut angle = 0i32;
+fn impl_type(toks: &[Tok], mut i: usize) -> (String, Option<String>, usize) {
+    // Generic arguments (not the type's name), and brackets (whose `;`,
+    // as in `[T; N]`, ends nothing).
+    let (mut angle, mut bracket) = (0i32, 0i32);
     let mut last = String::new();
     let mut trait_name = None;
+    // Words that no longer name the type: an array's length (`[T; N]`),
+    // a trait object's further bounds (`dyn Write + Send`).
+    let mut done = false;
     while let Some(t) = toks.get(i) {
         match (t.kind, t.text) {
             (TokenKind::Punct, b"<") => angle += 1,
-            (TokenKind::Punct, b">") => angle -= 1,
-            (TokenKind::Punct, b"{") | (TokenKind::Punct, b";") => break,
+            // Not the `>` of an arrow (`F: Fn() -> T`).
+            (TokenKind::Punct, b">") if !(i > 0 && toks[i - 1].text == b"-") => angle -= 1,
+            (TokenKind::Punct, b"[" | b"(") => bracket += 1,
+            (TokenKind::Punct, b"]" | b")") => bracket -= 1,
+            (TokenKind::Punct, b"{") | (TokenKind::Punct, b";") if bracket <= 0 => break,
+            (TokenKind::Punct, b";" | b"+") if angle == 0 => done = true,
             (TokenKind::Word, b"where") if angle == 0 => break,
-            (TokenKind::Word, b"for") if angle == 0 => trait_name = Some(std::mem::take(&mut last)),
-            (TokenKind::Word, w) if angle == 0 && w != b"dyn" && w != b"unsafe" => last = owned(w),
+            (TokenKind::Word, b"for") if angle == 0 => {
+                trait_name = Some(std::mem::take(&mut last));
+                done = false;
+            }
+            (TokenKind::Word, w) if angle == 0 && !done && w != b"dyn" && w != b"unsafe" => last = owned(w),
             _ => {}
         }
         i += 1;
     }
-    (last, trait_name.filter(|t| !t.is_empty()))
+    // `impl Trait for ()`: as the walk keys a type it cannot name.
+    if last.is_empty() {
+        last = "Self".to_string();
+    }
+    (last, trait_name.filter(|t| !t.is_empty()), i)
 }
 
 /// The type a `type Alias = a::b::Type;` names, by its last segment

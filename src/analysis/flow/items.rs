@@ -23,7 +23,12 @@ impl Walker<'_> {
                 self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
             }
             syn::Item::Impl(i) => {
-                let saved = std::mem::replace(&mut self.impl_type, type_name(&i.self_ty));
+                let self_ty = Some(
+                    self.table
+                        .type_name_of(&crate::index::impl_type_name(&i.self_ty))
+                        .to_string(),
+                );
+                let saved = std::mem::replace(&mut self.impl_type, self_ty);
                 let trait_name = i
                     .trait_
                     .as_ref()
@@ -33,8 +38,8 @@ impl Walker<'_> {
                 for it in &i.items {
                     if let syn::ImplItem::Fn(f) = it {
                         let name = f.sig.ident.to_string();
-                        let key = path_key(self.impl_type.as_deref().unwrap_or("Self"), &name);
-                        let key = self.table.impl_method_key(&self.module, &key);
+                        let ty = self.impl_type.as_deref().unwrap_or("Self");
+                        let key = self.table.method_def_key(&self.module, ty, &name);
                         self.walk_fn(&f.attrs, &f.sig, &f.block, vec![key]);
                     }
                 }
@@ -49,7 +54,11 @@ impl Walker<'_> {
                 for it in &t.items {
                     if let syn::TraitItem::Fn(f) = it {
                         if let Some(block) = &f.default {
-                            let key = path_key(&trait_name, &f.sig.ident.to_string());
+                            let key = self.table.method_def_key(
+                                &self.module,
+                                &trait_name,
+                                &f.sig.ident.to_string(),
+                            );
                             self.walk_fn(&f.attrs, &f.sig, block, vec![key]);
                         }
                     }
