@@ -41,6 +41,12 @@ pub struct CrateTable {
     /// The traits each type implements (`impl Trait for Type`): a trait's
     /// default method is the type's too (`Self::open()`, `master.open()`).
     pub trait_impls: FxHashMap<String, Vec<String>>,
+    /// What functions return (by key), where a method call on the result
+    /// can use it (`scan::Returns`).
+    pub returns: FxHashMap<String, crate::scan::Returns>,
+    /// `Struct::field` -> the field's type name (`None` where two structs
+    /// of one name disagree).
+    pub field_types: FxHashMap<String, Option<String>>,
     /// `type Alias = Type;` -> `Type` (by last segment; `None` where two
     /// aliases of one name name different types): `Alias::new()` is
     /// `Type::new()`, and so is a method an `impl Alias` defines.
@@ -146,6 +152,9 @@ impl CrateTable {
                     t.names.entry(f.name.clone()).or_default().push(key.clone());
                     key
                 };
+                if let Some(r) = &f.returns {
+                    t.returns.insert(key.clone(), r.clone());
+                }
                 t.functions.insert(key.clone());
                 if f.diverging {
                     t.diverging.insert(key.clone());
@@ -202,6 +211,19 @@ impl CrateTable {
             for (name, n) in &s.const_numbers {
                 let known = t.const_numbers.entry(name.clone()).or_insert(Some(*n));
                 if *known != Some(*n) {
+                    *known = None;
+                }
+            }
+            for (ty, field, field_ty) in s
+                .field_types
+                .iter()
+                .flat_map(|(ty, fields)| fields.iter().map(move |(f, t)| (ty, f, t)))
+            {
+                let known = t
+                    .field_types
+                    .entry(path_key(ty, field))
+                    .or_insert_with(|| Some(field_ty.clone()));
+                if known.as_ref() != Some(field_ty) {
                     *known = None;
                 }
             }

@@ -115,6 +115,18 @@ impl<'a> RuleCtx<'a> {
         }
     }
 
+    /// A call's unsafe effect besides the lock [`Self::effect_of`] names
+    /// first: a function that takes a lock and allocates is two hazards
+    /// (the lock is fork_after_thread_spawn's, the allocation
+    /// unsafe_call_in_child's).
+    pub fn effect_besides_lock(&self, call: &CallSite) -> Option<Effect> {
+        call.target
+            .summary_keys()
+            .iter()
+            .filter_map(|k| self.summaries.get(k.as_str()))
+            .find_map(|s| s.other.clone())
+    }
+
     fn functions_with<'k>(&'k self, keys: &'k [String]) -> impl Iterator<Item = &'k FnFact> + 'k {
         self.files
             .iter()

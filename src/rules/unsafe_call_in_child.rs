@@ -24,6 +24,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             if call.role == Some(Role::ExitCleanup) {
                 continue;
             }
+            // A lock is fork_after_thread_spawn's; what else the call does
+            // (allocation behind the lock) is this rule's.
+            let effect = match ctx.effect_besides_lock(call) {
+                Some(other) if threads && effect.class.takes_lock() => other,
+                _ => effect,
+            };
             // Lock-taking calls with real thread evidence are
             // fork_after_thread_spawn's, which names the threads.
             let reportable = if threads {

@@ -10,8 +10,10 @@ use rustc_hash::FxHashMap;
 
 use crate::knowledge::{Knowledge, ScanKind, ScanQualifier, ScanWord};
 mod declarations;
+mod signatures;
 use declarations::{mod_attrs, use_tree};
 pub use declarations::{ModDecl, Reexport};
+pub use signatures::Returns;
 
 use crate::lexer::{self, Tok, TokenKind};
 
@@ -111,6 +113,8 @@ pub struct FnDef {
     pub inline: Vec<String>,
     /// Declared in an `extern "C" { .. }` block: a C function, no body.
     pub foreign: bool,
+    /// What it returns, where a method call on the result can use it.
+    pub returns: Option<Returns>,
 }
 
 /// A `static` (or `thread_local!` static) the file defines.
@@ -144,6 +148,9 @@ pub struct FileScan {
     /// `type Alias = path::Type;` items (not generic): (alias, the type's
     /// last segment). An alias's methods are its type's.
     pub type_aliases: Vec<(String, String)>,
+    /// The file's structs' named fields with a type of a name: (struct,
+    /// [(field, type name)]).
+    pub field_types: Vec<(String, Vec<(String, String)>)>,
     /// `pub use` items: what another module can name through this one.
     pub reexports: Vec<Reexport>,
     /// `static` items and `thread_local!` statics, with the inline modules
@@ -309,6 +316,7 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                         method: true,
                         inline: Vec::new(),
                         foreign: false,
+                        returns: None,
                     });
                 }
             }
@@ -361,7 +369,8 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                     // Directly in an impl or trait (a function nested in a
                     // method's body is the module's).
                     let ty = impls.last().filter(|(d, _)| *d == depth).map(|(_, t)| t.as_str());
-                    let diverging = fn_diverges(toks, i + 2, look_for.knowledge);
+                    let mut arrow = None;
+                    let diverging = fn_diverges(toks, i + 2, look_for.knowledge, &mut arrow);
                     let key = match ty {
                         Some(ty) => path_key(ty, &String::from_utf8_lossy(name)),
                         None => {
@@ -384,7 +393,15 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                             None => Vec::new(),
                         },
                         foreign: !externs.is_empty(),
+                        returns: arrow.and_then(|at| signatures::returned(toks, at, ty)),
                     });
+                }
+            }
+            (TokenKind::Word, b"struct") if word(i + 1).is_some() => {
+                let fields = signatures::struct_fields(toks, i + 2);
+                if !fields.is_empty() {
+                    out.field_types
+                        .push((word(i + 1).map(owned).unwrap_or_default(), fields));
                 }
             }
             // Named only if the file turns out to create descriptors.
@@ -646,7 +663,12 @@ fn type_facts(toks: &[Tok], mut i: usize) -> (bool, bool) {
 
 /// After `fn name`: `-> !` in the signature, or a body whose last statement
 /// calls `_exit`/`exit`/`abort` or panics, unconditionally.
-fn fn_diverges(toks: &[Tok], mut i: usize, knowledge: &crate::knowledge::Knowledge) -> bool {
+fn fn_diverges(
+    toks: &[Tok],
+    mut i: usize,
+    knowledge: &crate::knowledge::Knowledge,
+    arrow: &mut Option<usize>,
+) -> bool {
     let mut paren = 0i32;
     // The signature, up to the body's `{` (or `;` for a declaration).
     while let Some(t) = toks.get(i) {
@@ -654,6 +676,8 @@ fn fn_diverges(toks: &[Tok], mut i: usize, knowledge: &crate::knowledge::Knowled
             (TokenKind::Punct, b"(" | b"<" | b"[") => paren += 1,
             (TokenKind::Punct, b")" | b"]") => paren -= 1,
             (TokenKind::Punct, b">") if i > 0 && toks[i - 1].text != b"-" => paren -= 1,
+            // The return type starts after the signature's `->`.
+            (TokenKind::Punct, b">") if paren == 0 && arrow.is_none() => *arrow = Some(i + 1),
             (TokenKind::Punct, b"!")
                 if paren == 0 && i >= 2 && toks[i - 1].text == b">" && toks[i - 2].text == b"-" =>
             {

@@ -120,3 +120,56 @@ fn fcntl_creates_fds_only_for_its_dup_command_and_consts_keep_their_numbers() {
     assert_eq!(int_literal(b"1_000usize"), Some(1000));
     assert_eq!(int_literal(b"x"), None);
 }
+
+#[test]
+fn signatures_give_return_and_field_types() {
+    use super::Returns;
+    let s = super::scan(
+        "pub fn channel() -> Result<(MainSender, MainReceiver), Error> { todo!() }\n\
+         fn conn<'a>(x: &'a str) -> io::Result<Arc<Conn>> where X: Y { todo!() }\n\
+         fn count() -> usize { 0 }\n\
+         struct MainSender { inner: Sender<Message>, pub(crate) fd: i32, shared: Arc<Mutex<u8>> }\n\
+         struct Pair(u8, u8);\n\
+         impl Spool { fn open() -> Self { Spool } fn opt(&self) -> Option<&'static Spool> { None } }\n",
+        &words(),
+        false,
+    );
+    let returns: Vec<(&str, Option<&Returns>)> = s
+        .fns
+        .iter()
+        .map(|f| (f.key.as_str(), f.returns.as_ref()))
+        .collect();
+    let ty = |t: &str| Returns::Type(t.to_string());
+    assert_eq!(
+        returns,
+        vec![
+            (
+                "channel",
+                Some(&Returns::Tuple(vec![
+                    Some("MainSender".into()),
+                    Some("MainReceiver".into())
+                ]))
+            ),
+            ("conn", Some(&ty("Conn"))),
+            ("count", None),
+            ("Spool::open", Some(&ty("Spool"))),
+            ("Spool::opt", Some(&ty("Spool"))),
+        ]
+    );
+    let fields: Vec<(&str, &str, &str)> = s
+        .field_types
+        .iter()
+        .flat_map(|(a, fields)| {
+            fields
+                .iter()
+                .map(move |(b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("MainSender", "inner", "Sender"),
+            ("MainSender", "shared", "Mutex")
+        ]
+    );
+}

@@ -148,6 +148,12 @@ impl Walker<'_> {
         {
             val.ty = Some(segs[segs.len() - 2].clone());
         }
+        // Its signature, where the table has it.
+        if let Target::Local { keys } = &target {
+            if let [key] = keys.as_slice() {
+                self.type_returned(key, &mut val);
+            }
+        }
         if segs.len() >= 2 && self.knowledge.constructs(&last) {
             // `T::new()` has type T: keep T's resolved path.
             let full = candidates.first().cloned().unwrap_or_else(|| segs.join("::"));

@@ -132,6 +132,7 @@ impl Walker<'_> {
         }
         self.fd_bind(&local.pat, &val, &init.expr);
         self.type_channel_ends(&local.pat, &init.expr);
+        self.type_tuple_bindings(&local.pat, &val);
         let held_ty = ty.clone().or_else(|| val.ty.clone());
         self.command_binding(&local.pat, &init.expr, held_ty.as_deref());
         for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
@@ -230,6 +231,22 @@ impl Walker<'_> {
             }
             if let Some(rx) = rx {
                 self.unit.var_types.push((rx.clone(), receiver));
+            }
+        }
+    }
+
+    /// `let (sender, receiver) = channel()?` where the crate's `channel`
+    /// returns `(MainSender, MainReceiver)`: each binding has its type.
+    fn type_tuple_bindings(&mut self, pat: &Pat, val: &Val) {
+        let (Pat::Tuple(t), Some(tys)) = (pat, &val.tuple_tys) else {
+            return;
+        };
+        if t.elems.len() != tys.len() {
+            return;
+        }
+        for (p, ty) in t.elems.iter().zip(tys) {
+            if let (Some(name), Some(ty)) = (pat_binding(p).0, ty) {
+                self.unit.var_types.push((name, ty.clone()));
             }
         }
     }

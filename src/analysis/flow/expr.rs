@@ -131,11 +131,13 @@ impl Walker<'_> {
             Expr::Cast(c) => self.eval(&c.expr, state),
             Expr::Field(f) => {
                 let (s, v) = self.eval(&f.base, state);
+                let ty = self.field_type(&f.base, v.ty.as_deref(), &f.member);
                 (
                     s,
                     Val {
                         static_root: v.static_root,
                         fds: v.fds,
+                        ty,
                         ..Val::default()
                     },
                 )

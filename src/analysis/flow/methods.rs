@@ -78,6 +78,11 @@ impl Walker<'_> {
                 .filter(|_| self.knowledge.builder_methods.contains_key(&method)),
             ..Val::default()
         };
+        if val.ty.is_none() {
+            if let Some(key) = typed_key.as_deref().filter(|k| self.table.functions.contains(*k)) {
+                self.type_returned(key, &mut val);
+            }
+        }
         let event = MethodCall {
             call: m,
             method: &method,
@@ -103,6 +108,7 @@ impl Walker<'_> {
                     val.fork = recv.fork.map(|(i, s, p)| (i, s, p & !FAILED));
                     val.thread = recv.thread;
                     val.ty = recv.ty;
+                    val.tuple_tys = recv.tuple_tys;
                 }
                 // anyhow/eyre on a fork's result: still the fork's result.
                 ValueOp::Context => val.fork = recv.fork,

@@ -155,6 +155,9 @@ struct Val {
     static_root: Option<String>,
     /// Type the value is known to have (`T::new()`, `T { .. }`).
     ty: Option<String>,
+    /// Per element, the types of a tuple a function of the crate returned
+    /// (`let (tx, rx) = channel()?`).
+    tuple_tys: Option<Vec<Option<String>>>,
     /// Descriptors the value holds (a `File`, a pipe end, a raw fd).
     fds: Vec<FdId>,
     /// Per element, for tuples and arrays (`(read_end, write_end)`).

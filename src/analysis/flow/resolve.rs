@@ -154,6 +154,36 @@ impl Walker<'_> {
         }
     }
 
+    /// What a function of the crate returns (the table's signature), on
+    /// the value of a call of it: where a method on it finds its code.
+    pub(super) fn type_returned(&self, key: &str, val: &mut Val) {
+        match self.table.returns.get(key) {
+            Some(crate::scan::Returns::Type(t)) => val.ty = Some(t.clone()),
+            Some(crate::scan::Returns::Tuple(ts)) => val.tuple_tys = Some(ts.clone()),
+            None => {}
+        }
+    }
+
+    /// The type of `base.member`, from the struct's declaration (`self` is
+    /// the impl's type).
+    pub(super) fn field_type(
+        &self,
+        base: &Expr,
+        base_ty: Option<&str>,
+        member: &syn::Member,
+    ) -> Option<String> {
+        let syn::Member::Named(field) = member else {
+            return None;
+        };
+        let is_self = matches!(base, Expr::Path(p) if p.path.is_ident("self"));
+        let ty = base_ty.or(if is_self { self.impl_type.as_deref() } else { None })?;
+        let short = ty.rsplit("::").next().unwrap_or(ty);
+        self.table
+            .field_types
+            .get(&path_key(self.table.type_name_of(short), &field.to_string()))?
+            .clone()
+    }
+
     /// The other crate's function a path of this crate re-exports.
     fn reexported_from_elsewhere(&self, segs: &[String]) -> Option<String> {
         if self.table.reexports.is_empty() {
