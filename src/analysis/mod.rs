@@ -48,6 +48,9 @@ pub struct CrateModel {
     pub entry: context::EntryContexts,
     /// The crate forks or spawns processes.
     pub starts_processes: bool,
+    /// A file of the crate names a way to install a logger or tracing
+    /// subscriber (rules/scan.toml [logger_installers]).
+    pub installs_logger: bool,
     /// The programs (`discover::program_of`) a `#[global_allocator]` is
     /// declared for: its own, or `ROOT#*` when a package's library declares
     /// it (every program of the package links it).
@@ -359,6 +362,7 @@ pub fn analyze_crate(
         summaries,
         entry,
         starts_processes,
+        installs_logger: scans.iter().any(|s| s.installs_logger),
         global_allocator_programs,
         exec_programs,
         result,

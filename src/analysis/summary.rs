@@ -81,7 +81,10 @@ impl Summary {
             }
             return false;
         };
-        if slot.is_none() {
+        // A lock of the code's own outranks a log macro's, which only an
+        // installed logger makes a lock (`Class::Logs`).
+        let upgrade = class != Class::Logs && slot.as_ref().is_some_and(|e| e.class == Class::Logs);
+        if slot.is_none() || upgrade {
             *slot = Some(Effect {
                 class,
                 why: why(),
@@ -212,7 +215,13 @@ pub fn compute(files: &[FileFacts], dependencies: &Summaries) -> Summaries {
                             exits = Some(format!("`{}`, which calls {inner}", c.text));
                         }
                         if let Some(e) = &cs.lock {
-                            if !has(|s| s.lock.is_some()) {
+                            // Unless mine is a log macro's and this one is a real lock.
+                            let settled = mine.is_some_and(|s| {
+                                s.lock
+                                    .as_ref()
+                                    .is_some_and(|l| l.class != Class::Logs || e.class == Class::Logs)
+                            });
+                            if !settled {
                                 updates.push((
                                     e.class,
                                     Some(format!("calls `{}`, which {}", c.text, e.why)),

@@ -15,6 +15,9 @@ pub enum Class {
     Safe,
     Allocates,
     Locks,
+    /// A log macro: the logger's lock, once a logger is installed (log's
+    /// and tracing's maximum level start at off).
+    Logs,
     Prints,
     Env,
     Unsafe,
@@ -28,6 +31,7 @@ impl Class {
             Class::Safe => "safe",
             Class::Allocates => "allocates",
             Class::Locks => "locks",
+            Class::Logs => "logs",
             Class::Prints => "prints",
             Class::Env => "env",
             Class::Unsafe => "unsafe",
@@ -40,6 +44,7 @@ impl Class {
             "safe" => Class::Safe,
             "allocates" => Class::Allocates,
             "locks" => Class::Locks,
+            "logs" => Class::Logs,
             "prints" => Class::Prints,
             "env" => Class::Env,
             "unsafe" => Class::Unsafe,
@@ -50,7 +55,7 @@ impl Class {
 
     /// Takes a lock that another thread may hold at the fork.
     pub fn takes_lock(self) -> bool {
-        matches!(self, Class::Locks | Class::Prints | Class::Env)
+        matches!(self, Class::Locks | Class::Logs | Class::Prints | Class::Env)
     }
 
     pub fn is_unsafe(self) -> bool {
@@ -62,6 +67,7 @@ impl Class {
             Class::Safe => "is async-signal-safe",
             Class::Allocates => "allocates",
             Class::Locks => "takes a lock",
+            Class::Logs => "takes the logger's lock (once a logger is installed)",
             Class::Prints => "takes the stdout/stderr lock",
             Class::Env => "takes std's environment lock",
             Class::Unsafe => "is not async-signal-safe",
@@ -261,6 +267,10 @@ pub struct Knowledge {
     pub scan_qualifiers: FxHashMap<String, ScanQualifier>,
     /// Names of the program's own binary (rules/scan.toml [own_binary]).
     pub own_binary: FxHashMap<String, Why>,
+    /// Words that install a logger or tracing subscriber (rules/scan.toml
+    /// [logger_installers]): in a crate naming none, a log macro
+    /// (`Class::Logs`) reaches no logger.
+    pub logger_installers: FxHashMap<String, Why>,
     /// Calls that read how the program was started: a condition on one is
     /// a role switch (rules/process.toml [role_sources]).
     pub role_sources: FxHashMap<String, Why>,
@@ -357,6 +367,8 @@ struct Table {
     scan_qualifiers: HashMap<String, ScanQualifier>,
     #[serde(default)]
     own_binary: HashMap<String, Why>,
+    #[serde(default)]
+    logger_installers: HashMap<String, Why>,
     #[serde(default)]
     role_sources: HashMap<String, Why>,
     #[serde(default)]
@@ -485,6 +497,7 @@ impl Knowledge {
             k.scan_words.extend(table.scan_words);
             k.scan_qualifiers.extend(table.scan_qualifiers);
             k.own_binary.extend(table.own_binary);
+            k.logger_installers.extend(table.logger_installers);
             k.role_sources.extend(table.role_sources);
             k.raw_fd_sources.extend(table.raw_fd_sources);
             k.guard_methods.extend(table.guard_methods);

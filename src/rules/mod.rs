@@ -37,6 +37,8 @@ pub struct RuleCtx<'a> {
     pub opts: &'a Options,
     /// The crate forks or spawns processes (from the token scan of every file).
     pub starts_processes: bool,
+    /// `CrateModel::installs_logger`.
+    pub installs_logger: bool,
     /// The programs a `#[global_allocator]` is declared for (see
     /// `CrateModel::global_allocator_programs`).
     pub global_allocator_programs: &'a rustc_hash::FxHashSet<String>,
@@ -56,6 +58,7 @@ pub fn check_crate(db: &SourceDb, model: &crate::analysis::CrateModel, opts: &Op
         entry: &model.entry,
         opts,
         starts_processes: model.starts_processes,
+        installs_logger: model.installs_logger,
         global_allocator_programs: &model.global_allocator_programs,
         exec_programs: &model.exec_programs,
         panic_abort_of: Default::default(),
@@ -404,7 +407,7 @@ fn rank(c: Class) -> u8 {
         Class::Safe => 0,
         Class::Unknown => 1,
         Class::Allocates | Class::Unsafe => 2,
-        Class::Locks | Class::Prints | Class::Env => 3,
+        Class::Locks | Class::Logs | Class::Prints | Class::Env => 3,
     }
 }
 

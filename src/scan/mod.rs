@@ -40,6 +40,8 @@ struct Meaning<'a> {
     own_binary: bool,
     /// The name a raw fd creator is called by (`libc::pipe` -> `pipe`).
     fd_creator: bool,
+    /// Installs a logger or tracing subscriber ([logger_installers]).
+    installs_logger: bool,
 }
 
 impl<'a> Words<'a> {
@@ -50,6 +52,9 @@ impl<'a> Words<'a> {
         }
         for w in knowledge.own_binary.keys() {
             meanings.entry(w.as_bytes()).or_default().own_binary = true;
+        }
+        for w in knowledge.logger_installers.keys() {
+            meanings.entry(w.as_bytes()).or_default().installs_logger = true;
         }
         for (path, fd) in &knowledge.fd_creation {
             // A type's constructor (`EventFd::new`) by its type: `new` is in
@@ -135,6 +140,9 @@ pub struct FileScan {
     pub creates_fds: bool,
     /// Names the program's own binary (`current_exe`): it may re-execute itself.
     pub reexecs: bool,
+    /// Names a way to install a logger or tracing subscriber: log macros
+    /// may take a lock (`Class::Logs`).
+    pub installs_logger: bool,
     /// Declares a `#[global_allocator]`: allocation after a fork of a
     /// threaded program meets that allocator's locks, which no libc resets.
     pub global_allocator: bool,
@@ -455,6 +463,9 @@ pub fn scan(text: &str, look_for: &Words, nesting: bool) -> FileScan {
                 }
                 if meaning.is_some_and(|m| m.own_binary) {
                     out.reexecs = true;
+                }
+                if meaning.is_some_and(|m| m.installs_logger) {
+                    out.installs_logger = true;
                 }
                 if w == b"global_allocator" && punct(i.wrapping_sub(1), b"[") {
                     out.global_allocator = true;
