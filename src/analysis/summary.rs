@@ -16,7 +16,8 @@ pub struct Effect {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
-    /// The first lock-taking effect (locks, prints, env).
+    /// The first lock-taking effect (locks, prints, env; a log macro's
+    /// only until a real lock is found).
     pub lock: Option<Effect>,
     /// The first other unsafe effect (allocates, unsafe).
     pub other: Option<Effect>,

@@ -367,27 +367,8 @@ impl CrateTable {
             None if self.alias_names.contains(last) => &[],
             None => return None,
         };
-        let mut found = None;
-        let mut try_path = |parts: &[&str]| {
-            for candidate in self.anchored(module, parts) {
-                if found.is_some() {
-                    return;
-                }
-                if keys.contains(&candidate) {
-                    found = Some(candidate);
-                } else if !self.reexports.is_empty() {
-                    // `pub use` made it visible there.
-                    found = self.reexported_as(&candidate, Namespace::Functions);
-                }
-            }
-        };
-        for c in imported {
-            let parts: Vec<&str> = segments_of(c).collect();
-            try_path(&parts);
-        }
-        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
-        try_path(&written_parts);
-        found.or_else(|| (local && keys.len() == 1).then(|| keys[0].clone()))
+        self.path_to(module, written, imported, keys, Namespace::Functions)
+            .or_else(|| (local && keys.len() == 1).then(|| keys[0].clone()))
     }
 
     /// The static of the crate that a path names, read or written in
@@ -409,26 +390,19 @@ impl CrateTable {
             None if self.alias_names.contains(last) => &[],
             None => return None,
         };
-        let mut paths: Vec<Vec<&str>> = imported.iter().map(|p| segments_of(p).collect()).collect();
-        paths.push(written.iter().map(String::as_str).collect());
-        for parts in &paths {
-            for candidate in self.anchored(module, parts) {
-                if keys.contains(&candidate) {
-                    return Some(candidate);
-                }
-                if !self.reexports.is_empty() {
-                    if let Some(found) = self.reexported_as(&candidate, Namespace::Statics) {
-                        return Some(found);
-                    }
-                }
-            }
+        if let Some(found) = self.path_to(module, written, imported, keys, Namespace::Statics) {
+            return Some(found);
         }
         // Not imported from elsewhere, and written from the crate (a bare
         // name, `crate::`, one of its modules): a module tree the
         // declarations did not show.
         let from_here =
             |parts: &[&str]| parts.len() == 1 || parts.first().is_some_and(|f| self.is_local_segment(f));
-        if !paths.iter().all(|p| from_here(p)) {
+        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
+        let imported_here = imported
+            .iter()
+            .all(|p| from_here(&segments_of(p).collect::<Vec<&str>>()));
+        if !from_here(&written_parts) || !imported_here {
             return None;
         }
         match keys {
@@ -436,6 +410,37 @@ impl CrateTable {
             [only] => Some(only.clone()),
             _ => Some(last.clone()),
         }
+    }
+
+    /// The first of `keys`, or an item of `ns` reached through `pub use`
+    /// re-exports, that a path written in `module` names: by the forms the
+    /// `use` table resolves it to (`imported`), then as written.
+    fn path_to(
+        &self,
+        module: &[String],
+        written: &[String],
+        imported: &[String],
+        keys: &[String],
+        ns: Namespace,
+    ) -> Option<String> {
+        let written_parts: Vec<&str> = written.iter().map(String::as_str).collect();
+        let paths = imported
+            .iter()
+            .map(|p| segments_of(p).collect::<Vec<&str>>())
+            .chain(std::iter::once(written_parts));
+        for parts in paths {
+            for candidate in self.anchored(module, &parts) {
+                if keys.contains(&candidate) {
+                    return Some(candidate);
+                }
+                if !self.reexports.is_empty() {
+                    if let Some(found) = self.reexported_as(&candidate, ns) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The paths from the crate root `parts`, written in `module`, can name.
