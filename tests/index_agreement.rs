@@ -7,7 +7,8 @@
 //! and the table names nothing else, except what a macro invocation's
 //! tokens hold (the scan reads those; the parse cannot). More directories
 //! can be checked with `FORKLINT_AGREEMENT_DIRS` (colon-separated), e.g. the
-//! ecosystem corpus's `vendor/`.
+//! ecosystem corpus's `vendor/`. The walk's own keys (what its facts are
+//! filed under) are held to the table too.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -31,8 +32,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The disagreements of one file, as lines; `None` if it does not parse.
-fn disagreements(path: &Path) -> Option<Vec<String>> {
+/// The disagreements of one file, as lines, and how many functions the
+/// walk defined in it; `None` if it does not parse.
+fn disagreements(path: &Path) -> Option<(Vec<String>, usize)> {
     let text = std::fs::read_to_string(path).ok()?;
     let file = forklint::analysis::parse_source(&text).ok()?;
     let words = forklint::scan::Words::new(forklint::knowledge::Knowledge::builtin());
@@ -55,6 +57,15 @@ fn disagreements(path: &Path) -> Option<Vec<String>> {
     for k in parsed.difference(&scanned) {
         out.push(format!("{shown}: the parse defines `{k}`, the table does not"));
     }
+    // The walk keys what it defines by the same rules (a function walked
+    // under a key the table lacks is one no call ever finds).
+    let knowledge = forklint::knowledge::Knowledge::builtin();
+    let walked = forklint::analysis::walked_function_keys(&text, &table, knowledge).unwrap_or_default();
+    for k in &walked {
+        if !scanned.contains(k) {
+            out.push(format!("{shown}: the walk defines `{k}`, the table does not"));
+        }
+    }
     for k in scanned.difference(&parsed).filter(|k| !from_macro(k)) {
         out.push(format!(
             "{shown}: the table names `{k}`, the parse defines no such function"
@@ -73,7 +84,7 @@ fn disagreements(path: &Path) -> Option<Vec<String>> {
             "{shown}: the table names static `{k}`, the parse defines none"
         ));
     }
-    Some(out)
+    Some((out, walked.len()))
 }
 
 #[test]
@@ -88,13 +99,18 @@ fn the_scan_built_table_agrees_with_the_parse() {
         rust_files(d, &mut files);
     }
     files.sort();
-    let (mut checked, mut problems) = (0, Vec::new());
+    let (mut checked, mut walked, mut problems) = (0, 0, Vec::new());
     for f in &files {
-        if let Some(found) = disagreements(f) {
+        if let Some((found, functions)) = disagreements(f) {
             checked += 1;
+            walked += functions;
             problems.extend(found);
         }
     }
+    assert!(
+        walked > 1000,
+        "the walk defined only {walked} functions in {checked} files"
+    );
     // The fixtures, corpus and sources are over 350 files: finding few means the
     // directories moved, not that everything agrees.
     assert!(checked > 300, "only {checked} files parsed under {dirs:?}");

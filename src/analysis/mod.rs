@@ -637,6 +637,14 @@ pub(crate) fn walk_source(
     facts
 }
 
+/// The keys under which the walk defines the functions of a file of a
+/// crate whose table is `table` (what `tests/index_agreement.rs` holds the
+/// table to); `None` when it does not parse.
+pub fn walked_function_keys(text: &str, table: &CrateTable, knowledge: &Knowledge) -> Option<Vec<String>> {
+    let facts = walk_source(0, text, table, knowledge)?;
+    Some(facts.functions.into_iter().flat_map(|f| f.keys).collect())
+}
+
 pub use crate::lexer::stripped_prefix;
 
 pub fn parse(db: &SourceDb, id: FileId) -> Result<syn::File, Box<Finding>> {

@@ -324,8 +324,8 @@ impl CrateTable {
             return key.into();
         };
         let ty = ty.trim_end_matches(':');
-        match self.type_aliases.get(ty) {
-            Some(Some(target)) => path_key(target, name).into(),
+        match self.type_name_of(ty) {
+            own if own != ty => path_key(own, name).into(),
             _ => key.into(),
         }
     }

@@ -257,6 +257,9 @@ pub struct Knowledge {
     pub constructor_names: FxHashMap<String, Why>,
     pub result_tests: FxHashMap<String, ResultTest>,
     pub pid_types: FxHashMap<String, Why>,
+    /// Newtypes of a pid (rules/values.toml [pid_newtypes]): a wrapper
+    /// returning `Option` of one is `None` in the child.
+    pub pid_newtypes: FxHashMap<String, Why>,
     pub closure_access_methods: FxHashMap<String, Why>,
     pub array_pointer_methods: FxHashMap<String, Why>,
     pub flag_adding_methods: FxHashMap<String, Why>,
@@ -353,6 +356,8 @@ struct Table {
     result_tests: HashMap<String, ResultTest>,
     #[serde(default)]
     pid_types: HashMap<String, Why>,
+    #[serde(default)]
+    pid_newtypes: HashMap<String, Why>,
     #[serde(default)]
     closure_access_methods: HashMap<String, Why>,
     #[serde(default)]
@@ -490,6 +495,7 @@ impl Knowledge {
             k.constructor_names.extend(table.constructor_names);
             k.result_tests.extend(table.result_tests);
             k.pid_types.extend(table.pid_types);
+            k.pid_newtypes.extend(table.pid_newtypes);
             k.closure_access_methods.extend(table.closure_access_methods);
             k.array_pointer_methods.extend(table.array_pointer_methods);
             k.flag_adding_methods.extend(table.flag_adding_methods);

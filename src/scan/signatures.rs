@@ -36,21 +36,14 @@ pub fn returned(toks: &[Tok], at: usize, self_ty: Option<&str>) -> Option<Return
 /// The named fields of the struct whose name is at `i - 1` (`struct Name
 /// <..> { field: Type, .. }`): (field, type name). Tuple structs and unit
 /// structs have none.
-pub fn struct_fields(toks: &[Tok], mut i: usize) -> Vec<(String, String)> {
+pub fn struct_fields(toks: &[Tok], i: usize) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut angle = 0i32;
-    // Up to the body's `{`.
-    while let Some(t) = toks.get(i) {
-        match (t.kind, t.text) {
-            (TokenKind::Punct, b"<") => angle += 1,
-            (TokenKind::Punct, b">") => angle -= 1,
-            (TokenKind::Punct, b"{") if angle <= 0 => break,
-            (TokenKind::Punct, b";" | b"(") if angle <= 0 => return out,
-            _ => {}
-        }
-        i += 1;
+    // Past the generics, the body's `{` (a `(` or `;` ends a tuple or unit struct).
+    let body = top_level_end(toks, i, |t| matches!(t.text, b"{" | b";" | b"("));
+    if toks.get(body).is_none_or(|t| t.text != b"{") {
+        return out;
     }
-    i += 1;
+    let mut i = body + 1;
     while i < toks.len() {
         // `name: Type,` at the body's level (attributes and `pub(crate)`
         // are skipped as tokens that are not `name :`).
@@ -73,25 +66,6 @@ pub fn struct_fields(toks: &[Tok], mut i: usize) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-/// Where the type starting at `i` ends: the first `,`, `;`, `{`, `}`, `)`,
-/// `=` or `where` outside its own brackets.
-fn type_end(toks: &[Tok], mut i: usize) -> usize {
-    let mut depth = 0i32;
-    while let Some(t) = toks.get(i) {
-        match (t.kind, t.text) {
-            (TokenKind::Punct, b"(" | b"<" | b"[") => depth += 1,
-            (TokenKind::Punct, b">") if i > 0 && toks[i - 1].text == b"-" => {}
-            (TokenKind::Punct, b">") => depth -= 1,
-            (TokenKind::Punct, b")" | b"]") if depth > 0 => depth -= 1,
-            (TokenKind::Punct, b"," | b";" | b"{" | b"}" | b")" | b"=") if depth <= 0 => return i,
-            (TokenKind::Word, b"where") if depth <= 0 => return i,
-            _ => {}
-        }
-        i += 1;
-    }
-    i
 }
 
 /// The shape of the type written as `ty`.
@@ -118,7 +92,7 @@ fn shape(ty: &[Tok], self_ty: Option<&str>) -> Option<Returns> {
         {
             return None;
         }
-        let elems = split_top(inner).into_iter().map(|e| match shape(e, self_ty) {
+        let elems = split_top(inner).map(|e| match shape(e, self_ty) {
             Some(Returns::Type(t)) => Some(t),
             _ => None,
         });
@@ -138,7 +112,7 @@ fn shape(ty: &[Tok], self_ty: Option<&str>) -> Option<Returns> {
     let name = ty[name_at?].text;
     if SEEN_THROUGH.contains(&name) && ty.get(j).is_some_and(|t| t.text == b"<") {
         let args = &ty[j + 1..ty.len().saturating_sub(1)];
-        return shape(&args[..first_arg_end(args)], self_ty);
+        return shape(split_top(args).next()?, self_ty);
     }
     if name == b"Self" {
         return self_ty.map(|t| Returns::Type(t.to_string()));
@@ -152,21 +126,6 @@ fn shape(ty: &[Tok], self_ty: Option<&str>) -> Option<Returns> {
     })?
 }
 
-/// Where the first of `a, b<c, d>` ends (at its top-level comma).
-fn first_arg_end(toks: &[Tok]) -> usize {
-    let mut depth = 0i32;
-    for (j, t) in toks.iter().enumerate() {
-        match t.text {
-            b"(" | b"<" | b"[" => depth += 1,
-            b">" if j > 0 && toks[j - 1].text == b"-" => {}
-            b")" | b">" | b"]" => depth -= 1,
-            b"," if depth == 0 => return j,
-            _ => {}
-        }
-    }
-    toks.len()
-}
-
 /// `'a` at `i`: the lexer gives a lifetime as one word starting with `'`,
 /// or as `'` and a word.
 fn lifetime_at(ty: &[Tok], i: usize) -> bool {
@@ -174,24 +133,47 @@ fn lifetime_at(ty: &[Tok], i: usize) -> bool {
         .is_some_and(|t| t.text.first() == Some(&b'\'') && t.text.len() > 1)
 }
 
-/// `a, b<c, d>, (e, f)` split at its top-level commas.
-fn split_top<'t, 'a>(toks: &'t [Tok<'a>]) -> Vec<&'t [Tok<'a>]> {
-    let mut out = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (j, t) in toks.iter().enumerate() {
+/// Where, from `i`, the first token `stop` accepts outside any brackets
+/// stands (`toks.len()` if none). The `>` of an arrow (`Fn() -> T`) closes
+/// nothing.
+fn top_level_end(toks: &[Tok], mut i: usize, stop: impl Fn(&Tok) -> bool) -> usize {
+    let mut depth = 0i32;
+    while let Some(t) = toks.get(i) {
+        if depth <= 0 && stop(t) {
+            return i;
+        }
         match t.text {
             b"(" | b"<" | b"[" => depth += 1,
-            b">" if j > 0 && toks[j - 1].text == b"-" => {}
+            b">" if i > 0 && toks[i - 1].text == b"-" => {}
             b")" | b">" | b"]" => depth -= 1,
-            b"," if depth == 0 => {
-                out.push(&toks[start..j]);
-                start = j + 1;
-            }
             _ => {}
         }
+        i += 1;
     }
-    if start < toks.len() {
-        out.push(&toks[start..]);
-    }
-    out
+    i
+}
+
+/// Where the type starting at `i` ends: the first `,`, `;`, `{`, `}`, `)`,
+/// `=` or `where` outside its own brackets.
+fn type_end(toks: &[Tok], i: usize) -> usize {
+    top_level_end(toks, i, |t| {
+        matches!(
+            (t.kind, t.text),
+            (TokenKind::Punct, b"," | b";" | b"{" | b"}" | b")" | b"=") | (TokenKind::Word, b"where")
+        )
+    })
+}
+
+/// `a, b<c, d>, (e, f)` split at its top-level commas.
+fn split_top<'t, 'a>(toks: &'t [Tok<'a>]) -> impl Iterator<Item = &'t [Tok<'a>]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= toks.len() {
+            return None;
+        }
+        let end = top_level_end(toks, start, |t| t.text == b",");
+        let piece = &toks[start..end];
+        start = end + 1;
+        Some(piece)
+    })
 }

@@ -309,8 +309,9 @@ impl Walker<'_> {
                         syn::PathArguments::AngleBracketed(a) => match a.args.first() {
                             Some(syn::GenericArgument::Type(syn::Type::Path(inner))) => {
                                 inner.path.segments.last().is_some_and(|s| {
-                                    self.knowledge.pid_types.contains_key(&s.ident.to_string())
-                                        || s.ident == "Pid"
+                                    let inner = s.ident.to_string();
+                                    self.knowledge.pid_types.contains_key(&inner)
+                                        || self.knowledge.pid_newtypes.contains_key(&inner)
                                 })
                             }
                             _ => false,
