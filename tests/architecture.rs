@@ -123,3 +123,52 @@ fn no_source_file_is_over_800_lines() {
         .collect();
     assert!(long.is_empty(), "split these: {long:?}");
 }
+
+/// The walk's framework (`src/analysis/flow/*.rs`) hands events to the
+/// domains and reaches into none of their state: a domain's slice of the
+/// state, its scratch for the function or the file, are the domain's own
+/// (`src/analysis/flow/domains/`). The fork's slice is the one exception,
+/// on purpose: branching on a fork's result is the framework's path
+/// sensitivity. So a new domain changes no framework file.
+#[test]
+fn the_walk_framework_keeps_out_of_the_domains_state() {
+    let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis/flow");
+    let framework: Vec<PathBuf> = sources()
+        .into_iter()
+        .filter(|p| p.parent() == Some(flow.as_path()))
+        .collect();
+    assert!(
+        framework.len() >= 8,
+        "found only {} framework files",
+        framework.len()
+    );
+    let domains_dir = flow.join("domains");
+    assert!(
+        sources().iter().filter(|p| p.starts_with(&domains_dir)).count() >= 6,
+        "no domain modules found under {}",
+        domains_dir.display()
+    );
+    let mut reaches = Vec::new();
+    for path in &framework {
+        let text = std::fs::read_to_string(path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+        for (n, line) in code.lines().enumerate() {
+            let code_part = line.split("//").next().unwrap_or("");
+            let slice = code_part.match_indices("slices.").any(|(i, _)| {
+                !code_part[i + "slices.".len()..].starts_with(|c: char| !c.is_alphanumeric() && c != '_')
+                    && !code_part[i..].starts_with("slices.fork")
+                    && !code_part[i..].starts_with("slices.join")
+                    && !code_part[i..].starts_with("slices.same")
+            });
+            let scratch = code_part.contains("scratch.") && !code_part.contains("scratch.into_facts");
+            if slice || scratch {
+                reaches.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        reaches.is_empty(),
+        "framework code reaching into a domain's state:\n{}",
+        reaches.join("\n")
+    );
+}

@@ -348,7 +348,7 @@ pub fn exclusive(a: &Arms, b: &Arms) -> bool {
 }
 
 /// What a function of the crate does, directly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FnFact {
     /// `name`, and `Type::name` for methods.
     pub keys: Vec<String>,

@@ -197,7 +197,7 @@ impl Walker<'_> {
             if let Expr::Closure(cl) = a {
                 if runs_elsewhere {
                     self.walk_closure_unit(cl);
-                    spawned_locks = std::mem::take(&mut self.closure_locks);
+                    spawned_locks = self.take_closure_locks();
                 } else {
                     state = self.walk_closure_inline(cl, state);
                 }

@@ -31,7 +31,7 @@ impl Walker<'_> {
             named,
             built_by,
             from_fields,
-            threads: state.threads.iter().map(|t| t.fact.clone()).collect(),
+            threads: threads_here(&state),
             command: self.command_root(&m.receiver).map(|(name, _)| name),
             function_keys: self.function_keys.clone(),
             launched_in_place: Vec::new(),
@@ -181,8 +181,7 @@ impl Walker<'_> {
         self.unit.closures = std::mem::take(&mut unit.closures);
         self.unit.var_types = std::mem::take(&mut unit.var_types);
         self.unit.var_fields = std::mem::take(&mut unit.var_fields);
-        self.unit.threads.spawns.extend(unit.threads.spawns);
-        self.closure_locks = unit.locks.taken;
+        self.on_closure_unit_end(unit.scratch);
         unit.calls
     }
 
@@ -262,18 +261,4 @@ pub(super) enum CallbackCode {
     Function(Vec<String>),
     /// A function called here returns the closure that runs.
     Built(Vec<String>),
-}
-
-/// The state before code that may or may not run (a closure, an async
-/// block), with the threads that code started: what it added is kept, not
-/// what it ended.
-pub(super) fn with_threads_of(mut before: State, end: State) -> State {
-    if end.live {
-        for t in end.threads {
-            if !before.threads.iter().any(|x| x.id == t.id) {
-                before.threads.push(t);
-            }
-        }
-    }
-    before
 }

@@ -45,10 +45,7 @@ impl Walker<'_> {
         }
         self.depth -= 1;
         let depth = self.depth;
-        // Guards bound in this block die at its end, unless the block's value carries them out.
-        state
-            .guards
-            .retain(|g| g.binding.is_none() || g.depth <= depth || val.guards.contains(&g.id));
+        self.on_block_end(depth, &val, &mut state);
         if has_use {
             self.imports.pop();
         }
@@ -56,7 +53,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_stmt(&mut self, stmt: &Stmt, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
+        let temps = self.on_temporaries_open();
         let (mut state, val) = match stmt {
             Stmt::Local(local) => (self.walk_local(local, state), Val::default()),
             Stmt::Expr(e, semi) => {
@@ -77,10 +74,7 @@ impl Walker<'_> {
         };
         // Temporaries die at the end of their statement, unless the value
         // of a tail expression carries them.
-        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
-        state
-            .guards
-            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id) && !val.guards.contains(&g.id)));
+        self.on_temporaries_close(temps, Some(&val), &mut state);
         (state, val)
     }
 
@@ -91,18 +85,7 @@ impl Walker<'_> {
         let role_reads = self.unit.role_reads;
         let unflagged_before = self.facts.fds_without_cloexec.len();
         let (mut state, val) = self.eval(&init.expr, state);
-        // `let fd = libc::open(..)`, `let (r, w) = pipe()?`: the variables
-        // hold what was created.
-        let created = unflagged_before..self.facts.fds_without_cloexec.len();
-        if !created.is_empty() {
-            let mut names = Vec::new();
-            pat_idents(&local.pat, &mut names);
-            for n in names {
-                for idx in created.clone() {
-                    self.unit.fds.unflagged.push((n.clone(), idx));
-                }
-            }
-        }
+        self.on_let_evaluated(&local.pat, unflagged_before..self.facts.fds_without_cloexec.len());
         let reads_role = self.unit.role_reads > role_reads;
         if let Some((_, diverge)) = &init.diverge {
             // `let Ok(x) = e else { return }`: the else path must diverge.
@@ -130,16 +113,10 @@ impl Walker<'_> {
                 matched
             };
         }
-        self.fd_bind(&local.pat, &val, &init.expr);
+        let held_ty = ty.clone().or_else(|| val.ty.clone());
+        self.on_let_bound(&local.pat, &init.expr, &val, held_ty.as_deref(), &mut state);
         self.type_channel_ends(&local.pat, &init.expr);
         self.type_tuple_bindings(&local.pat, &val);
-        let held_ty = ty.clone().or_else(|| val.ty.clone());
-        self.command_binding(&local.pat, &init.expr, held_ty.as_deref());
-        for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
-            if !state.fds.contains(fd) {
-                state.fds.push(*fd);
-            }
-        }
         let Some(name) = name else {
             return state;
         };
@@ -158,13 +135,7 @@ impl Walker<'_> {
                 self.unit.var_types.push((name.clone(), "RwLock".into()));
             }
         }
-        for g in state.guards.iter_mut() {
-            if val.guards.contains(&g.id) {
-                g.binding = Some(name.clone());
-                g.depth = self.depth;
-            }
-        }
-        self.unit.locks.temps.retain(|t| !val.guards.contains(t));
+        self.on_named(&name, &val, &mut state);
         if let Some((idx, shape, procs)) = val.fork {
             self.unit.fork_vars.push((name.clone(), idx, shape, procs));
             self.facts.forks[idx].result_var.get_or_insert(name.clone());
@@ -175,11 +146,6 @@ impl Walker<'_> {
         }
         if let Expr::Call(c) = &*init.expr {
             self.unit.call_vars.push((name.clone(), self.span(c)));
-        }
-        if let Some(t) = val.thread {
-            if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
-                th.handle = Some(name.clone());
-            }
         }
         if let Some(calls) = val.closure {
             self.unit.closures.push((name, calls));
@@ -282,7 +248,7 @@ impl Walker<'_> {
             // the child runs the parent's loop.
             if target < ctx.loop_depth && !self.unit.is_closure {
                 self.escape_if_child(&state, EscapeKind::Break, span);
-                if let Some(f) = state.fork.as_mut() {
+                if let Some(f) = state.slices.fork.as_mut() {
                     f.escaped = true;
                 }
             }
@@ -424,7 +390,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn narrow(&self, mut state: State, idx: usize, mask: Procs) -> State {
-        if let Some(f) = state.fork.as_mut() {
+        if let Some(f) = state.slices.fork.as_mut() {
             if f.idx == idx {
                 f.procs &= mask;
                 if f.procs == 0 {
@@ -449,7 +415,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_if(&mut self, i: &syn::ExprIf, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
+        let temps = self.on_temporaries_open();
         let role_reads = self.unit.role_reads;
         let (state, split) = self.split(&i.cond, state);
         let calls_role_source = self.unit.role_reads > role_reads;
@@ -503,16 +469,14 @@ impl Walker<'_> {
         };
         let branches = vec![(then_out, self.close_span(&i.then_branch)), (else_out, else_end)];
         let mut out = self.merge_branches(branches, split.map(|s| s.0));
-        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
-        out.guards
-            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        self.on_temporaries_close(temps, None, &mut out);
         let mut v = tv;
         v.guards.extend(ev.guards);
         (out, v)
     }
 
     pub(super) fn walk_match(&mut self, m: &syn::ExprMatch, state: State) -> (State, Val) {
-        let saved_temps = std::mem::take(&mut self.unit.locks.temps);
+        let temps = self.on_temporaries_open();
         let (state, scrut) = self.eval(&m.expr, state);
         let mut remaining = scrut.fork.map_or(ALL, |f| f.2);
         let mut value = Val::default();
@@ -543,7 +507,11 @@ impl Walker<'_> {
             self.fd_bind(&arm.pat, &scrut, &m.expr);
             // `Ok(r) => r`: the binding holds the fork's result.
             if let (Some((idx, shape, _)), (Some(name), _)) = (scrut.fork, pat_binding(&arm.pat)) {
-                let mask = arm_state.fork.filter(|f| f.idx == idx).map_or(ALL, |f| f.procs);
+                let mask = arm_state
+                    .slices
+                    .fork
+                    .filter(|f| f.idx == idx)
+                    .map_or(ALL, |f| f.procs);
                 self.unit.fork_vars.push((name, idx, shape, mask));
             }
             let (end, v) = if arm_state.live {
@@ -567,9 +535,7 @@ impl Walker<'_> {
         }
         let mut out = self.merge_branches(branches, scrut.fork.map(|f| f.0));
         // A match scrutinee's temporaries live through every arm, then die.
-        let temps = std::mem::replace(&mut self.unit.locks.temps, saved_temps);
-        out.guards
-            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id)));
+        self.on_temporaries_close(temps, None, &mut out);
         (out, value)
     }
 
@@ -579,14 +545,14 @@ impl Walker<'_> {
     pub(super) fn merge_branches(&mut self, branches: Vec<(State, Span)>, fork_idx: Option<usize>) -> State {
         let mut fell_through = false;
         if let Some(idx) = fork_idx {
-            let is_idx = |s: &State| s.fork.is_some_and(|f| f.idx == idx);
+            let is_idx = |s: &State| s.slices.fork.is_some_and(|f| f.idx == idx);
             let live_parent = branches
                 .iter()
-                .any(|(s, _)| s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs & PARENT != 0));
+                .any(|(s, _)| s.live && is_idx(s) && s.slices.fork.is_some_and(|f| f.procs & PARENT != 0));
             fell_through = live_parent && !self.unit.is_closure;
             if fell_through {
                 for (s, end) in &branches {
-                    if s.live && is_idx(s) && s.fork.is_some_and(|f| f.procs == CHILD) {
+                    if s.live && is_idx(s) && s.slices.fork.is_some_and(|f| f.procs == CHILD) {
                         self.escape_if_child(s, EscapeKind::FallThrough, end.clone());
                     }
                 }
@@ -595,9 +561,9 @@ impl Walker<'_> {
             // `-1 => return Err(..)`) may return as it likes.
             let all_child_or_exited = branches.iter().all(|(s, _)| {
                 if s.live {
-                    s.fork.is_some_and(|f| f.procs & !CHILD == 0)
+                    s.slices.fork.is_some_and(|f| f.procs & !CHILD == 0)
                 } else {
-                    s.exited || (is_idx(s) && s.fork.is_some_and(|f| f.procs & !FAILED == 0))
+                    s.exited || (is_idx(s) && s.slices.fork.is_some_and(|f| f.procs & !FAILED == 0))
                 }
             });
             let child_lives = branches.iter().any(|(s, _)| s.live);
@@ -609,7 +575,7 @@ impl Walker<'_> {
         if let (Some(idx), true) = (fork_idx, fell_through) {
             // After a fall-through the merged child has escaped already.
             for s in states.iter_mut() {
-                if let Some(f) = s.fork.as_mut() {
+                if let Some(f) = s.slices.fork.as_mut() {
                     if f.idx == idx && f.procs == CHILD && s.live {
                         f.escaped = true;
                     }

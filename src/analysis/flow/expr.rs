@@ -184,7 +184,7 @@ impl Walker<'_> {
                 let was = std::mem::replace(&mut self.unit.is_closure, true);
                 let (end, _) = self.walk_block(&a.block, state.clone());
                 self.unit.is_closure = was;
-                (closures::with_threads_of(state, end), Val::default())
+                (with_threads_of(state, end), Val::default())
             }
             Expr::TryBlock(_) => (state, Val::default()),
             _ => (state, Val::default()),
@@ -248,22 +248,8 @@ impl Walker<'_> {
         if !matches!(&*a.left, Expr::Path(_)) {
             s = self.eval(&a.left, s).0;
         }
-        if let Some(name) = self.static_root(&a.left) {
-            self.global_write(&s, &name, self.span(a));
-        }
         let target = self.src(&*a.left);
-        self.child_assign(&s, &target, self.span(a));
-        // Reassigning a guard variable drops the old guard.
-        s.guards
-            .retain(|g| g.binding.as_deref() != Some(target.as_str()) || v.guards.contains(&g.id));
-        for g in s.guards.iter_mut() {
-            if v.guards.contains(&g.id) {
-                g.binding = Some(target.clone());
-                // A field outlives the function's blocks.
-                g.depth = if target.contains('.') { 0 } else { self.depth };
-            }
-        }
-        self.unit.locks.temps.retain(|t| !v.guards.contains(t));
+        self.on_assigned(a, &target, &v, &mut s);
         (s, Val::default())
     }
 }

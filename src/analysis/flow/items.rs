@@ -134,36 +134,18 @@ impl Walker<'_> {
         let inherited = self.in_test_fn;
         let saved_test = std::mem::replace(&mut self.in_test_fn, test_fn || inherited);
         let mut state = State::new();
-        if let Some((what, harness)) = thread_context(attrs, sig) {
-            let id = self.id();
-            state.threads.push(LiveThread {
-                id,
-                fact: ThreadFact {
-                    span: self.span(&sig.ident),
-                    what,
-                    harness,
-                },
-                handle: None,
-            });
-        }
-        self.bind_params(sig, &mut state);
+        self.on_fn_start(attrs, sig, &mut state);
         let (end, tail) = self.walk_block(block, state);
         self.escape_if_child(&end, EscapeKind::Return, self.close_span(block));
-        // An entry point that made a descriptor and neither execs, spawns,
-        // forks nor calls the crate's code after it: when `main` returns
-        // nothing runs any more; after a test only other tests do, which
-        // may run concurrently, but do not inherit it on purpose.
         if entry {
-            for (_, idx) in std::mem::take(&mut self.unit.fds.unflagged) {
-                self.facts.fds_without_cloexec[idx].entry_end = true;
-            }
+            self.on_entry_end();
         }
         self.note_flush(&end);
         let returns_file = self.returned_file(&tail);
         let returned_closure = tail.closure.clone().unwrap_or_default();
         let runs_closure_in_child = self.closure_param_run_in_child(&keys, forks_before);
         // The fork's result is the function's value and the child gets here too.
-        let returns_fork = match (tail.fork, end.fork) {
+        let returns_fork = match (tail.fork, end.slices.fork) {
             (Some((idx, shape, _)), Some(f)) if end.live && f.idx == idx && f.procs & CHILD != 0 => {
                 Some(shape)
             }
@@ -179,46 +161,30 @@ impl Walker<'_> {
             Some(shape) => (shape, true),
             None => (returns_fork, false),
         };
-        let mut unit = std::mem::replace(&mut self.unit, saved_unit);
+        let unit = std::mem::replace(&mut self.unit, saved_unit);
         // The function's own text, from its name to its closing brace.
         let code = self
             .text
             .get(self.span(&sig.ident).start..self.close_span(block).end)
             .unwrap_or("");
-        let commands = std::mem::take(&mut unit.commands).finish(code);
-        self.facts.functions.push(FnFact {
+        let mut fact = FnFact {
             keys,
             file: self.file,
             span: self.span(&sig.ident),
             calls: unit.calls,
             local_call_arms: unit.local_call_arms,
-            // Threads still running when it returns (joined ones do not count).
-            spawns: if end.live {
-                end.threads
-                    .iter()
-                    .map(|t| t.fact.clone())
-                    .filter(|t| unit.threads.spawns.contains(t))
-                    .collect()
-            } else {
-                unit.threads.spawns
-            },
             call_contexts: unit.call_contexts,
-            static_reads: unit.statics.reads,
-            static_writes: unit.statics.writes,
             role_calls: unit.role_calls,
-            joined_calls: unit.threads.joined_calls,
-            fd_params: unit.fds.params,
-            fd_param_calls: unit.fds.param_calls,
             returns_file,
             returned_closure,
-            fd_flag_wrapper: unit.fds.flag_wrapper,
             runs_closure_in_child,
             returns_fork,
             hands_fork_back,
             entry,
-            commands,
-            cloexec_params: unit.fds.cloexec_params,
-        });
+            ..FnFact::default()
+        };
+        unit.scratch.into_facts(&end, code, &mut fact);
+        self.facts.functions.push(fact);
         self.in_entry = saved_entry;
         self.in_test_fn = saved_test;
         self.function = saved_fn;

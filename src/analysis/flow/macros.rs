@@ -64,7 +64,7 @@ impl<'a> Walker<'a> {
                     BodyEffect::Local => {
                         self.in_entry
                             && !self.unit.is_closure
-                            && state.fork.is_none()
+                            && state.slices.fork.is_none()
                             && self.unit.fork_vars.is_empty()
                     }
                     BodyEffect::Leaves => false,

@@ -63,16 +63,8 @@ struct State {
     live: bool,
     /// The path ended by ending the process (exit, _exit, exec+_exit).
     exited: bool,
-    /// `domains::locks`: guards live here.
-    guards: Vec<LiveGuard>,
-    /// `domains::threads`: threads running here.
-    threads: Vec<LiveThread>,
-    /// `domains::processes`: the fork this path came out of, if any.
-    fork: Option<ForkCtx>,
-    /// `domains::output`: output written into a userspace buffer and not flushed yet.
-    pending: Vec<PendingOutput>,
-    /// `domains::fds`: descriptors open on this path (created and not closed).
-    fds: Vec<FdId>,
+    /// Each domain's slice (see `domains`).
+    slices: Slices,
     /// Every path here runs only after a call failed (an `Err(..)` arm,
     /// `if ret < 0`, a `map_err` closure): what happens here is an error
     /// path's, reported a group lower.
@@ -84,11 +76,7 @@ impl State {
         State {
             live: true,
             exited: false,
-            guards: Vec::new(),
-            threads: Vec::new(),
-            fork: None,
-            pending: Vec::new(),
-            fds: Vec::new(),
+            slices: Slices::default(),
             error_path: false,
         }
     }
@@ -101,7 +89,7 @@ impl State {
     }
 
     fn in_child(&self) -> Option<ForkCtx> {
-        self.fork.filter(|f| self.live && f.procs & CHILD != 0)
+        self.slices.fork.filter(|f| self.live && f.procs & CHILD != 0)
     }
 
     /// In the child, before it escaped its branch: what it does here is
@@ -112,17 +100,11 @@ impl State {
 
     /// Same facts in every domain (a loop's second walk changed nothing).
     fn same_facts(&self, other: &State) -> bool {
-        self.live == other.live
-            && self.error_path == other.error_path
-            && self.guards.same(&other.guards)
-            && self.threads.same(&other.threads)
-            && self.fork.same(&other.fork)
-            && self.pending.same(&other.pending)
-            && self.fds.same(&other.fds)
+        self.live == other.live && self.error_path == other.error_path && self.slices.same(&other.slices)
     }
 
     fn in_parent(&self) -> Option<ForkCtx> {
-        self.fork.filter(|f| self.live && f.procs & PARENT != 0)
+        self.slices.fork.filter(|f| self.live && f.procs & PARENT != 0)
     }
 }
 
@@ -135,11 +117,7 @@ fn join(states: Vec<State>) -> State {
     for s in live {
         // A point is on an error path only if every way into it is.
         out.error_path &= s.error_path;
-        out.guards.join(s.guards);
-        out.threads.join(s.threads);
-        out.pending.join(s.pending);
-        out.fds.join(s.fds);
-        out.fork.join(s.fork);
+        out.slices.join(s.slices);
     }
     out
 }
@@ -200,13 +178,8 @@ struct Unit {
     arms: Arms,
     local_call_arms: Vec<(usize, Arms)>,
     is_closure: bool,
-    /// The `Command`s it holds (see `domains::commands`).
-    commands: Commands,
     /// Each domain's scratch for the function (see `domains`).
-    fds: FdScratch,
-    locks: LockScratch,
-    threads: ThreadScratch,
-    statics: StaticScratch,
+    scratch: Scratch,
 }
 
 pub struct Walker<'a> {
@@ -235,13 +208,8 @@ pub struct Walker<'a> {
     depth: usize,
     nesting: usize,
     next_id: usize,
-    fork_by_span: FxHashMap<(usize, usize), usize>,
-    /// Locks taken by the last closure walked as its own unit.
-    closure_locks: Vec<String>,
-    fd_by_span: FxHashMap<(usize, usize, FdKind), FdId>,
-    pipes: usize,
-    /// Descriptors that are plain integers (copying them does not move them).
-    raw_fds: Vec<FdId>,
+    /// Each domain's scratch for the file (see `domains`).
+    file_scratch: FileScratch,
     pub facts: FileFacts,
     /// Fork wrappers of this file found by an earlier walk of the same
     /// syntax tree, on top of the crate table's.
@@ -289,11 +257,7 @@ impl<'a> Walker<'a> {
             depth: 0,
             nesting: 0,
             next_id: 0,
-            fork_by_span: FxHashMap::default(),
-            closure_locks: Vec::new(),
-            fd_by_span: FxHashMap::default(),
-            pipes: 0,
-            raw_fds: Vec::new(),
+            file_scratch: FileScratch::default(),
             facts: FileFacts::default(),
             own_wrappers: Default::default(),
             in_entry: false,

@@ -224,36 +224,27 @@ impl Walker<'_> {
 
     pub(super) fn record_call(&mut self, state: &State, mut site: CallSite) {
         site.error_path |= state.error_path;
-        // Once the program execs or starts a process, a descriptor made
-        // without close-on-exec has leaked: closing it later is too late.
-        if matches!(
+        let starts_process = matches!(
             site.role,
             Some(Role::Fork(_) | Role::Vfork | Role::Exec | Role::SpawnProcess)
-        ) {
-            self.unit.fds.unflagged.clear();
-        } else if let Target::Local { keys } = &site.target {
+        );
+        if let (Target::Local { .. }, false) = (&site.target, starts_process) {
             if !self.unit.arms.is_empty() {
                 self.unit
                     .local_call_arms
                     .push((site.span.start, self.unit.arms.clone()));
             }
-            // A function of the crate may start a process: the rule asks
-            // (only of an entry point's descriptors, see `entry_end`).
-            for (_, idx) in self.unit.fds.unflagged.iter().filter(|_| self.in_entry) {
-                let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
-                if !later.contains(keys) {
-                    later.push(keys.clone());
-                }
-            }
         }
+        self.on_call_recorded(&site, starts_process);
         if let Target::Local { keys } = &site.target {
             let guards: Vec<GuardFact> = state
+                .slices
                 .guards
                 .iter()
                 .filter(|g| !g.fact.stdio)
                 .map(|g| g.fact.clone())
                 .collect();
-            let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
+            let threads = threads_here(state);
             if state.live && (!guards.is_empty() || !threads.is_empty()) {
                 self.unit.call_contexts.push(CallContext {
                     keys: keys.clone(),

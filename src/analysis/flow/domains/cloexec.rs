@@ -56,7 +56,7 @@ impl Walker<'_> {
                     FlagsLack::Nothing => false,
                     // A wrapper whose caller picks the flags: judged at its calls.
                     FlagsLack::FromParam(pos) => {
-                        self.unit.fds.flag_wrapper = Some(FdFlagWrapper {
+                        self.unit.scratch.fds.flag_wrapper = Some(FdFlagWrapper {
                             param: pos,
                             has_self: self.unit.has_self,
                             needs: flag.clone(),
@@ -104,7 +104,7 @@ impl Walker<'_> {
             handed_to: Vec::new(),
         });
         let idx = self.facts.fds_without_cloexec.len() - 1;
-        self.unit.fds.unflagged.push((root, idx));
+        self.unit.scratch.fds.unflagged.push((root, idx));
     }
 
     /// Does this flags argument lack `flag`? Not when it names it, or a
@@ -217,14 +217,14 @@ impl Walker<'_> {
         if !(closes || sets_cloexec()) {
             return;
         }
-        for (_, idx) in self.unit.fds.unflagged.iter().filter(|(v, _)| *v == root) {
+        for (_, idx) in self.unit.scratch.fds.unflagged.iter().filter(|(v, _)| *v == root) {
             self.facts.fds_without_cloexec[*idx].handled = true;
         }
         // A helper doing it to its parameter: its callers' descriptors.
         if let Some(i) = self.unit.params.iter().position(|p| *p == root) {
             let pos = self.unit.param_positions[i];
-            if !self.unit.fds.cloexec_params.contains(&pos) {
-                self.unit.fds.cloexec_params.push(pos);
+            if !self.unit.scratch.fds.cloexec_params.contains(&pos) {
+                self.unit.scratch.fds.cloexec_params.push(pos);
             }
         }
     }
@@ -239,12 +239,12 @@ impl Walker<'_> {
         args: impl Iterator<Item = &'e Expr>,
         first: usize,
     ) {
-        if self.unit.fds.unflagged.is_empty() {
+        if self.unit.scratch.fds.unflagged.is_empty() {
             return;
         }
         for (i, a) in args.enumerate() {
             let Some(root) = place_root(a) else { continue };
-            for (_, idx) in self.unit.fds.unflagged.iter().filter(|(v, _)| *v == root) {
+            for (_, idx) in self.unit.scratch.fds.unflagged.iter().filter(|(v, _)| *v == root) {
                 let handed = &mut self.facts.fds_without_cloexec[*idx].handed_to;
                 if !handed.iter().any(|(k, p)| k == keys && *p == first + i) {
                     handed.push((keys.to_vec(), first + i));

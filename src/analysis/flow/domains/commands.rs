@@ -138,7 +138,10 @@ impl Walker<'_> {
         let syn::Type::Path(p) = ty else { return };
         if self.is_command_type(&segments(&p.path).join("::")) {
             let at = self.span(ident).start;
-            self.unit.commands.declare(ident.to_string(), Some(position), at);
+            self.unit
+                .scratch
+                .commands
+                .declare(ident.to_string(), Some(position), at);
         }
     }
 
@@ -146,14 +149,14 @@ impl Walker<'_> {
     /// value taken from a held Command (`let c = &mut cmd`) hides its launches.
     pub(in crate::analysis::flow) fn command_binding(&mut self, pat: &Pat, init: &Expr, ty: Option<&str>) {
         if let Some((held, _)) = self.command_root(init) {
-            self.unit.commands.launch(&held, None, Launch::Unknown);
+            self.unit.scratch.commands.launch(&held, None, Launch::Unknown);
         }
         let Pat::Ident(p) = strip_pat_type(pat) else {
             return;
         };
         if ty.is_some_and(|t| self.is_command_type(t)) {
             let at = self.span(&p.ident).start;
-            self.unit.commands.declare(p.ident.to_string(), None, at);
+            self.unit.scratch.commands.declare(p.ident.to_string(), None, at);
         }
     }
 
@@ -176,6 +179,7 @@ impl Walker<'_> {
             Expr::Path(p) => {
                 let name = p.path.get_ident()?.to_string();
                 self.unit
+                    .scratch
                     .commands
                     .is_tracked(&name)
                     .then(|| (name, self.span(p).start))
@@ -201,10 +205,10 @@ impl Walker<'_> {
         };
         let at = direct.then_some(at);
         match launch {
-            Some(l) => self.unit.commands.launch(&name, at, l),
+            Some(l) => self.unit.scratch.commands.launch(&name, at, l),
             None => {
                 if let Some(at) = at {
-                    self.unit.commands.follow(&name, at);
+                    self.unit.scratch.commands.follow(&name, at);
                 }
             }
         }
@@ -219,7 +223,7 @@ impl Walker<'_> {
         target: &Target,
         first: usize,
     ) {
-        if self.unit.commands.vars.is_empty() {
+        if self.unit.scratch.commands.vars.is_empty() {
             return;
         }
         for (i, a) in args.enumerate() {
@@ -227,7 +231,7 @@ impl Walker<'_> {
             let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
                 continue;
             };
-            if !self.unit.commands.is_tracked(&name) {
+            if !self.unit.scratch.commands.is_tracked(&name) {
                 continue;
             }
             let launch = match target {
@@ -238,7 +242,7 @@ impl Walker<'_> {
                 _ => Launch::Unknown,
             };
             let at = self.span(p).start;
-            self.unit.commands.launch(&name, Some(at), launch);
+            self.unit.scratch.commands.launch(&name, Some(at), launch);
         }
     }
 }

@@ -2,31 +2,31 @@
 //! which process reads, writes, seeks or closes them after a fork. Shared
 //! by shared_file_offset and pipe_end_left_open.
 
-use syn::Expr;
+use syn::{Expr, Pat};
 
-use super::{path_ident, State, Val, Walker, CHILD, PARENT};
-use crate::analysis::facts::{FdAfterCall, FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
+use super::{pat_idents, path_ident, State, Target, Val, Walker, CHILD, PARENT};
+use crate::analysis::facts::{CallSite, FdAfterCall, FdCall, FdFact, FdId, FdKind, FdOp, FdUse, Span};
 use crate::knowledge::FdSourceKind;
 
 impl Walker<'_> {
     fn new_fd(&mut self, span: Span, kind: FdKind, state: &mut State) -> FdId {
         let key = (span.start, span.end, kind);
-        if let Some(&id) = self.fd_by_span.get(&key) {
-            if !state.fds.contains(&id) {
-                state.fds.push(id);
+        if let Some(&id) = self.file_scratch.fd_by_span.get(&key) {
+            if !state.slices.fds.contains(&id) {
+                state.slices.fds.push(id);
             }
             return id;
         }
         self.facts.fds.push(FdFact { span, kind });
         let id = self.facts.fds.len() - 1;
-        self.fd_by_span.insert(key, id);
-        state.fds.push(id);
+        self.file_scratch.fd_by_span.insert(key, id);
+        state.slices.fds.push(id);
         id
     }
 
     fn next_pipe(&mut self) -> usize {
-        self.pipes += 1;
-        self.pipes
+        self.file_scratch.pipes += 1;
+        self.file_scratch.pipes
     }
 
     /// A path call that creates, wraps, closes or uses a descriptor.
@@ -62,19 +62,20 @@ impl Walker<'_> {
                             let pipe = self.next_pipe();
                             let r = self.new_fd(span.clone(), FdKind::PipeRead(pipe), state);
                             let w = self.new_fd(span.clone(), FdKind::PipeWrite(pipe), state);
-                            self.unit.fds.vars.push((format!("{array}[0]"), vec![r]));
-                            self.unit.fds.vars.push((format!("{array}[1]"), vec![w]));
-                            self.unit.fds.vars.push((array, vec![r, w]));
+                            self.unit.scratch.fds.vars.push((format!("{array}[0]"), vec![r]));
+                            self.unit.scratch.fds.vars.push((format!("{array}[1]"), vec![w]));
+                            self.unit.scratch.fds.vars.push((array, vec![r, w]));
                         }
                     }
                 }
                 if k.yields_raw_fd(callee) {
-                    self.raw_fds.extend(val.fds.iter().copied());
+                    self.file_scratch.raw_fds.extend(val.fds.iter().copied());
                     for e in val.fd_elems.iter().flatten() {
-                        self.raw_fds.extend(e.iter().copied());
+                        self.file_scratch.raw_fds.extend(e.iter().copied());
                     }
                     let pipe_ends: Vec<FdId> = self
                         .unit
+                        .scratch
                         .fds
                         .vars
                         .iter()
@@ -83,7 +84,7 @@ impl Walker<'_> {
                         .flat_map(|v| v.1.clone())
                         .collect();
                     if src.kind == FdSourceKind::PipeArray {
-                        self.raw_fds.extend(pipe_ends);
+                        self.file_scratch.raw_fds.extend(pipe_ends);
                     }
                 }
                 return;
@@ -94,7 +95,7 @@ impl Walker<'_> {
             }
             if k.fd_closers.contains_key(callee) {
                 for fd in args.iter().flat_map(|a| a.fds.iter()) {
-                    state.fds.retain(|f| f != fd);
+                    state.slices.fds.retain(|f| f != fd);
                 }
                 return;
             }
@@ -158,6 +159,7 @@ impl Walker<'_> {
             return None;
         };
         state
+            .slices
             .fds
             .iter()
             .copied()
@@ -166,11 +168,12 @@ impl Walker<'_> {
 
     /// The per-element descriptors of a variable bound to a pair of pipe ends.
     pub(in crate::analysis::flow) fn fd_elems_of(&self, expr: &Expr) -> Option<Vec<Vec<FdId>>> {
-        if self.unit.fds.elem_vars.is_empty() {
+        if self.unit.scratch.fds.elem_vars.is_empty() {
             return None;
         }
         let text = self.src(expr);
         self.unit
+            .scratch
             .fds
             .elem_vars
             .iter()
@@ -185,10 +188,10 @@ impl Walker<'_> {
         if let Expr::Field(f) = expr {
             return self.fd_value(&f.base);
         }
-        if self.unit.fds.vars.is_empty() {
+        if self.unit.scratch.fds.vars.is_empty() {
             return Vec::new();
         }
-        let mut vars = self.unit.fds.vars.iter().rev();
+        let mut vars = self.unit.scratch.fds.vars.iter().rev();
         let found = match expr {
             // A plain variable: compare its name, no need to read the source.
             Expr::Path(p) if p.path.segments.len() == 1 => {
@@ -210,9 +213,9 @@ impl Walker<'_> {
             return;
         }
         let fds = self.fd_value(arg);
-        let owned = fds.iter().all(|&f| !self.raw_fds.contains(&f));
+        let owned = fds.iter().all(|&f| !self.file_scratch.raw_fds.contains(&f));
         if owned {
-            state.fds.retain(|f| !fds.contains(f));
+            state.slices.fds.retain(|f| !fds.contains(f));
         }
     }
 
@@ -220,15 +223,15 @@ impl Walker<'_> {
         // Inside a helper: remember what it does to its parameters.
         for &fd in fds {
             if let Some(FdKind::Param(i)) = self.facts.fds.get(fd).map(|f| f.kind) {
-                if !self.unit.fds.params.contains(&(i, op)) {
-                    self.unit.fds.params.push((i, op));
+                if !self.unit.scratch.fds.params.contains(&(i, op)) {
+                    self.unit.scratch.fds.params.push((i, op));
                 }
             }
         }
         // After passing it to a function of the crate (which may fork).
-        if state.fork.is_none() && state.live {
+        if state.slices.fork.is_none() && state.live {
             for &fd in fds {
-                for (_, keys, param, call) in self.unit.fds.passed.iter().filter(|p| p.0 == fd) {
+                for (_, keys, param, call) in self.unit.scratch.fds.passed.iter().filter(|p| p.0 == fd) {
                     let after = FdAfterCall {
                         keys: keys.clone(),
                         param: *param,
@@ -244,7 +247,7 @@ impl Walker<'_> {
                 }
             }
         }
-        let Some(ctx) = state.fork.filter(|_| state.live) else {
+        let Some(ctx) = state.slices.fork.filter(|_| state.live) else {
             return;
         };
         for &fd in fds {
@@ -270,19 +273,76 @@ impl Walker<'_> {
 
     /// Binds `let name = value` for descriptors, including tuple and array
     /// patterns over a pipe's pair of ends.
+    /// `let fd = libc::open(..)`, `let (r, w) = pipe()?`: the variables
+    /// hold the descriptors created (`created`, in the file's facts) while
+    /// the initializer was evaluated.
+    pub(in crate::analysis::flow) fn fds_created_for(&mut self, pat: &Pat, created: std::ops::Range<usize>) {
+        if created.is_empty() {
+            return;
+        }
+        let mut names = Vec::new();
+        pat_idents(pat, &mut names);
+        for n in names {
+            for idx in created.clone() {
+                self.unit.scratch.fds.unflagged.push((n.clone(), idx));
+            }
+        }
+    }
+
+    /// A call is recorded: once the program execs or starts a process, a
+    /// descriptor made without close-on-exec has leaked (closing it later
+    /// is too late); a function of the crate may start one, which the rule
+    /// asks of an entry point's descriptors (see `entry_end`).
+    pub(in crate::analysis::flow) fn fds_on_call_recorded(&mut self, site: &CallSite, starts_process: bool) {
+        if starts_process {
+            self.unit.scratch.fds.unflagged.clear();
+        } else if let (Target::Local { keys }, true) = (&site.target, self.in_entry) {
+            for (_, idx) in self.unit.scratch.fds.unflagged.iter() {
+                let later = &mut self.facts.fds_without_cloexec[*idx].later_calls;
+                if !later.contains(keys) {
+                    later.push(keys.clone());
+                }
+            }
+        }
+    }
+
+    /// An entry point ends having made a descriptor and neither exec'd,
+    /// spawned, forked nor called the crate's code after it: when `main`
+    /// returns nothing runs any more; after a test only other tests do,
+    /// which may run concurrently, but do not inherit it on purpose.
+    pub(in crate::analysis::flow) fn fds_on_entry_end(&mut self) {
+        for (_, idx) in std::mem::take(&mut self.unit.scratch.fds.unflagged) {
+            self.facts.fds_without_cloexec[idx].entry_end = true;
+        }
+    }
+
+    /// A value's descriptors are open on this path from here.
+    pub(in crate::analysis::flow) fn fds_opened(&mut self, val: &Val, state: &mut State) {
+        for fd in val.fds.iter().chain(val.fd_elems.iter().flatten().flatten()) {
+            if !state.slices.fds.contains(fd) {
+                state.slices.fds.push(*fd);
+            }
+        }
+    }
+
     pub(in crate::analysis::flow) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
         match pat {
             syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {
                 // `Ok(ends) => ends`: a pair of pipe ends kept together.
                 self.unit
+                    .scratch
                     .fds
                     .elem_vars
                     .push((i.ident.to_string(), val.fd_elems.clone().unwrap_or_default()));
             }
             syn::Pat::Ident(i) if !val.fds.is_empty() => {
-                self.unit.fds.vars.push((i.ident.to_string(), val.fds.clone()));
+                self.unit
+                    .scratch
+                    .fds
+                    .vars
+                    .push((i.ident.to_string(), val.fds.clone()));
                 if self.knowledge.yields_raw_fd(&self.src(init)) {
-                    self.raw_fds.extend(val.fds.iter().copied());
+                    self.file_scratch.raw_fds.extend(val.fds.iter().copied());
                 }
             }
             syn::Pat::Type(t) => self.fd_bind(&t.pat, val, init),
@@ -295,6 +355,7 @@ impl Walker<'_> {
                     let base = self.src(init);
                     let r = self
                         .unit
+                        .scratch
                         .fds
                         .vars
                         .iter()
@@ -304,6 +365,7 @@ impl Walker<'_> {
                         .clone();
                     let w = self
                         .unit
+                        .scratch
                         .fds
                         .vars
                         .iter()
@@ -350,7 +412,7 @@ impl Walker<'_> {
             self.unit.has_self |= name == "self" && i == 0;
             self.unit.param_positions.push(i);
             self.unit.params.push(name.clone());
-            self.unit.fds.vars.push((name, vec![fd]));
+            self.unit.scratch.fds.vars.push((name, vec![fd]));
         }
     }
 
@@ -378,16 +440,17 @@ impl Walker<'_> {
                 let kind = self.facts.fds.get(fd).map(|f| f.kind);
                 if let Some(FdKind::Param(i)) = kind {
                     let call = (i, keys.to_vec(), param);
-                    if !self.unit.fds.param_calls.contains(&call) {
-                        self.unit.fds.param_calls.push(call);
+                    if !self.unit.scratch.fds.param_calls.contains(&call) {
+                        self.unit.scratch.fds.param_calls.push(call);
                     }
                 } else if matches!(kind, Some(FdKind::File { .. } | FdKind::Returned)) {
                     self.unit
+                        .scratch
                         .fds
                         .passed
                         .push((fd, keys.to_vec(), param, span.clone()));
                 }
-                let Some(ctx) = state.fork.filter(|_| state.live) else {
+                let Some(ctx) = state.slices.fork.filter(|_| state.live) else {
                     continue;
                 };
                 let write_end_open = self.write_end_open(state, fd);
@@ -426,7 +489,7 @@ impl Walker<'_> {
         }
         // Open only once bound to a variable (`walk_local`): most calls'
         // values are not files and are dropped at once.
-        state.fds.retain(|f| *f != fd);
+        state.slices.fds.retain(|f| *f != fd);
         fd
     }
 }

@@ -23,6 +23,54 @@ impl Lattice for Vec<LiveGuard> {
 }
 
 impl Walker<'_> {
+    /// Temporaries of a statement die at its end, unless its value
+    /// (`carried`) carries them.
+    pub(in crate::analysis::flow) fn locks_temporaries_die(
+        &mut self,
+        temps: &[usize],
+        carried: Option<&Val>,
+        state: &mut State,
+    ) {
+        let carried = |id: &usize| carried.is_some_and(|v| v.guards.contains(id));
+        state
+            .slices
+            .guards
+            .retain(|g| !(g.binding.is_none() && temps.contains(&g.id) && !carried(&g.id)));
+    }
+
+    /// Guards bound in a block die at its end (the block is at `depth`),
+    /// unless the block's value carries them out.
+    pub(in crate::analysis::flow) fn locks_scope_end(
+        &mut self,
+        depth: usize,
+        carried: &Val,
+        state: &mut State,
+    ) {
+        state
+            .slices
+            .guards
+            .retain(|g| g.binding.is_none() || g.depth <= depth || carried.guards.contains(&g.id));
+    }
+
+    /// A value's guards are bound to `name`: they live to the end of the
+    /// block at `depth` (0: a field, the function's end), no longer a
+    /// temporary's.
+    pub(in crate::analysis::flow) fn locks_bound(
+        &mut self,
+        name: &str,
+        depth: usize,
+        val: &Val,
+        state: &mut State,
+    ) {
+        for g in state.slices.guards.iter_mut() {
+            if val.guards.contains(&g.id) {
+                g.binding = Some(name.to_string());
+                g.depth = depth;
+            }
+        }
+        self.unit.scratch.locks.temps.retain(|t| !val.guards.contains(t));
+    }
+
     /// A method that takes a lock and returns its guard (`lock()`, `read()`
     /// on a lock type, `stdout().lock()`): the guard is live from here, and
     /// the call is the lock's, nothing else's.
@@ -89,8 +137,8 @@ impl Walker<'_> {
             } else {
                 recv_text.clone()
             };
-            if !self.unit.locks.taken.contains(&name) {
-                self.unit.locks.taken.push(name);
+            if !self.unit.scratch.locks.taken.contains(&name) {
+                self.unit.scratch.locks.taken.push(name);
             }
             // Which lock, across functions: a struct field's or a static's
             // (by its module path, however it is written: `STATE`,
@@ -109,7 +157,7 @@ impl Walker<'_> {
                     in_child: self.in_pre_exec || state.in_child_branch().is_some(),
                 });
             }
-            state.guards.push(LiveGuard {
+            state.slices.guards.push(LiveGuard {
                 id,
                 fact: GuardFact {
                     span: ev.span.clone(),
@@ -119,7 +167,7 @@ impl Walker<'_> {
                 binding: None,
                 depth: self.depth,
             });
-            self.unit.locks.temps.push(id);
+            self.unit.scratch.locks.temps.push(id);
             val.guards.push(id);
             return true;
         }
@@ -131,8 +179,8 @@ impl Walker<'_> {
     /// A printing macro takes its stream's lock (`eprintln!` stderr's).
     pub(in crate::analysis::flow) fn locks_on_print(&mut self, name: &str) {
         let stream = if name.starts_with('e') { "stderr" } else { "stdout" }.to_string();
-        if !self.unit.locks.taken.contains(&stream) {
-            self.unit.locks.taken.push(stream);
+        if !self.unit.scratch.locks.taken.contains(&stream) {
+            self.unit.scratch.locks.taken.push(stream);
         }
     }
 }

@@ -39,23 +39,23 @@ impl Walker<'_> {
         let newline_at_end = ends_line || text.is_some_and(|t| t.ends_with('\n'));
         if buffering == Buffering::Line && has_newline {
             // A line-buffered writer flushes everything up to its last newline.
-            state.pending.retain(|p| p.sink != sink);
+            state.slices.pending.retain(|p| p.sink != sink);
             self.note_flush(state);
         }
         if buffering == Buffering::Full || !newline_at_end {
-            state.pending.push(PendingOutput { span, sink });
+            state.slices.pending.push(PendingOutput { span, sink });
         }
     }
 
     pub(in crate::analysis::flow) fn flushed(&mut self, state: &mut State, sink: &str) {
-        state.pending.retain(|p| p.sink != sink);
+        state.slices.pending.retain(|p| p.sink != sink);
         self.note_flush(state);
     }
 
     /// The processes at this point flush their copy of userspace buffers
     /// (a line written, a flush, a normal exit).
     pub(in crate::analysis::flow) fn note_flush(&mut self, state: &State) {
-        let Some(ctx) = state.fork.filter(|_| state.live) else {
+        let Some(ctx) = state.slices.fork.filter(|_| state.live) else {
             return;
         };
         for (idx, procs, execed) in [(ctx.idx, ctx.procs, ctx.execed)]

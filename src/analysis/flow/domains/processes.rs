@@ -48,9 +48,9 @@ impl Walker<'_> {
         survivor: bool,
     ) -> usize {
         let key = (span.start, span.end);
-        let guards: Vec<GuardFact> = state.guards.iter().map(|g| g.fact.clone()).collect();
-        let threads: Vec<ThreadFact> = state.threads.iter().map(|t| t.fact.clone()).collect();
-        if let Some(&idx) = self.fork_by_span.get(&key) {
+        let guards: Vec<GuardFact> = state.slices.guards.iter().map(|g| g.fact.clone()).collect();
+        let threads: Vec<ThreadFact> = state.slices.threads.iter().map(|t| t.fact.clone()).collect();
+        if let Some(&idx) = self.file_scratch.fork_by_span.get(&key) {
             // Seen before (second walk of a loop): widen what was live.
             let f = &mut self.facts.forks[idx];
             for g in guards {
@@ -63,12 +63,12 @@ impl Walker<'_> {
                     f.threads.push(t);
                 }
             }
-            for p in &state.pending {
+            for p in &state.slices.pending {
                 if !f.unflushed.contains(p) {
                     f.unflushed.push(p.clone());
                 }
             }
-            for fd in &state.fds {
+            for fd in &state.slices.fds {
                 if !f.fds_open.contains(fd) {
                     f.fds_open.push(*fd);
                 }
@@ -89,15 +89,15 @@ impl Walker<'_> {
             child: Vec::new(),
             parent_reads: Vec::new(),
             result_var: None,
-            unflushed: state.pending.clone(),
+            unflushed: state.slices.pending.clone(),
             child_flushes: false,
             parent_flushes: false,
-            fds_open: state.fds.clone(),
+            fds_open: state.slices.fds.clone(),
             fd_uses: Vec::new(),
             fd_calls: Vec::new(),
         });
         let idx = self.facts.forks.len() - 1;
-        self.fork_by_span.insert(key, idx);
+        self.file_scratch.fork_by_span.insert(key, idx);
         idx
     }
 
@@ -151,13 +151,17 @@ impl Walker<'_> {
         let span = self.span(c);
         let idx = self.fork_site(&parent, span.clone(), display_path(segs), false, false);
         let mut child = parent.clone();
-        child.fork = Some(ForkCtx {
+        child.slices.fork = Some(ForkCtx {
             idx,
             procs: CHILD,
             execed: false,
             escaped: false,
             loop_depth: self.unit.loops.len(),
-            outer: parent.fork.filter(|_| parent.live).map(|f| (f.idx, f.procs)),
+            outer: parent
+                .slices
+                .fork
+                .filter(|_| parent.live)
+                .map(|f| (f.idx, f.procs)),
         });
         match code {
             Ok(body) => {
@@ -197,7 +201,7 @@ impl Walker<'_> {
                     .child
                     .push(ChildEvent::Escape { kind, span });
             }
-        } else if let Some((outer, procs)) = state.fork.filter(|_| state.live).and_then(|f| f.outer) {
+        } else if let Some((outer, procs)) = state.slices.fork.filter(|_| state.live).and_then(|f| f.outer) {
             // The parent side of a fork made in another fork's child (the
             // middle process of a double fork) is that outer child: its
             // exit() there is the outer fork's escape.
@@ -259,25 +263,25 @@ impl Walker<'_> {
                     ForkResultShape::ParentOnly => PARENT | FAILED,
                     _ => ALL,
                 };
-                state.fork = Some(ForkCtx {
+                state.slices.fork = Some(ForkCtx {
                     idx,
                     procs,
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
-                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                    outer: state.slices.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, shape, procs));
             }
             Some(Role::Vfork) => {
                 let idx = self.fork_site(state, ev.span.clone(), ev.canonical.to_string(), true, false);
-                state.fork = Some(ForkCtx {
+                state.slices.fork = Some(ForkCtx {
                     idx,
                     procs: ALL,
                     execed: false,
                     escaped: false,
                     loop_depth: self.unit.loops.len(),
-                    outer: state.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
+                    outer: state.slices.fork.filter(|_| state.live).map(|f| (f.idx, f.procs)),
                 });
                 val.fork = Some((idx, ForkResultShape::Raw, ALL));
             }
@@ -288,7 +292,7 @@ impl Walker<'_> {
                     self.facts.forks[ctx.idx]
                         .child
                         .push(ChildEvent::Exec(ev.span.clone()));
-                    if let Some(f) = state.fork.as_mut() {
+                    if let Some(f) = state.slices.fork.as_mut() {
                         f.execed = true;
                     }
                 }

@@ -18,6 +18,7 @@ impl Walker<'_> {
     pub(in crate::analysis::flow) fn global_write(&mut self, state: &State, name: &str, span: Span) {
         let in_role = self.unit.in_role_branch > 0;
         self.unit
+            .scratch
             .statics
             .writes
             .push((name.to_string(), span.clone(), in_role));
@@ -30,7 +31,11 @@ impl Walker<'_> {
     }
 
     pub(in crate::analysis::flow) fn global_read(&mut self, state: &State, name: &str, span: Span) {
-        self.unit.statics.reads.push((name.to_string(), span.clone()));
+        self.unit
+            .scratch
+            .statics
+            .reads
+            .push((name.to_string(), span.clone()));
         if let Some(ctx) = state.in_parent() {
             if ctx.procs & CHILD == 0 {
                 self.facts.forks[ctx.idx]

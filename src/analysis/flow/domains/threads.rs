@@ -20,6 +20,62 @@ impl Lattice for Vec<LiveThread> {
     }
 }
 
+/// The threads running at a point (shown where a hook is registered, or a
+/// call into the crate is made).
+pub(in crate::analysis::flow) fn threads_here(state: &State) -> Vec<ThreadFact> {
+    state.slices.threads.iter().map(|t| t.fact.clone()).collect()
+}
+
+/// The state before code that may or may not run (a closure, an async
+/// block), with the threads that code started: what it added is kept, not
+/// what it ended.
+pub(in crate::analysis::flow) fn with_threads_of(mut before: State, end: State) -> State {
+    if end.live {
+        for t in end.slices.threads {
+            if !before.slices.threads.iter().any(|x| x.id == t.id) {
+                before.slices.threads.push(t);
+            }
+        }
+    }
+    before
+}
+
+impl Walker<'_> {
+    /// A function's body begins: an entry point runs among the threads its
+    /// attributes imply (the test harness's, a runtime's workers).
+    pub(in crate::analysis::flow) fn threads_on_fn_start(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        state: &mut State,
+    ) {
+        if let Some((what, harness)) = thread_context(attrs, sig) {
+            let id = self.id();
+            state.slices.threads.push(LiveThread {
+                id,
+                fact: ThreadFact {
+                    span: self.span(&sig.ident),
+                    what,
+                    harness,
+                },
+                handle: None,
+            });
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// `let handle = thread::spawn(..)`: the thread is known by its handle
+    /// (joining it ends it).
+    pub(in crate::analysis::flow) fn threads_bound(&mut self, name: &str, val: &Val, state: &mut State) {
+        if let Some(t) = val.thread {
+            if let Some(th) = state.slices.threads.iter_mut().find(|th| th.id == t) {
+                th.handle = Some(name.to_string());
+            }
+        }
+    }
+}
+
 impl Walker<'_> {
     /// `thread::scope(|s| body)`: the body runs here, on this thread, and
     /// the threads it starts with `s.spawn` run beside it until the scope
@@ -29,9 +85,9 @@ impl Walker<'_> {
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
         state: State,
     ) -> (State, Vec<Val>, Vec<String>) {
-        let running: Vec<usize> = state.threads.iter().map(|t| t.id).collect();
+        let running: Vec<usize> = state.slices.threads.iter().map(|t| t.id).collect();
         let (mut state, vals, locks) = self.eval_args(args, false, state);
-        state.threads.retain(|t| running.contains(&t.id));
+        state.slices.threads.retain(|t| running.contains(&t.id));
         (state, vals, locks)
     }
 
@@ -47,8 +103,8 @@ impl Walker<'_> {
             what,
             harness: false,
         };
-        self.unit.threads.spawns.push(fact.clone());
-        state.threads.push(LiveThread {
+        self.unit.scratch.threads.spawns.push(fact.clone());
+        state.slices.threads.push(LiveThread {
             id,
             fact,
             handle: None,
@@ -137,6 +193,7 @@ impl Walker<'_> {
                     // `let h = start_metrics(); h.join()`: the helper's thread is joined.
                     if let Some((_, call)) = self.unit.call_vars.iter().rev().find(|(v, _)| v == h) {
                         self.unit
+                            .scratch
                             .threads
                             .joined_calls
                             .push((call.clone(), ev.span.clone()));
@@ -150,7 +207,7 @@ impl Walker<'_> {
                         .rev()
                         .find(|l| l.0 == h)
                         .map(|l| l.1.clone());
-                    state.threads.retain(|t| {
+                    state.slices.threads.retain(|t| {
                         t.handle.as_deref() != Some(h.as_str()) && t.handle.as_deref() != coll.as_deref()
                     });
                 }
@@ -161,7 +218,7 @@ impl Walker<'_> {
                     path_ident(&ev.call.receiver),
                     ev.arg_vals.iter().find_map(|v| v.thread),
                 ) {
-                    if let Some(th) = state.threads.iter_mut().find(|th| th.id == t) {
+                    if let Some(th) = state.slices.threads.iter_mut().find(|th| th.id == t) {
                         th.handle = Some(coll);
                     }
                 }
