@@ -119,3 +119,64 @@ fn a_hook_on_a_library_functions_parameter_is_judged_as_spawned() {
     let levels: Vec<&str> = findings.iter().map(|d| d["level"].as_str().unwrap()).collect();
     assert_eq!(levels, ["error"], "{r:?}");
 }
+
+/// A hook handed to a builder's setter in one file, stored in a field
+/// there and registered from the field when the builder spawns: the
+/// demand-driven default reads the setter's callers as `--full` does.
+#[test]
+fn a_hook_stored_by_a_setter_in_another_module_is_found_as_in_full() {
+    let dir = common::project("hooks", "setter_other_module");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    common::write(
+        &dir,
+        "src/launcher.rs",
+        "use std::os::unix::process::CommandExt;\nuse std::process::Command;\n\
+pub struct Launcher { setup: Option<Box<dyn FnMut() -> std::io::Result<()> + Send + Sync>> }\n\
+impl Launcher {\n    pub fn new() -> Launcher { Launcher { setup: None } }\n\
+    pub fn with_setup<F: FnMut() -> std::io::Result<()> + Send + Sync + 'static>(&mut self, f: F) -> &mut Self {\n        self.setup = Some(Box::new(f));\n        self\n    }\n\
+    pub fn run(&mut self) {\n        let mut cmd = Command::new(\"true\");\n        if let Some(setup) = self.setup.take() {\n            unsafe { cmd.pre_exec(setup) };\n        }\n        let _ = cmd.status();\n    }\n}\n",
+    );
+    common::write(
+        &dir,
+        "src/util.rs",
+        "pub fn banner() -> String { format!(\"v{}\", 1) }\n",
+    );
+    common::write(
+        &dir,
+        "src/setup.rs",
+        "use crate::launcher::Launcher;\n\
+pub fn scrub(l: &mut Launcher) {\n    l.with_setup(|| {\n        std::env::remove_var(\"LD_PRELOAD\");\n        Ok(())\n    });\n}\n",
+    );
+    common::write(
+        &dir,
+        "src/main.rs",
+        "mod launcher;\nmod setup;\nmod util;\nuse launcher::Launcher;\n\
+fn main() {\n    println!(\"{}\", util::banner());\n    let mut l = Launcher::new();\n    setup::scrub(&mut l);\n    l.run();\n}\n",
+    );
+    let lines = |extra: &[&str]| -> Vec<(String, u64)> {
+        let mut args = vec!["--format", "json", "--no-deps"];
+        args.extend(extra);
+        args.push(".");
+        common::forklint(&dir, &args)
+            .findings_of("unsafe_call_in_pre_exec")
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let default = lines(&[]);
+    assert_eq!(
+        default,
+        vec![("./src/setup.rs".to_string(), 4)],
+        "remove_var in the hook, where it is written"
+    );
+    assert_eq!(lines(&["--full"]), default, "the default reads what --full reads");
+}

@@ -403,6 +403,21 @@ pub struct FnFact {
     /// Input positions of the parameters whose descriptor it closes or
     /// makes close-on-exec (`fn cloexec(fd: RawFd)`).
     pub cloexec_params: Vec<usize>,
+    /// Parameters it stores into a struct field, by input position (a
+    /// builder's `self.hook = Some(Box::new(f))`, a constructor's
+    /// `Spawner { hook: Box::new(f) }`): a closure its callers pass there
+    /// is the field's.
+    pub param_fields: Vec<(usize, String)>,
+}
+
+/// A closure handed to a function of the crate (see `FileFacts::closure_args`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosureArg {
+    pub file: FileId,
+    pub keys: Vec<String>,
+    /// The input position it is passed at (`self` is 0 for methods).
+    pub position: usize,
+    pub calls: Vec<CallSite>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -430,6 +445,11 @@ pub struct FileFacts {
     /// ..))`, `Spawner { hook: Box::new(|| ..) }`): the field and the calls
     /// the closure makes when it runs.
     pub field_closures: Vec<(FileId, String, Vec<CallSite>)>,
+    /// Closures handed to the crate's functions (`launcher.before_exec(||
+    /// ..)`): the callee's keys, the input position, and the calls the
+    /// closure makes. A callee that stores that parameter in a field
+    /// (`FnFact::param_fields`) makes it the field's closure.
+    pub closure_args: Vec<ClosureArg>,
     /// Every fd-bearing value created in the file.
     pub fds: Vec<FdFact>,
     /// For `FdKind::Returned` descriptors: the keys of the function that returned it.

@@ -259,17 +259,29 @@ pub fn analyze_crate(
                     method: true,
                 }),
         );
-        // A hook taken from a struct field: the files that store into it.
-        chain.extend(
-            facts
-                .iter()
-                .flatten()
-                .flat_map(|f| f.pre_execs.iter().flat_map(|p| p.from_fields.iter()))
-                .map(|field| crate::scan::CalledName {
-                    name: field.clone(),
-                    method: true,
-                }),
-        );
+        // A hook taken from a struct field: the files that store into it,
+        // and the callers of a function that stores its parameter there
+        // (a builder's setter), which hand it the closure.
+        let hook_fields: Vec<&String> = facts
+            .iter()
+            .flatten()
+            .flat_map(|f| f.pre_execs.iter().flat_map(|p| p.from_fields.iter()))
+            .collect();
+        chain.extend(hook_fields.iter().map(|field| crate::scan::CalledName {
+            name: (*field).clone(),
+            method: true,
+        }));
+        let setters = facts
+            .iter()
+            .flatten()
+            .flat_map(|f| f.functions.iter())
+            .filter(|f| {
+                f.param_fields
+                    .iter()
+                    .any(|(_, field)| hook_fields.contains(&field))
+            })
+            .flat_map(|f| f.keys.iter());
+        chain.extend(demand::called_names(setters));
         if std::env::var_os("FORKLINT_DEBUG_DEMAND").is_some() {
             eprintln!("demand: needed {needed:?}\ndemand: callers of {chain:?}");
         }

@@ -309,6 +309,38 @@ impl<'a> RuleCtx<'a> {
                     .filter(|(_, field, _)| p.from_fields.contains(field))
                     .flat_map(|(file, _, calls)| calls.iter().map(move |c| (*file, c))),
             )
+            .chain(self.closures_stored_in(&p.from_fields))
+    }
+
+    /// The calls of closures handed to a function of the crate that stores
+    /// that parameter in one of `fields` (a builder's setter).
+    fn closures_stored_in<'f>(
+        &'f self,
+        fields: &'f [String],
+    ) -> impl Iterator<Item = (crate::source::FileId, &'f CallSite)> + 'f {
+        let setters: Vec<(&String, usize)> = if fields.is_empty() {
+            Vec::new()
+        } else {
+            self.files
+                .iter()
+                .flat_map(|f| f.functions.iter())
+                .flat_map(|f| {
+                    f.param_fields
+                        .iter()
+                        .filter(|(_, field)| fields.contains(field))
+                        .flat_map(move |(pos, _)| f.keys.iter().map(move |k| (k, *pos)))
+                })
+                .collect()
+        };
+        self.files
+            .iter()
+            .flat_map(|f| f.closure_args.iter())
+            .filter(move |a| {
+                setters
+                    .iter()
+                    .any(|(k, pos)| a.position == *pos && a.keys.contains(k))
+            })
+            .flat_map(|a| a.calls.iter().map(move |c| (a.file, c)))
     }
 
     /// Is the lock taken at `span` one that, in the whole crate, only a

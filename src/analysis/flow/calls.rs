@@ -4,6 +4,9 @@ use super::*;
 
 impl Walker<'_> {
     pub(super) fn eval_call(&mut self, c: &syn::ExprCall, state: State) -> (State, Val) {
+        if self.in_pre_exec {
+            self.hook_calls_field(&c.func);
+        }
         let Expr::Path(func) = &*c.func else {
             // `(|| -> Result<()> { .. })()`: a closure called where it is
             // written runs here, in this state (a child's code often sits
@@ -122,6 +125,7 @@ impl Walker<'_> {
             self.eval_args(&c.args, runs_elsewhere, state)
         };
         self.unit.var_types.truncate(n_types);
+        self.closures_handed(&target, &arg_vals, 0);
         // Values handed over by name (`drop(g)`, `helper(fd)`): the callee owns them now.
         self.on_moved_args(&c.args, &target, &candidates, &mut state);
         let text = display_path(&segs);
@@ -198,10 +202,18 @@ impl Walker<'_> {
                 if runs_elsewhere {
                     self.walk_closure_unit(cl);
                     spawned_locks = self.take_closure_locks();
+                    vals.push(Val::default());
                 } else {
+                    // Walked where it is passed; its calls are also the
+                    // value's, for a callee that keeps it (a builder's
+                    // setter storing it in a field).
+                    let before = self.unit.calls.len();
                     state = self.walk_closure_inline(cl, state);
+                    vals.push(Val {
+                        inline_calls: Some(before..self.unit.calls.len()),
+                        ..Val::default()
+                    });
                 }
-                vals.push(Val::default());
             } else {
                 if !runs_elsewhere {
                     self.function_value_call(a, &state);

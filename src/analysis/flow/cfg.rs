@@ -1,5 +1,5 @@
-//! `#[cfg(..)]` on statements: compiled on the judged target, not
-//! compiled there, or either (rules/values.toml [cfg_predicates]).
+//! `#[cfg(..)]` on statements and items: compiled on the judged target,
+//! not compiled there, or either (rules/values.toml [cfg_predicates]).
 
 use super::*;
 
@@ -20,6 +20,19 @@ impl Walker<'_> {
             Stmt::Expr(e, _) => expr_attrs(e),
             Stmt::Item(_) => &[],
         };
+        self.compiled(attrs)
+    }
+
+    /// An item (a function, an impl, a module, a file by its inner
+    /// attributes) is left out where its `cfg` is false on the judged
+    /// target (`#[cfg(target_os = "macos")] fn pipe()`: the other
+    /// targets' version of a function).
+    pub(super) fn item_left_out(&self, attrs: &[syn::Attribute]) -> bool {
+        self.compiled(attrs) == Compiled::No
+    }
+
+    /// Whether code under these attributes is compiled on the judged target.
+    fn compiled(&self, attrs: &[syn::Attribute]) -> Compiled {
         let mut out = Compiled::Yes;
         for a in attrs.iter().filter(|a| a.path().is_ident("cfg")) {
             let holds = a.parse_args::<syn::Meta>().map_or(None, |m| self.cfg_holds(&m));
@@ -69,6 +82,19 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+}
+
+/// The outer attributes of an item the walk goes into.
+pub(super) fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Fn(f) => &f.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Trait(t) => &t.attrs,
+        syn::Item::Mod(m) => &m.attrs,
+        syn::Item::Macro(m) => &m.attrs,
+        syn::Item::ForeignMod(f) => &f.attrs,
+        _ => &[],
     }
 }
 

@@ -13,8 +13,15 @@ impl Walker<'_> {
             .into_iter()
             .collect();
         let was = std::mem::replace(&mut self.in_pre_exec, true);
+        let outer_fields = std::mem::take(&mut self.hook_fields);
         let code = self.callback_code(m.args.first(), &state);
         self.in_pre_exec = was;
+        let mut from_fields = from_fields;
+        for field in std::mem::replace(&mut self.hook_fields, outer_fields) {
+            if !from_fields.contains(&field) {
+                from_fields.push(field);
+            }
+        }
         let (calls, named, built_by) = match code {
             CallbackCode::Calls(calls) => (calls, Vec::new(), Vec::new()),
             // A function of the crate is the closure: its own calls are checked.
@@ -123,6 +130,69 @@ impl Walker<'_> {
             self.facts
                 .field_closures
                 .push((self.file, name.to_string(), calls));
+        }
+    }
+
+    /// In a `pre_exec` hook, a call of what a struct field holds
+    /// (`(*setup.lock().unwrap())()` with `setup` from `self.setup`): the
+    /// closures stored there run in the hook too.
+    pub(super) fn hook_calls_field(&mut self, callee: &Expr) {
+        if let Some(field) = self.field_of(callee) {
+            if !self.hook_fields.contains(&field) {
+                self.hook_fields.push(field);
+            }
+        }
+    }
+
+    /// `self.hook = Some(Box::new(f))`, `Spawner { hook: Box::new(f) }` with
+    /// `f` a parameter: a closure the callers pass there is the field's.
+    pub(super) fn store_field_param(&mut self, member: &syn::Member, value: &Expr) {
+        let syn::Member::Named(field) = member else { return };
+        let Some(name) = self.kept_value(value).and_then(path_ident) else {
+            return;
+        };
+        if let Some(i) = self.unit.params.iter().position(|p| *p == name) {
+            let stored = (self.unit.param_positions[i], field.to_string());
+            if !self.unit.param_fields.contains(&stored) {
+                self.unit.param_fields.push(stored);
+            }
+        }
+    }
+
+    /// What a value keeps, through `Some(..)`, `Ok(..)` and the wrappers
+    /// that keep a closure for later (`Box::new`, `Arc::new`, `Mutex::new`).
+    fn kept_value<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
+        match e {
+            Expr::Paren(p) => self.kept_value(&p.expr),
+            Expr::Call(c) if c.args.len() == 1 => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs = segments(&p.path);
+                let keeps = segs.len() == 1 && matches!(segs[0].as_str(), "Some" | "Ok")
+                    || self.keeps_closure(&self.resolve(&segs));
+                keeps.then(|| self.kept_value(&c.args[0])).flatten()
+            }
+            Expr::Path(_) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Closures handed to a function of the crate (`offset`: 1 for a
+    /// method, whose `self` is input 0): kept in the facts, in case the
+    /// callee stores them in a field.
+    pub(super) fn closures_handed(&mut self, target: &Target, arg_vals: &[Val], offset: usize) {
+        let Target::Local { keys } = target else { return };
+        for (i, v) in arg_vals.iter().enumerate() {
+            let calls = match (&v.closure, &v.inline_calls) {
+                (Some(calls), _) => calls.clone(),
+                (None, Some(range)) => self.unit.calls[range.clone()].to_vec(),
+                (None, None) => continue,
+            };
+            self.facts.closure_args.push(ClosureArg {
+                file: self.file,
+                keys: keys.clone(),
+                position: i + offset,
+                calls,
+            });
         }
     }
 

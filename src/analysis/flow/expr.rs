@@ -151,6 +151,7 @@ impl Walker<'_> {
                 // the field's: walked once, as a closure kept for later.
                 let mut rest = Vec::new();
                 for f in &st.fields {
+                    self.store_field_param(&f.member, &f.expr);
                     match self.kept_closure(&f.expr) {
                         Some(calls) => self.store_field_closure(&f.member, calls),
                         None => rest.push(&f.expr),
@@ -242,8 +243,11 @@ impl Walker<'_> {
 
     pub(super) fn eval_assign(&mut self, a: &syn::ExprAssign, state: State) -> (State, Val) {
         let (mut s, v) = self.eval(&a.right, state);
-        if let (Expr::Field(f), Some(calls)) = (&*a.left, &v.closure) {
-            self.store_field_closure(&f.member, calls.clone());
+        if let Expr::Field(f) = &*a.left {
+            if let Some(calls) = &v.closure {
+                self.store_field_closure(&f.member, calls.clone());
+            }
+            self.store_field_param(&f.member, &a.right);
         }
         if !matches!(&*a.left, Expr::Path(_)) {
             s = self.eval(&a.left, s).0;

@@ -4,6 +4,9 @@ use super::*;
 
 impl Walker<'_> {
     pub fn walk_file(&mut self, file: &syn::File) {
+        if self.item_left_out(&file.attrs) {
+            return;
+        }
         collect_extern_c(&file.items, &mut self.extern_c);
         self.imports.push(Imports::from_items(&file.items));
         self.walk_items(&file.items);
@@ -17,6 +20,9 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_item(&mut self, item: &syn::Item) {
+        if self.item_left_out(cfg::item_attrs(item)) {
+            return;
+        }
         match item {
             syn::Item::Fn(f) => {
                 let key = crate::index::qualified(&self.module, &f.sig.ident.to_string());
@@ -117,6 +123,9 @@ impl Walker<'_> {
         block: &syn::Block,
         keys: Vec<String>,
     ) {
+        if self.item_left_out(attrs) {
+            return;
+        }
         let entry = sig.ident == "main" || attrs.iter().any(is_entry_attr);
         if entry && self.defer_entries && !self.defines_fn(block) {
             self.facts.deferred_entries.push(keys);
@@ -181,6 +190,7 @@ impl Walker<'_> {
             returns_fork,
             hands_fork_back,
             entry,
+            param_fields: unit.param_fields,
             ..FnFact::default()
         };
         unit.scratch.into_facts(&end, code, &mut fact);

@@ -140,6 +140,7 @@ impl Walker<'_> {
             self.method_by_name(&method, recv_kind.as_deref())
         };
         self.on_method_resolved(&event, &target, &state);
+        self.closures_handed(&target, &arg_vals, 1);
         // Built by hand: this runs for every method call, and `format!`
         // costs several times as much.
         let mut text = String::with_capacity(method.len() + 3);

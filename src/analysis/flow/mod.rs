@@ -129,6 +129,9 @@ struct Val {
     fork: Option<(usize, ForkResultShape, Procs)>,
     thread: Option<usize>,
     closure: Option<Vec<CallSite>>,
+    /// A closure argument walked where it is passed: its calls, in the
+    /// unit's (`Unit::calls`, by index).
+    inline_calls: Option<std::ops::Range<usize>>,
     /// The receiver chain is rooted at this static.
     static_root: Option<String>,
     /// Type the value is known to have (`T::new()`, `T { .. }`).
@@ -178,6 +181,8 @@ struct Unit {
     arms: Arms,
     local_call_arms: Vec<(usize, Arms)>,
     is_closure: bool,
+    /// Parameters stored into a struct field (see `FnFact::param_fields`).
+    param_fields: Vec<(usize, String)>,
     /// Each domain's scratch for the function (see `domains`).
     scratch: Scratch,
 }
@@ -234,6 +239,8 @@ pub struct Walker<'a> {
     /// Walking a `pre_exec` hook's closure: it runs in the child, between
     /// fork and exec (a `dup2` there hands a descriptor on, on purpose).
     in_pre_exec: bool,
+    /// Struct fields whose closures the `pre_exec` hook being walked calls.
+    hook_fields: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -242,6 +249,7 @@ impl<'a> Walker<'a> {
             branch_seq: 0,
             extern_c: Default::default(),
             in_pre_exec: false,
+            hook_fields: Vec::new(),
             file,
             text,
             lines: std::cell::OnceCell::new(),
