@@ -172,6 +172,11 @@ pub fn compute(files: &[FileFacts], dependencies: &Summaries) -> Summaries {
                     s.absorb_on_error(*class, || {
                         format!("calls `{}` ({why}) when a call failed", c.text)
                     });
+                } else if c.role == Some(Role::ExitCleanup) {
+                    // `exit()` on the normal path is the function's way out
+                    // (`exits`): in a child it is child_escapes_fork_branch's,
+                    // as a direct call is, not a lock or unsafe effect of
+                    // the function's (one finding per cause).
                 } else if let Target::Known { class, why } = &c.target {
                     s.absorb(*class, || format!("calls `{}` ({why})", c.text));
                 } else if c.target == Target::Unknown

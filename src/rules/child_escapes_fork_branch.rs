@@ -26,17 +26,16 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
         // runs the test binary's atexit handlers, of which it has none worth
         // the name, and flushes output the harness captures.
         // The escapes: written in the child, and exit() inside a function
-        // of the crate the child calls (`handle_child()` ending in exit(0)).
+        // of the crate or a dependency the child calls (`handle_child()`
+        // ending in exit(0)).
         let mut escapes: Vec<(EscapeKind, &std::ops::Range<usize>, Option<String>)> = Vec::new();
         for e in &fork.child {
             match e {
                 ChildEvent::Escape { kind, span } => escapes.push((*kind, span, None)),
                 ChildEvent::Call(c) => {
-                    if let crate::analysis::facts::Target::Local { keys } = &c.target {
-                        if let Some(via) = ctx.exits_through(keys) {
-                            let chain = format!("`{}` calls {via}", c.text);
-                            escapes.push((EscapeKind::ExitCleanup, &c.span, Some(chain)));
-                        }
+                    if let Some(via) = ctx.exits_through(c) {
+                        let chain = format!("`{}` calls {via}", c.text);
+                        escapes.push((EscapeKind::ExitCleanup, &c.span, Some(chain)));
                     }
                 }
                 _ => {}

@@ -262,10 +262,14 @@ impl<'a> RuleCtx<'a> {
             .any(|k| self.summaries.get(k).is_some_and(|s| s.starts_process))
     }
 
-    /// How a call to the crate's functions with these keys reaches
-    /// `exit()` on its normal path, if it does (a chain for the message).
-    pub fn exits_through(&self, keys: &[String]) -> Option<&str> {
-        keys.iter().find_map(|k| self.summaries.get(k)?.exits.as_deref())
+    /// How a call of a function of the crate or of a dependency (by its
+    /// summary) reaches `exit()` on its normal path, if it does (a chain
+    /// for the message).
+    pub fn exits_through(&self, call: &CallSite) -> Option<&str> {
+        call.target
+            .summary_keys()
+            .iter()
+            .find_map(|k| self.summaries.get(k)?.exits.as_deref())
     }
 
     /// Forks whose child region is in their own function.

@@ -45,8 +45,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Finding> {
             // glibc resets malloc's locks at fork, so it warns; a declared
             // `#[global_allocator]` has locks nothing resets, so allocating
             // is a hazard whenever a thread allocates at the fork.
+            // A daemonizing fork (the parent leaves at once) in a library
+            // with no thread in sight: the child is the program from here
+            // on, called before threads exist by the usual contract; that
+            // its callers might run threads is the pedantic reading.
             let group = if !threads {
-                if library {
+                if library && !fork.survivor {
                     Group::Suspicious
                 } else {
                     Group::Pedantic

@@ -98,21 +98,30 @@ impl Walker<'_> {
     /// `|| ..`, `Box::new(|| ..)`, `Some(..)` of one. `None` for anything else
     /// (nothing is walked).
     pub(super) fn kept_closure(&mut self, e: &Expr) -> Option<Vec<CallSite>> {
-        match e {
+        match self.kept_inner(e) {
             Expr::Closure(cl) => Some(self.walk_closure_unit(cl)),
-            Expr::Paren(p) => self.kept_closure(&p.expr),
+            _ => None,
+        }
+    }
+
+    /// What a value keeps, through parentheses, `Some(..)`, `Ok(..)` and
+    /// the wrappers that keep a closure for later (`Box::new`, `Arc::new`,
+    /// `Mutex::new`).
+    fn kept_inner<'e>(&self, e: &'e Expr) -> &'e Expr {
+        match e {
+            Expr::Paren(p) => self.kept_inner(&p.expr),
             Expr::Call(c) if c.args.len() == 1 => {
-                let Expr::Path(p) = &*c.func else { return None };
+                let Expr::Path(p) = &*c.func else { return e };
                 let segs = segments(&p.path);
                 let keeps = segs.len() == 1 && matches!(segs[0].as_str(), "Some" | "Ok")
                     || self.keeps_closure(&self.resolve(&segs));
                 if keeps {
-                    self.kept_closure(&c.args[0])
+                    self.kept_inner(&c.args[0])
                 } else {
-                    None
+                    e
                 }
             }
-            _ => None,
+            _ => e,
         }
     }
 
@@ -148,7 +157,7 @@ impl Walker<'_> {
     /// `f` a parameter: a closure the callers pass there is the field's.
     pub(super) fn store_field_param(&mut self, member: &syn::Member, value: &Expr) {
         let syn::Member::Named(field) = member else { return };
-        let Some(name) = self.kept_value(value).and_then(path_ident) else {
+        let Some(name) = path_ident(self.kept_inner(value)) else {
             return;
         };
         if let Some(i) = self.unit.params.iter().position(|p| *p == name) {
@@ -156,23 +165,6 @@ impl Walker<'_> {
             if !self.unit.param_fields.contains(&stored) {
                 self.unit.param_fields.push(stored);
             }
-        }
-    }
-
-    /// What a value keeps, through `Some(..)`, `Ok(..)` and the wrappers
-    /// that keep a closure for later (`Box::new`, `Arc::new`, `Mutex::new`).
-    fn kept_value<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
-        match e {
-            Expr::Paren(p) => self.kept_value(&p.expr),
-            Expr::Call(c) if c.args.len() == 1 => {
-                let Expr::Path(p) = &*c.func else { return None };
-                let segs = segments(&p.path);
-                let keeps = segs.len() == 1 && matches!(segs[0].as_str(), "Some" | "Ok")
-                    || self.keeps_closure(&self.resolve(&segs));
-                keeps.then(|| self.kept_value(&c.args[0])).flatten()
-            }
-            Expr::Path(_) => Some(e),
-            _ => None,
         }
     }
 
