@@ -850,12 +850,7 @@ fn findings_paths(run: &Run) -> Vec<String> {
 
 #[test]
 fn a_descriptor_made_by_test_code_is_pedantic() {
-    let dir = common::project("cli", "fd_in_tests");
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("cli", "fd_in_tests");
     let body = "let mut fds = [0; 2];\n        unsafe { libc::pipe(fds.as_mut_ptr()) };\n        std::process::Command::new(\"true\").status().ok();";
     // A unit test in a #[cfg(test)] module, a helper in a file declared
     // `#[cfg(test)]`, an integration test, and the same code in the binary.

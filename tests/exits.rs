@@ -8,12 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 fn library(name: &str, lib_rs: &str) -> PathBuf {
-    let dir = common::project("exits", name);
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlibc = \"0.2\"\n",
-    );
+    let dir = common::package("exits", name);
     common::write(&dir, "src/lib.rs", lib_rs);
     dir
 }

@@ -12,12 +12,7 @@ type Levels = Vec<(String, u64)>;
 
 /// The hook findings of `main_rs`, at default levels and with every group on.
 fn hook_findings(name: &str, main_rs: &str) -> (Levels, Levels) {
-    let dir = common::project("hooks", name);
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("hooks", name);
     common::write(&dir, "src/main.rs", main_rs);
     let run = |args: &[&str]| -> Levels {
         let mut all = vec!["--format", "json", "--no-deps"];
@@ -107,12 +102,7 @@ fn a_command_spawned_on_any_path_or_handed_away_keeps_its_hooks_level() {
 #[test]
 fn a_hook_on_a_library_functions_parameter_is_judged_as_spawned() {
     // No caller in the crate: whoever calls it may spawn the Command.
-    let dir = common::project("hooks", "library_param");
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("hooks", "library_param");
     common::write(&dir, "src/lib.rs", HOOK.replace("fn announce", "pub fn announce"));
     let r = common::forklint(&dir, &["--format", "json", "--no-deps", "."]);
     let findings = r.findings_of("unsafe_call_in_pre_exec");
@@ -125,12 +115,7 @@ fn a_hook_on_a_library_functions_parameter_is_judged_as_spawned() {
 /// demand-driven default reads the setter's callers as `--full` does.
 #[test]
 fn a_hook_stored_by_a_setter_in_another_module_is_found_as_in_full() {
-    let dir = common::project("hooks", "setter_other_module");
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("hooks", "setter_other_module");
     common::write(
         &dir,
         "src/launcher.rs",

@@ -12,12 +12,7 @@ const LIB: &str = "pub fn notify(fd: i32) {\n    log::debug!(\"notifying\");\n  
 /// The fork_after_thread_spawn findings, every group on, of the crate
 /// whose test runs `setup` first.
 fn lock_findings(name: &str, setup: &str) -> usize {
-    let dir = common::project("logging", name);
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("logging", name);
     common::write(&dir, "src/lib.rs", LIB.replace("SETUP", setup));
     common::forklint(&dir, &["--format", "json", "--no-deps", "-W", "pedantic", "."])
         .findings_of("fork_after_thread_spawn")

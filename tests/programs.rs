@@ -9,12 +9,7 @@ const ALLOC: &str = "#[global_allocator]\nstatic A: std::alloc::System = std::al
 
 /// `(path, level)` of the unsafe_call_in_child findings in a package of these files.
 fn child_levels(name: &str, files: &[(&str, String)]) -> Vec<(String, String)> {
-    let dir = common::project("programs", name);
-    common::write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    let dir = common::package("programs", name);
     for (path, text) in files {
         common::write(&dir, path, text);
     }

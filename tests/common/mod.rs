@@ -16,6 +16,21 @@ pub fn project(group: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh package for one test (see [`project`]) with a plain manifest
+/// (package `t`, edition 2021, no dependencies): its sources are the
+/// test's to write.
+// Not every test crate that includes this module builds packages.
+#[allow(dead_code)]
+pub fn package(group: &str, name: &str) -> PathBuf {
+    let dir = project(group, name);
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    dir
+}
+
 /// Writes `file` (creating its directories) under `dir`; returns its path.
 pub fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(file);

@@ -6,7 +6,7 @@ impl Walker<'_> {
     /// `cmd.pre_exec(closure)`: the closure runs in the child between fork
     /// and exec; its calls are collected as one fact.
     pub(super) fn pre_exec(&mut self, m: &syn::ExprMethodCall, state: State, span: Span) -> (State, Val) {
-        let from_fields: Vec<String> = m
+        let mut from_fields: Vec<String> = m
             .args
             .first()
             .and_then(|a| self.field_of(a))
@@ -16,7 +16,6 @@ impl Walker<'_> {
         let outer_fields = std::mem::take(&mut self.hook_fields);
         let code = self.callback_code(m.args.first(), &state);
         self.in_pre_exec = was;
-        let mut from_fields = from_fields;
         for field in std::mem::replace(&mut self.hook_fields, outer_fields) {
             if !from_fields.contains(&field) {
                 from_fields.push(field);

@@ -261,18 +261,8 @@ impl Walker<'_> {
         };
         // `io::Result<T>`, `Result<T, E>`: what tells the processes apart is T.
         let mut ty: &syn::Type = ty;
-        while let syn::Type::Path(p) = ty {
-            let Some(last) = p.path.segments.last() else { break };
-            if last.ident != "Result" {
-                break;
-            }
-            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-                break;
-            };
-            match a.args.first() {
-                Some(syn::GenericArgument::Type(t)) => ty = t,
-                _ => break,
-            }
+        while let Some(ok) = first_type_arg_of(ty, "Result") {
+            ty = ok;
         }
         match ty {
             syn::Type::Tuple(t) if t.elems.is_empty() => None,
@@ -280,20 +270,14 @@ impl Walker<'_> {
             syn::Type::Path(p) => {
                 let name = p.path.segments.last()?.ident.to_string();
                 // `Option<pid_t>`: `None` in the child, the pid in the parent.
-                let option_of_pid = name == "Option"
-                    && match &p.path.segments.last()?.arguments {
-                        syn::PathArguments::AngleBracketed(a) => match a.args.first() {
-                            Some(syn::GenericArgument::Type(syn::Type::Path(inner))) => {
-                                inner.path.segments.last().is_some_and(|s| {
-                                    let inner = s.ident.to_string();
-                                    self.knowledge.pid_types.contains_key(&inner)
-                                        || self.knowledge.pid_newtypes.contains_key(&inner)
-                                })
-                            }
-                            _ => false,
-                        },
-                        _ => false,
-                    };
+                let option_of_pid = match first_type_arg_of(ty, "Option") {
+                    Some(syn::Type::Path(inner)) => inner.path.segments.last().is_some_and(|s| {
+                        let inner = s.ident.to_string();
+                        self.knowledge.pid_types.contains_key(&inner)
+                            || self.knowledge.pid_newtypes.contains_key(&inner)
+                    }),
+                    _ => false,
+                };
                 Some(if self.knowledge.pid_types.contains_key(&name) {
                     Some(ForkResultShape::Raw)
                 } else if option_of_pid {
@@ -376,5 +360,19 @@ pub(super) fn collect_extern_c(items: &[syn::Item], out: &mut rustc_hash::FxHash
             }
             _ => {}
         }
+    }
+}
+
+/// `T` of a type written `Name<T, ..>` (`Result<T, E>`, `Option<T>`), by
+/// the last segment's name.
+fn first_type_arg_of<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last().filter(|s| s.ident == name)?;
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
     }
 }

@@ -66,13 +66,7 @@ impl Walker<'_> {
             if let Some((_, t)) = self.unit.var_types.iter().rev().find(|v| v.0 == name) {
                 return Some(t.clone());
             }
-            let holds = |h: &str| {
-                state
-                    .slices
-                    .threads
-                    .iter()
-                    .any(|t| t.handle.as_deref() == Some(h))
-            };
+            let holds = |h: &str| holds_thread_handle(&state, h);
             let handle = holds(name) || self.unit.loop_vars.iter().any(|l| l.0 == name && holds(&l.1));
             handle.then(|| "JoinHandle".to_string())
         });

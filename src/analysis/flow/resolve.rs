@@ -237,13 +237,7 @@ impl Walker<'_> {
         }
         self.on_call_recorded(&site, starts_process);
         if let Target::Local { keys } = &site.target {
-            let guards: Vec<GuardFact> = state
-                .slices
-                .guards
-                .iter()
-                .filter(|g| !g.fact.stdio)
-                .map(|g| g.fact.clone())
-                .collect();
+            let guards = guards_held_across_calls(state);
             let threads = threads_here(state);
             if state.live && (!guards.is_empty() || !threads.is_empty()) {
                 self.unit.call_contexts.push(CallContext {

@@ -271,8 +271,6 @@ impl Walker<'_> {
         }
     }
 
-    /// Binds `let name = value` for descriptors, including tuple and array
-    /// patterns over a pipe's pair of ends.
     /// `let fd = libc::open(..)`, `let (r, w) = pipe()?`: the variables
     /// hold the descriptors created (`created`, in the file's facts) while
     /// the initializer was evaluated.
@@ -325,6 +323,8 @@ impl Walker<'_> {
         }
     }
 
+    /// Binds `let name = value` for descriptors, including tuple and array
+    /// patterns over a pipe's pair of ends.
     pub(in crate::analysis::flow) fn fd_bind(&mut self, pat: &syn::Pat, val: &Val, init: &Expr) {
         match pat {
             syn::Pat::Ident(i) if val.fds.is_empty() && val.fd_elems.is_some() => {

@@ -22,6 +22,27 @@ impl Lattice for Vec<LiveGuard> {
     }
 }
 
+/// The guards a call into the crate starts under (stdout's and stderr's
+/// are reentrant in the callee's thread: left out).
+pub(in crate::analysis::flow) fn guards_held_across_calls(state: &State) -> Vec<GuardFact> {
+    state
+        .slices
+        .guards
+        .iter()
+        .filter(|g| !g.fact.stdio)
+        .map(|g| g.fact.clone())
+        .collect()
+}
+
+/// The guard a variable named `name` holds is released (moved into a call,
+/// or replaced by an assignment), unless it is one `kept` carries.
+pub(in crate::analysis::flow) fn release_guards_of(state: &mut State, name: &str, kept: &[usize]) {
+    state
+        .slices
+        .guards
+        .retain(|g| g.binding.as_deref() != Some(name) || kept.contains(&g.id));
+}
+
 impl Walker<'_> {
     /// Temporaries of a statement die at its end, unless its value
     /// (`carried`) carries them.

@@ -8,10 +8,11 @@
 //! after it is resolved and recorded, values moved into a call, an entry
 //! point ended, a function's end (`Scratch::into_facts`). The framework
 //! (blocks, branches, loops, `?`, closures, macros, name resolution) knows
-//! no domain beyond handing them events here, with two exceptions kept on
-//! purpose: the fork's result splits branches (`processes` is the
-//! framework's path sensitivity), and a call into the crate records the
-//! guards and threads it starts under (`CallContext`).
+//! no domain beyond handing them events here and asking them what holds
+//! at a point (`threads_here`, `guards_held_across_calls`,
+//! `holds_thread_handle`), with one exception kept on purpose: the fork's
+//! result splits branches (`processes` is the framework's path
+//! sensitivity).
 //!
 //! A new domain is its own module here, plus its slice, its scratch and
 //! its lines in the events below, and its facts in `analysis::facts`.
@@ -38,11 +39,13 @@ use super::*;
 
 pub(super) use self::commands::Commands;
 pub(super) use self::fds::FdScratch;
-pub(super) use self::locks::{LiveGuard, LockScratch};
+pub(super) use self::locks::{guards_held_across_calls, LiveGuard, LockScratch};
 pub(super) use self::output::*;
 pub(super) use self::processes::ForkCtx;
 pub(super) use self::statics::StaticScratch;
-pub(super) use self::threads::{thread_what, threads_here, with_threads_of, LiveThread, ThreadScratch};
+pub(super) use self::threads::{
+    holds_thread_handle, thread_what, threads_here, with_threads_of, LiveThread, ThreadScratch,
+};
 
 /// A domain's slice of the walk's `State`: joined where paths meet, and
 /// compared to tell whether a loop's second walk changed anything.
@@ -211,15 +214,10 @@ impl Walker<'_> {
         // Reassigning a guard variable drops the old guard; a field
         // outlives the function's blocks.
         let depth = if target.contains('.') { 0 } else { self.depth };
-        state
-            .slices
-            .guards
-            .retain(|g| g.binding.as_deref() != Some(target) || val.guards.contains(&g.id));
+        locks::release_guards_of(state, target, &val.guards);
         self.locks_bound(target, depth, val, state);
     }
-}
 
-impl Walker<'_> {
     /// A function's body begins (its parameters are bound).
     pub(super) fn on_fn_start(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, state: &mut State) {
         self.threads_on_fn_start(attrs, sig, state);
@@ -286,10 +284,7 @@ impl Walker<'_> {
         for a in args {
             if let Some(name) = path_ident(a) {
                 self.flushed(state, &name);
-                state
-                    .slices
-                    .guards
-                    .retain(|g| g.binding.as_deref() != Some(name.as_str()));
+                locks::release_guards_of(state, &name, &[]);
                 let wraps = candidates
                     .iter()
                     .any(|c| self.knowledge.fd_wrappers.contains_key(c));

@@ -49,7 +49,7 @@ impl Walker<'_> {
     ) -> usize {
         let key = (span.start, span.end);
         let guards: Vec<GuardFact> = state.slices.guards.iter().map(|g| g.fact.clone()).collect();
-        let threads: Vec<ThreadFact> = state.slices.threads.iter().map(|t| t.fact.clone()).collect();
+        let threads = threads_here(state);
         if let Some(&idx) = self.file_scratch.fork_by_span.get(&key) {
             // Seen before (second walk of a loop): widen what was live.
             let f = &mut self.facts.forks[idx];

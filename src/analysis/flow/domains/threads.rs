@@ -31,13 +31,18 @@ pub(in crate::analysis::flow) fn threads_here(state: &State) -> Vec<ThreadFact> 
 /// what it ended.
 pub(in crate::analysis::flow) fn with_threads_of(mut before: State, end: State) -> State {
     if end.live {
-        for t in end.slices.threads {
-            if !before.slices.threads.iter().any(|x| x.id == t.id) {
-                before.slices.threads.push(t);
-            }
-        }
+        super::union_by(&mut before.slices.threads, end.slices.threads, |t| t.id);
     }
     before
+}
+
+/// Does a variable named `name` hold the handle of a thread running here?
+pub(in crate::analysis::flow) fn holds_thread_handle(state: &State, name: &str) -> bool {
+    state
+        .slices
+        .threads
+        .iter()
+        .any(|t| t.handle.as_deref() == Some(name))
 }
 
 impl Walker<'_> {
@@ -62,9 +67,7 @@ impl Walker<'_> {
             });
         }
     }
-}
 
-impl Walker<'_> {
     /// `let handle = thread::spawn(..)`: the thread is known by its handle
     /// (joining it ends it).
     pub(in crate::analysis::flow) fn threads_bound(&mut self, name: &str, val: &Val, state: &mut State) {
